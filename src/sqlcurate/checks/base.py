@@ -1,0 +1,92 @@
+"""The shared base of every check, in datatrove's way: a check only answers for one item; the
+``CheckRunner`` counts, times and collects what was dropped and why.
+
+A check may also *fix* an item in place (``--fix``): it replaces ``item.conversation`` and appends a
+``Change`` to ``item.changes``; findings it returns are what it could not fix.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from sqlcurate.conversation import Conversation
+from sqlcurate.findings import Finding
+
+
+@dataclass(slots=True)
+class Change:
+    """One rewrite made by a fixing check, for the change log (line, before, after)."""
+
+    check: str
+    code: str
+    before: str
+    after: str
+
+
+@dataclass(slots=True)
+class Item:
+    """A conversation on its way through the checks, with where it came from."""
+
+    conversation: Conversation
+    source: str  # input path, for diagnostics
+    line: int  # 1-based line number in ``source``
+    raw: str = ""  # the raw input line, written to the quarantine file if the item is dropped
+    read_as: str = ""  # the input format the reader decided on
+    changes: list[Change] = field(default_factory=list)
+
+
+class Check:
+    """Subclasses set ``name`` and ``CODES`` and implement ``findings``."""
+
+    name: ClassVar[str] = "check"
+    CODES: ClassVar[dict[str, str]] = {}
+
+    def findings(self, item: Item) -> list[Finding]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release resources (an engine, a cache); called once by the runner."""
+
+
+@dataclass
+class CheckStats:
+    seen: int = 0
+    dropped: int = 0
+    warned: int = 0
+    seconds: float = 0.0
+
+
+class CheckRunner:
+    """Runs checks in order; an item with an error-severity finding is dropped (later checks still see
+    items that only have warnings). Keeps per-check counts and timings and per-code totals."""
+
+    def __init__(self, checks: list[Check]):
+        self.checks = checks
+        self.stats: dict[str, CheckStats] = {c.name: CheckStats() for c in checks}
+        self.codes: Counter[str] = Counter()
+
+    def run(self, item: Item) -> list[Finding]:
+        """All findings for the item; the item is kept iff none has severity 'error'."""
+        out: list[Finding] = []
+        for check in self.checks:
+            stats = self.stats[check.name]
+            stats.seen += 1
+            t0 = time.perf_counter()
+            found = check.findings(item)
+            stats.seconds += time.perf_counter() - t0
+            for f in found:
+                self.codes[f.code] += 1
+            out.extend(found)
+            if any(f.severity == "error" for f in found):
+                stats.dropped += 1
+                break
+            if found:
+                stats.warned += 1
+        return out
+
+    def close(self) -> None:
+        for check in self.checks:
+            check.close()

@@ -1,0 +1,74 @@
+"""The process-wide embedded ClickHouse (chdb) connection.
+
+chdb runs one engine per process, bound to one data directory. Everything in sqlcurate that needs the
+embedded engine (engine checks, the demo workspace, pulls from a ``chdb://`` DSN, eval) gets its client
+here, so two parts of one process never try to open two directories. The first connection passes a
+small config file that turns ``system.query_log`` on (chdb keeps it off by default).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+_QUERY_LOG_CONFIG = """<clickhouse>
+  <query_log>
+    <database>system</database>
+    <table>query_log</table>
+    <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+  </query_log>
+</clickhouse>
+"""
+
+_lock = threading.Lock()
+_path: str | None = None
+
+
+class EngineError(RuntimeError):
+    pass
+
+
+def _config_file() -> str:
+    path = Path(tempfile.gettempdir()) / "sqlcurate-chdb-query-log.xml"
+    if not path.exists() or path.read_text() != _QUERY_LOG_CONFIG:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(_QUERY_LOG_CONFIG)
+        os.replace(tmp, path)
+    return str(path)
+
+
+def engine_client(path: str | os.PathLike | None = None, **settings):
+    """A clickhouse-connect client on the process's embedded engine.
+
+    ``path``: the engine's data directory (created if missing). ``None`` means: reuse the directory this
+    process already opened, or open a private temporary one. Asking for a second, different directory in
+    the same process is an error (chdb cannot do it), reported clearly instead of failing deep inside.
+    """
+    global _path
+    try:
+        import clickhouse_connect
+    except ImportError as e:  # pragma: no cover - depends on the install
+        raise EngineError("the embedded ClickHouse engine needs `pip install 'sqlcurate[clickhouse]'`") from e
+    with _lock:
+        if path is None:
+            wanted = _path or tempfile.mkdtemp(prefix="sqlcurate-chdb-")
+        else:
+            Path(path).mkdir(parents=True, exist_ok=True)
+            wanted = os.path.realpath(path)
+        if _path is not None and wanted != _path:
+            raise EngineError(
+                f"this process already uses the embedded engine at {_path}; chdb cannot open a second "
+                f"directory ({wanted}) in one process"
+            )
+        client = clickhouse_connect.get_client(
+            dsn=f"chdb://{wanted}", chdb_options={"config-file": _config_file()}, settings=settings or None
+        )
+        _path = wanted
+        return client
+
+
+def engine_path() -> str | None:
+    """The data directory of this process's engine, or None if none was opened yet."""
+    return _path

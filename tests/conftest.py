@@ -1,0 +1,34 @@
+"""Shared fixtures. The embedded ClickHouse engine is one per process, so every in-process engine test
+uses the session-wide ``engine`` fixture; tests that need a different data directory run the CLI in a
+subprocess."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# Written by the real nanochat v1 code; CI lays shared/ beside the clone, as on a developer's machine.
+NANOCHAT_FIXTURES = Path(os.environ.get("SQLCURATE_NANOCHAT_FIXTURES", REPO.parent / "shared" / "fixtures" / "nanochat_v1"))
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def nanochat_fixtures() -> Path:
+    if not NANOCHAT_FIXTURES.is_dir():
+        pytest.fail(f"nanochat v1 fixtures not found at {NANOCHAT_FIXTURES} (set SQLCURATE_NANOCHAT_FIXTURES)")
+    return NANOCHAT_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    """A clickhouse-connect client on this process's one embedded engine (chdb), query_log enabled."""
+    from sqlcurate.sql.engine_conn import engine_client
+
+    return engine_client(tmp_path_factory.mktemp("chdb"))
