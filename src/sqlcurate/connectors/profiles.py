@@ -1,0 +1,156 @@
+"""Connection profiles: ``connectors/<name>.toml`` says where a warehouse is and how to reach it.
+
+A profile never holds a password. It names the environment variable that does (``password_env``), and
+that value is read only when connecting, never printed, never put into an error message: every error
+text that leaves a connector goes through ``scrub`` first.
+
+ClickHouse profile keys: ``kind = "clickhouse"``, ``host``, ``port``, ``secure``, ``user``, ``database``,
+``password_env``, ``connect_timeout`` (seconds), or ``dsn`` (``https://user@host:8443/db`` or
+``chdb://<dir>`` for the embedded engine; a relative chdb directory is relative to the profile file),
+plus pull defaults ``log_table`` and ``databases``.
+BigQuery profile keys: ``kind = "bigquery"``, ``project``, ``location``, ``datasets``,
+``credentials_file`` (a service-account key; otherwise Application Default Credentials),
+``emulator_endpoint`` (anonymous credentials against a local emulator).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+CODES = {
+    "PROFILE_NOT_FOUND": "no profile file of that name or path",
+    "PROFILE_INVALID": "the profile file is not valid TOML or has unknown or mistyped keys",
+    "PROFILE_PASSWORD_ENV_UNSET": "the environment variable the profile names for the password is not set",
+    "PROFILE_INLINE_SECRET": "a DSN or profile holds a password inline instead of naming an environment variable",
+}
+
+
+class ProfileError(ValueError):
+    """A profile problem, with a stable ``code`` from CODES; its message never holds a secret."""
+
+    def __init__(self, code: str, message: str):
+        assert code in CODES, code
+        super().__init__(message)
+        self.code = code
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "default"
+    kind: Literal["clickhouse", "bigquery"] = "clickhouse"
+    path: str = ""  # the file it came from ("" for --dsn)
+    # ClickHouse
+    dsn: str = ""
+    host: str = ""
+    port: int | None = None
+    secure: bool = False
+    user: str = "default"
+    database: str = ""
+    password_env: str = ""
+    connect_timeout: float = 10.0
+    log_table: str = "system.query_log"
+    databases: list[str] = []
+    # BigQuery
+    project: str = ""
+    location: str = "US"
+    datasets: list[str] = []
+    credentials_file: str = ""
+    emulator_endpoint: str = ""
+
+    def password(self) -> str:
+        """The password from the named environment variable ("" when the profile names none)."""
+        if not self.password_env:
+            return ""
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise ProfileError(
+                "PROFILE_PASSWORD_ENV_UNSET",
+                f"profile {self.name!r} reads its password from ${self.password_env}, which is not set "
+                f"(export {self.password_env}=... before pulling)",
+            )
+        return value
+
+    def chdb_path(self) -> Path | None:
+        """The embedded engine's data directory for a ``chdb://`` DSN, else None."""
+        if not self.dsn.startswith("chdb://"):
+            return None
+        location = self.dsn[len("chdb://"):].split("?", 1)[0]
+        path = Path(location)
+        if not path.is_absolute() and self.path:
+            path = Path(self.path).parent / path
+        return path.resolve()
+
+    def target(self) -> str:
+        """Where this profile points, without credentials: names the watermark and the records' source."""
+        if (path := self.chdb_path()) is not None:
+            return f"chdb://{path}"
+        if self.kind == "bigquery":
+            return f"bigquery://{self.project or 'default'}"
+        if self.dsn:
+            parsed = urlparse(self.dsn)
+            return f"{parsed.scheme}://{parsed.hostname}:{parsed.port or ''}{parsed.path}"
+        return f"{'https' if self.secure else 'http'}://{self.host or 'localhost'}:{self.port or ''}/{self.database}"
+
+
+def _check_no_inline_secret(profile: Profile) -> None:
+    if profile.dsn and not profile.dsn.startswith("chdb://") and urlparse(profile.dsn).password:
+        raise ProfileError(
+            "PROFILE_INLINE_SECRET",
+            f"profile {profile.name!r}: the DSN holds a password; remove it and name an environment "
+            f"variable with password_env instead",
+        )
+
+
+def load_profile(name_or_path: str, workspace: Path = Path(".")) -> Profile:
+    """Load ``<workspace>/connectors/<name>.toml``, ``connectors/<name>.toml`` or a path to a .toml file."""
+    candidates = [Path(name_or_path)] if name_or_path.endswith(".toml") else [
+        workspace / "connectors" / f"{name_or_path}.toml",
+        Path("connectors") / f"{name_or_path}.toml",
+    ]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise ProfileError("PROFILE_NOT_FOUND", f"profile {name_or_path!r} not found (looked for {', '.join(map(str, candidates))})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ProfileError("PROFILE_INVALID", f"{path}: not valid TOML: {e}") from None
+    data.setdefault("name", path.stem)
+    data["path"] = str(path)
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        raise ProfileError("PROFILE_INVALID", f"{path}: {problems}") from None
+    _check_no_inline_secret(profile)
+    return profile
+
+
+def profile_from_dsn(dsn: str, base: Profile | None = None) -> Profile:
+    """A profile for ``--dsn``: the DSN overrides the base profile's location, the rest is kept."""
+    data = base.model_dump() if base else {"name": "dsn"}
+    data.update(dsn=dsn, host="", port=None, path=data.get("path", "") if dsn.startswith("chdb://") else "")
+    if dsn.startswith("chdb://") and not Path(dsn[len("chdb://"):]).is_absolute():
+        data["path"] = ""  # a relative --dsn directory is relative to the current directory
+    profile = Profile.model_validate(data)
+    _check_no_inline_secret(profile)
+    return profile
+
+
+_URL_PASSWORD = re.compile(r"(?P<scheme>\w+://[^:/@\s]*):[^@\s]*@")
+
+
+def scrub(text: str, profile: Profile | None = None) -> str:
+    """Remove the profile's password (and any user:password@ in URLs) from an error text."""
+    if profile is not None and profile.password_env:
+        secret = os.environ.get(profile.password_env, "")
+        if secret:
+            text = text.replace(secret, "***")
+    return _URL_PASSWORD.sub(r"\g<scheme>:***@", text)
