@@ -145,17 +145,17 @@ class Catalog:
         return self._fields[key]
 
     def suggest_table(self, name: str, n: int = 3) -> list[str]:
-        """Qualified names of the tables ``name`` most likely meant (case slips first)."""
-        bare = name.rsplit(".", 1)[-1]
-        names = list(self._tables)
-        exact_ci = [k for k in names if k.lower() == name.lower() or k.rsplit(".", 1)[1].lower() == bare.lower()]
-        close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
-        by_bare = {}
-        for k in names:
-            by_bare.setdefault(k.rsplit(".", 1)[1], []).append(k)
-        for b in difflib.get_close_matches(bare, list(by_bare), n=n, cutoff=0.6):
-            close.extend(by_bare[b])
-        return _dedupe(exact_ci + close)[:n]
+        """Qualified names of the tables ``name`` most likely meant: same bare name in another database
+        or case first, then close bare names (tables of the named database before others)."""
+        database, _, bare = name.rpartition(".")
+        database = database.rsplit(".", 1)[-1]
+        by_bare: dict[str, list[str]] = {}
+        for t in self._tables.values():
+            by_bare.setdefault(t.name, []).append(t.qualified)
+        out: list[str] = []
+        for b in suggest(bare, by_bare, n) + ([bare] if bare in by_bare else []):
+            out.extend(sorted(by_bare[b], key=lambda q: q.rpartition(".")[0] != database))
+        return _dedupe(out)[:n]
 
     def suggest_column(self, table: str | TableRecord, name: str, n: int = 3) -> list[str]:
         """Columns of ``table`` that ``name`` most likely meant (case slips first)."""
@@ -346,6 +346,8 @@ def _table_record(tree: exp.Create, stmt: str, dialect: str, source: str, path: 
     columns = []
     if schema is not None:
         for cd in schema.expressions:
+            if isinstance(cd, exp.Identifier):  # a bare name in the column list: a column without a type
+                raise CatalogError("CATALOG_BAD_DDL", path, line, f"column {cd.name!r} of {table.name} has no type")
             if isinstance(cd, exp.ColumnDef):
                 kind = cd.args.get("kind")
                 if kind is None and not cd.constraints and tree.kind == "TABLE":
