@@ -141,11 +141,13 @@ def trained_targets(rows: list[list[Sample]]) -> int:
     return sum(sum(s.mask[1:]) for row in rows for s in row)
 
 
-def collate(rows: list[list[Sample]], seq_len: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Rows -> (inputs, targets, seq_ids), each (len(rows), seq_len).
+def collate(rows: list[list[Sample]], seq_len: int, min_rows: int = 1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows -> (inputs, targets, seq_ids), each (max(len(rows), min_rows), seq_len).
 
-    The empty tail of a row gets its own seq id (so it attends to nothing real) and ignored targets."""
-    B = max(len(rows), 1)
+    The empty tail of a row gets its own seq id (so it attends to nothing real) and ignored targets.
+    Rows past ``len(rows)`` are wholly empty: a micro-batch keeps one shape (no recompiles) at the end
+    of an epoch, and a DDP rank with nothing left still runs a forward and backward that add zero."""
+    B = max(len(rows), min_rows, 1)
     inputs = torch.zeros(B, seq_len, dtype=torch.long)
     targets = torch.full((B, seq_len), IGNORE, dtype=torch.long)
     seq_ids = torch.zeros(B, seq_len, dtype=torch.int32)
@@ -160,6 +162,4 @@ def collate(rows: list[list[Sample]], seq_len: int) -> tuple[torch.Tensor, torch
             seq_ids[b, at : at + n] = k
             at += n
         seq_ids[b, at:] = len(row)
-    if not rows:  # an all-masked micro-batch: a rank with no rows left still runs forward/backward
-        seq_ids[0, :] = 0
     return inputs, targets, seq_ids
