@@ -1,0 +1,62 @@
+"""The redaction check: no secret or personal datum reaches the training data.
+
+Without ``fix`` each secret is an error finding ``SECRET_<KIND>`` naming the kind and the message, with
+the value masked (a diagnostic must not leak what it warns about). With ``fix`` the conversation is
+redacted in place (``sqlcurate.sql.redact``) and each distinct secret is one ``Change`` whose
+``before`` is masked too.
+"""
+
+from __future__ import annotations
+
+from sqlcurate.checks.base import Change, Check, Item
+from sqlcurate.findings import Finding
+from sqlcurate.sql.redact import KINDS, Placeholders, apply, find_secrets, mask
+
+_MEANING = {
+    "PRIVATE_KEY": "a PEM private key block",
+    "JWT": "a JSON Web Token",
+    "API_KEY": "an API key with a well-known prefix (sk-, sk_live_, ghp_, xoxb-, AKIA, AIza, ...)",
+    "SECRET": "a high-entropy value after key/token/secret/password",
+    "EMAIL": "an email address",
+    "EVM_TX_HASH": "an EVM transaction hash (0x + 64 hex)",
+    "EVM_ADDRESS": "an EVM address (0x + 40 hex)",
+    "SOLANA_ADDRESS": "a Solana base58 address",
+    "IPV6": "an IPv6 address",
+    "IPV4": "an IPv4 address",
+    "CARD_NUMBER": "a payment card number (Luhn-valid)",
+    "PHONE": "a phone number",
+}
+assert set(_MEANING) == set(KINDS), "every redaction kind needs a reason code"
+CODES = {f"SECRET_{kind}": meaning for kind, meaning in _MEANING.items()}
+
+
+class RedactionCheck(Check):
+    name = "redaction"
+    CODES = CODES
+
+    def __init__(self, fix: bool = False, dialect: str = "clickhouse"):
+        self.fix = fix
+        self.dialect = dialect
+
+    def findings(self, item: Item) -> list[Finding]:
+        conv = item.conversation
+        hits = find_secrets(conv, self.dialect)
+        if not hits:
+            return []
+        if not self.fix:
+            return [Finding(f"SECRET_{h.kind}", f"message {h.message_index} (offset {h.start}): "
+                            f"{_MEANING[h.kind]} {mask(h.value)}; run with --fix or `sqlcurate redact`") for h in hits]
+        placeholders = Placeholders()
+        by_msg: dict[int, list] = {}
+        for h in hits:
+            by_msg.setdefault(h.message_index, []).append(h)
+        messages = [m.model_copy(update={"content": apply(m.content, by_msg[i], placeholders)}) if i in by_msg else m
+                    for i, m in enumerate(conv.messages)]
+        item.conversation = conv.model_copy(update={"messages": messages})
+        seen: set[tuple[str, str]] = set()
+        for h in hits:
+            if (h.kind, h.key) not in seen:
+                seen.add((h.kind, h.key))
+                item.changes.append(Change(self.name, f"SECRET_{h.kind}", f"message {h.message_index}: {mask(h.value)}",
+                                           placeholders.get(h.kind, h.key)))
+        return []

@@ -1,0 +1,260 @@
+"""SQL-aware redaction: secrets and personal data become typed placeholders such as ``<EMAIL_1>``.
+
+What is a candidate: in prose, all of it; inside a SQL span (``sqlcurate.sql.extract``), only literals
+(strings, numbers, hex) and comments, never identifiers or keywords, so a column named ``email`` or
+``api_key`` keeps its name. A secret that fills a whole numeric or hex literal (``WHERE card =
+4111111111111111``, ``WHERE addr = 0xdac1...``) becomes a quoted placeholder, so the query still parses;
+inside a string literal the quotes stay where they were (``'<EMAIL_1>'``).
+
+Placeholders are consistent within one conversation: the same wallet in the question and in the SQL
+gets the same ``<EVM_ADDRESS_1>``; values are compared after the kind's normalisation (EVM hex and
+emails are case-insensitive). Each kind is a row of ``PATTERNS`` (earlier rows win where matches overlap).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
+
+from sqlcurate.conversation import Conversation, Message
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+# Literal tokens: their text is data, not names. Everything else in a SQL span except whitespace and
+# comments (identifiers, keywords, operators) is never touched.
+_LITERAL_TOKENS = frozenset({TokenType.STRING, TokenType.NATIONAL_STRING, TokenType.RAW_STRING,
+                             TokenType.HEX_STRING, TokenType.BIT_STRING, TokenType.BYTE_STRING,
+                             TokenType.NUMBER, TokenType.HEREDOC_STRING, TokenType.UNICODE_STRING})
+_QUOTED_TOKENS = frozenset({TokenType.STRING, TokenType.NATIONAL_STRING, TokenType.RAW_STRING,
+                            TokenType.HEREDOC_STRING, TokenType.UNICODE_STRING})
+
+
+def _entropy(s: str) -> float:
+    counts = Counter(s)
+    return -sum(c / len(s) * math.log2(c / len(s)) for c in counts.values())
+
+
+def _classes(s: str) -> int:
+    return sum((any(c.islower() for c in s), any(c.isupper() for c in s), any(c.isdigit() for c in s),
+                any(not c.isalnum() for c in s)))
+
+
+def _luhn(s: str) -> bool:
+    digits = [int(c) for c in s if c.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _solana(s: str) -> bool:
+    # Random base58 of 32 bytes: long, mixed case and digits. Ordinary words and camelCase identifiers
+    # rarely have 2+ digits, 3+ capitals and 3+ lower-case letters at this length.
+    upper = sum(c.isupper() for c in s)
+    lower = sum(c.islower() for c in s)
+    digits = sum(c.isdigit() for c in s)
+    return upper >= 3 and lower >= 3 and digits >= 2 and _entropy(s) >= 4.0
+
+
+def _ip(s: str) -> bool:
+    try:
+        ipaddress.ip_address(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _ipv6(s: str) -> bool:
+    return _ip(s) and sum(c in "0123456789abcdefABCDEF" for c in s) >= 2
+
+
+def _secret_value(s: str) -> bool:
+    # A value after key=/token:/password= is a secret unless it is a reference or a placeholder.
+    return not s.startswith(("<", "$", "{", "%")) and _classes(s) >= 2 and _entropy(s) >= 2.5
+
+
+@dataclass(frozen=True)
+class Pattern:
+    kind: str  # placeholder and finding name: <KIND_n>, SECRET_<KIND>
+    regex: re.Pattern
+    valid: Callable[[str], bool] | None = None  # extra test on the matched value
+    group: str = "v"  # the named group that is the secret (the rest is context)
+    normalize: Callable[[str], str] = str
+
+
+def _p(kind: str, regex: str, valid=None, normalize=str, flags: int = 0) -> Pattern:
+    return Pattern(kind, re.compile(regex, flags), valid, "v", normalize)
+
+
+# Order matters: earlier kinds win where matches overlap (a JWT is not also an API key, a tx hash not
+# an address, a key after "token=" not a Solana address).
+PATTERNS: tuple[Pattern, ...] = (
+    _p("PRIVATE_KEY", r"(?P<v>-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----)", flags=re.S),
+    _p("JWT", r"(?<![\w-])(?P<v>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
+    _p("API_KEY", r"(?<![\w-])(?P<v>(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"
+                  r"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}"
+                  r"|xox[bapors]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}"
+                  r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}))(?![\w-])"),
+    _p("SECRET", r"(?i)\b(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
+                 r"auth[_-]?token|access[_-]?token|bearer|password|passwd|pwd)\b[\"']?\s*(?:[:=]|\bis\b)?\s*[\"']?"
+                 r"(?P<v>[^\s\"',;`)]{7,}[^\s\"',;`).:!?])", _secret_value),
+    _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
+       normalize=str.lower),
+    _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower),
+    _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower),
+    _p("SOLANA_ADDRESS", rf"(?<![\w])(?P<v>[{_B58}]{{32,44}})(?![\w])", _solana),
+    _p("IPV6", r"(?<![\w:.])(?P<v>(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
+               r"|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])", _ipv6, normalize=str.lower),
+    _p("IPV4", r"(?<![\w.])(?P<v>(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?![\w.])",
+       _ip),
+    # Card brands' first digits (Visa 4, Mastercard 51-55/22-27, Amex 34/37, Discover 6, JCB 35, Diners
+    # 30/36/38) keep 13-19 digit ids and millisecond timestamps (which start with 1) out; Luhn does the rest.
+    _p("CARD_NUMBER", r"(?<![\w-])(?P<v>(?:4|5[1-5]|2[2-7]|3[0478]|35|6)\d(?:[ -]?\d){11,17})(?![\w-])", _luhn,
+       normalize=lambda s: re.sub(r"\D", "", s)),
+    _p("PHONE", r"(?<![\w+])(?P<v>\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}\d"
+                r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])",
+       lambda s: 8 <= sum(c.isdigit() for c in s) <= 15, normalize=lambda s: re.sub(r"[^\d+]", "", s)),
+)
+KINDS: tuple[str, ...] = tuple(p.kind for p in PATTERNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One secret found in one message: where, what kind, and its placeholder key."""
+
+    message_index: int
+    start: int
+    end: int
+    kind: str
+    value: str
+    key: str  # normalized value: equal keys share a placeholder
+    quote: bool  # the value fills a bare literal: the placeholder needs quotes
+
+
+def mask(value: str) -> str:
+    """A secret shown in a diagnostic: kind-neutral, never enough to recover it."""
+    return f"{value[:2]}***({len(value)} chars)"
+
+
+def _sql_ranges(content: str, spans, dialect: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int], bool]]:
+    """Ranges inside SQL spans that must not change (identifiers, keywords, operators), and the
+    literal tokens as (start, end) -> is_quoted."""
+    forbidden: list[tuple[int, int]] = []
+    literals: dict[tuple[int, int], bool] = {}
+    for span in spans:
+        try:
+            tokens = sqlglot.tokenize(span.sql, read=dialect)
+        except TokenError:
+            continue  # not tokenizable: treat the span as prose, so nothing secret slips through
+        for tok in tokens:
+            s, e = span.start + tok.start, span.start + tok.end + 1
+            if tok.token_type in _LITERAL_TOKENS:
+                literals[(s, e)] = tok.token_type in _QUOTED_TOKENS
+            else:
+                forbidden.append((s, e))
+    return forbidden, literals
+
+
+def find_in_text(content: str, message_index: int = 0, sql_spans=(), dialect: str = "clickhouse") -> list[Hit]:
+    """Every secret in one message's content, not overlapping, in order of position."""
+    forbidden, literals = _sql_ranges(content, sql_spans, dialect) if sql_spans else ([], {})
+    taken: list[tuple[int, int]] = []
+    hits: list[Hit] = []
+    for pat in PATTERNS:
+        for m in pat.regex.finditer(content):
+            s, e = m.span(pat.group)
+            value = m.group(pat.group)
+            if any(s < fe and fs < e for fs, fe in taken):
+                continue
+            if pat.valid is not None and not pat.valid(value):
+                continue
+            if any(s < fe and fs < e for fs, fe in forbidden):
+                continue  # touches an identifier or keyword of a query
+            quote = literals.get((s, e)) is False
+            hits.append(Hit(message_index, s, e, pat.kind, value, pat.normalize(value), quote))
+            taken.append((s, e))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def _spans_by_message(messages: list[Message]) -> dict[int, list]:
+    from sqlcurate.sql.extract import extract_from_conversation
+
+    out: dict[int, list] = {}
+    for span in extract_from_conversation(messages, roles=("system", "user", "assistant")):
+        out.setdefault(span.message_index, []).append(span)
+    return out
+
+
+def find_secrets(conv: Conversation | list[dict], dialect: str = "clickhouse") -> list[Hit]:
+    """Every secret in a conversation (all roles), message by message."""
+    messages = _messages(conv)
+    spans = _spans_by_message(messages)
+    out: list[Hit] = []
+    for i, msg in enumerate(messages):
+        out.extend(find_in_text(msg.content, i, spans.get(i, ()), dialect))
+    return out
+
+
+@dataclass
+class Placeholders:
+    """The conversation-wide map from (kind, normalized value) to ``<KIND_n>``."""
+
+    by_key: dict[tuple[str, str], str] = field(default_factory=dict)
+    per_kind: Counter = field(default_factory=Counter)
+
+    def get(self, kind: str, key: str) -> str:
+        ph = self.by_key.get((kind, key))
+        if ph is None:
+            self.per_kind[kind] += 1
+            ph = self.by_key[(kind, key)] = f"<{kind}_{self.per_kind[kind]}>"
+        return ph
+
+
+def apply(content: str, hits: list[Hit], placeholders: Placeholders) -> str:
+    """``content`` with each hit replaced by its placeholder (quoted where it fills a bare literal)."""
+    out = []
+    pos = 0
+    for h in hits:
+        ph = placeholders.get(h.kind, h.key)
+        out.append(content[pos:h.start])
+        out.append(f"'{ph}'" if h.quote else ph)
+        pos = h.end
+    out.append(content[pos:])
+    return "".join(out)
+
+
+def redact_conversation(conv: Conversation | list[dict], dialect: str = "clickhouse"):
+    """``(redacted conversation, Counter of kind -> replacements)``; the same shape that came in
+    (a Conversation keeps its ``meta``; a list of dicts stays a list of dicts)."""
+    messages = _messages(conv)
+    hits = find_secrets(messages, dialect)
+    counts: Counter[str] = Counter(h.kind for h in hits)
+    if not hits:
+        return conv, counts
+    placeholders = Placeholders()
+    by_msg: dict[int, list[Hit]] = {}
+    for h in hits:
+        by_msg.setdefault(h.message_index, []).append(h)
+    new = [Message(role=m.role, content=apply(m.content, by_msg[i], placeholders)) if i in by_msg else m
+           for i, m in enumerate(messages)]
+    if isinstance(conv, Conversation):
+        return conv.model_copy(update={"messages": new}), counts
+    return [m.model_dump() for m in new], counts
+
+
+def _messages(conv) -> list[Message]:
+    if isinstance(conv, Conversation):
+        return list(conv.messages)
+    return [m if isinstance(m, Message) else Message(role=m["role"], content=m["content"]) for m in conv]
