@@ -213,11 +213,10 @@ def pull_query_log(
                toString(toTimeZone(max(event_time_microseconds), 'UTC')) AS last_seen,
                groupUniqArray({MAX_USERS_PER_TEMPLATE})(user) AS user_names,
                avg(query_duration_ms) AS mean_ms,
-               argMax(query, event_time_microseconds) AS example,
-               anyIf(log_comment, log_comment != '') AS comment,
+               argMax((query, log_comment), (log_comment != '', event_time_microseconds)) AS example,
                groupUniqArrayArray(tables) AS table_names
         FROM {from_sql} WHERE {where} AND {_KEPT}
-        GROUP BY normalized_query_hash"""
+        GROUP BY normalized_query_hash"""  # the example and its question come from one row
     try:
         counts = client.query(counts_sql, parameters=params).first_row
         names = list(_SKIP_REASONS) + ["kept", "high"]
@@ -227,7 +226,7 @@ def pull_query_log(
         new: dict[str, QueryRecord] = {}
         with client.query_row_block_stream(grouped_sql, parameters=params) as stream:
             for block in stream:
-                for h, n, first, last, who, mean_ms, example, comment, tables in block:
+                for h, n, first, last, who, mean_ms, (example, comment), tables in block:
                     new[h] = QueryRecord(
                         source=source, query=strip_client_trailer(example), normalized_hash=h, count=int(n),
                         first_seen=_ts(first), last_seen=_ts(last), users=sorted(who),

@@ -1,0 +1,104 @@
+"""``seed_workspace(dir)``: a complete demo workspace on the embedded ClickHouse engine.
+
+    <dir>/engine/               chdb data: database ``dex`` (schema.sql + generated rows) and
+                                ``demo_logs.query_log`` (a persistent copy of the analysts' query log)
+    <dir>/docs/*.md             the team's docs pages about the tables and conventions
+    <dir>/connectors/demo.toml  a profile pointing at the engine, pulling from the log copy
+
+chdb keeps ``system.query_log`` only for the life of the process, so the history is run here (each
+query tagged with its question as ``log_comment`` ), the log flushed and copied to ``demo_logs.query_log``, with ``user`` set to the analyst who ran
+each query (chdb has a single user).
+Seeding opens the engine in THIS process (chdb allows one data directory per process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sqlcurate.connectors.clickhouse import strip_client_trailer
+from sqlcurate.demo.data import POOL_DAILY_SQL, generate
+from sqlcurate.demo.history import HISTORY, NOISE
+
+LOG_TABLE = "demo_logs.query_log"
+PROFILE = """# The demo workspace's embedded ClickHouse (chdb): no server, no password.
+kind = "clickhouse"
+dsn = "chdb://../engine"            # relative to this file
+log_table = "demo_logs.query_log"  # chdb's system.query_log lives only as long as its process
+databases = ["dex"]
+"""
+
+
+@dataclass
+class SeededWorkspace:
+    workspace: Path
+    engine_dir: Path
+    profile: Path
+    docs_dir: Path
+    queries_run: int
+    log_rows: int
+
+
+def _statements(sql: str) -> list[str]:
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def seed_workspace(workspace: Path, seed: int = 7) -> SeededWorkspace:
+    """Create (or recreate) the demo workspace under ``workspace``; returns where everything is."""
+    from sqlcurate.sql.engine_conn import engine_client
+
+    workspace = Path(workspace)
+    engine_dir = workspace / "engine"
+    client = engine_client(engine_dir)
+    client.command("DROP DATABASE IF EXISTS dex SYNC")
+    client.command("DROP DATABASE IF EXISTS demo_logs SYNC")
+    for stmt in _statements(resources.files("sqlcurate.demo").joinpath("schema.sql").read_text(encoding="utf-8")):
+        client.command(stmt)
+    for table, (columns, rows) in generate(seed).items():
+        client.insert(table, rows, column_names=columns)
+    client.command(POOL_DAILY_SQL)
+
+    started = client.query("SELECT now64(6)").first_row[0]
+    analyst_of: dict[str, str] = {}  # query text as run -> analyst
+    for entry in HISTORY:
+        for variant in entry.variants:
+            sql = entry.sql.format(**variant)
+            analyst_of[sql] = entry.analyst
+            client.query(sql, settings={"log_comment": entry.question.format(**variant)} if entry.question else None)
+    for analyst, sql in NOISE:
+        analyst_of[sql] = analyst
+        try:
+            client.command(sql)
+        except Exception:  # noqa: BLE001 - the failing one is meant to fail; the log records it
+            pass
+    client.command("SYSTEM FLUSH LOGS")
+    # chdb has one user and ignores query ids, so give each logged query its analyst by its text.
+    ids, users = [], []
+    for query_id, query in client.query(
+        "SELECT query_id, query FROM system.query_log WHERE event_time_microseconds >= {started:DateTime64(6)}",
+        parameters={"started": started},
+    ).result_rows:
+        if (analyst := analyst_of.get(strip_client_trailer(query))) is not None:
+            ids.append(query_id)
+            users.append(analyst)
+    client.command("CREATE DATABASE demo_logs")
+    client.command(
+        f"CREATE TABLE {LOG_TABLE} ENGINE = MergeTree ORDER BY event_time_microseconds AS "
+        "SELECT * REPLACE (transform(query_id, {ids:Array(String)}, {users:Array(String)}, user) AS user) "
+        "FROM system.query_log WHERE has({ids:Array(String)}, query_id)",
+        parameters={"ids": ids, "users": users},
+    )
+    log_rows = client.query(f"SELECT count() FROM {LOG_TABLE}").first_row[0]
+
+    docs_dir = workspace / "docs"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for page in resources.files("sqlcurate.demo").joinpath("docs").iterdir():
+        if page.name.endswith(".md"):
+            (docs_dir / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    profile = workspace / "connectors" / "demo.toml"
+    profile.parent.mkdir(parents=True, exist_ok=True)
+    profile.write_text(PROFILE, encoding="utf-8")
+    return SeededWorkspace(workspace, engine_dir, profile, docs_dir, len(analyst_of), int(log_rows))
+
