@@ -1,0 +1,105 @@
+"""Eval items: a question (the conversation up to its last user turn) and the gold SQL (from the final
+assistant turn), read from the same JSONL a user trains on (nanochat bare lists or ``{"messages": [...]}``).
+
+A line that cannot serve as an item (bad JSON, broken conversation, no SQL in the answer) is an error
+with its line number; an eval over a silently shortened set would be a wrong number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from sqlcurate.conversation import check_messages
+from sqlcurate.findings import Finding
+from sqlcurate.sql.extract import extract_sql
+
+CODES = {
+    "EVAL_ITEM_JSON": "an eval line is not valid JSON",
+    "EVAL_ITEM_SHAPE": "an eval line is not a conversation (bare list or {\"messages\": [...]})",
+    "EVAL_ITEM_NO_GOLD": "the final assistant turn of an eval line holds no SQL to use as gold",
+}
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str  # "<file name>:<line>", stable across runs of the same file
+    source: str
+    line: int
+    prompt: tuple[dict[str, str], ...]  # messages up to and including the last user turn
+    gold_sql: str
+    reference_answer: str  # the whole gold assistant turn, for reports
+
+    @property
+    def question(self) -> str:
+        return self.prompt[-1]["content"]
+
+    @property
+    def gold_ordered(self) -> bool:
+        return query_orders(self.gold_sql)
+
+
+class EvalDataError(ValueError):
+    """Raised with every diagnostic line (``path:line: CODE message``) of a file that has bad lines."""
+
+    def __init__(self, diagnostics: list[str]):
+        super().__init__("\n".join(diagnostics))
+        self.diagnostics = diagnostics
+
+
+def query_orders(sql: str) -> bool:
+    """True if the query's outermost result is ordered (a top-level ORDER BY, also after UNION)."""
+    try:
+        tree = sqlglot.parse_one(sql, read="clickhouse")
+    except (ParseError, TokenError):
+        return "order by" in sql.lower()  # gold queries parse; this is only a conservative fallback
+    return isinstance(tree, exp.Query) and tree.args.get("order") is not None
+
+
+def item_from_messages(messages: list[dict[str, str]], source: str, line: int) -> tuple[EvalItem | None, list[Finding]]:
+    conv, findings = check_messages(messages)
+    if conv is None:
+        return None, findings
+    msgs = conv.as_messages()
+    answer = msgs[-1]["content"]
+    spans = extract_sql(answer, len(msgs) - 1)
+    if not spans:
+        return None, [Finding("EVAL_ITEM_NO_GOLD", "the final assistant turn holds no SQL (expected a ```sql fence)")]
+    item = EvalItem(id=f"{Path(source).name}:{line}", source=source, line=line, prompt=tuple(msgs[:-1]),
+                    gold_sql=spans[0].sql, reference_answer=answer)
+    return item, []
+
+
+def load_items(path: str | Path, limit: int | None = None) -> list[EvalItem]:
+    """All items of a JSONL file; raises EvalDataError listing every bad line."""
+    path = Path(path)
+    items: list[EvalItem] = []
+    diagnostics: list[str] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as e:
+                diagnostics.append(Finding("EVAL_ITEM_JSON", f"invalid JSON: {e.msg} at column {e.colno}").render(str(path), lineno))
+                continue
+            if isinstance(value, dict):
+                if "messages" not in value:
+                    diagnostics.append(Finding("EVAL_ITEM_SHAPE", "an object without 'messages'").render(str(path), lineno))
+                    continue
+                value = value["messages"]
+            item, findings = item_from_messages(value, str(path), lineno)
+            diagnostics.extend(f.render(str(path), lineno) for f in findings)
+            if item is not None:
+                items.append(item)
+            if limit is not None and len(items) >= limit:
+                break
+    if diagnostics:
+        raise EvalDataError(diagnostics)
+    return items
