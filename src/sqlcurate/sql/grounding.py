@@ -146,8 +146,7 @@ class _Grounder:
                     self.expression(e, scope, frozenset())
                     if isinstance(e, exp.Alias):
                         scope.local.add(e.alias)
-                    elif isinstance(e, exp.Column):
-                        scope.local.add(e.name)  # ARRAY JOIN arr: `arr` now names the element
+                    # `ARRAY JOIN arr` (no alias): `arr` now names the element, still a column of its source
                 continue
             for name in join.args.get("using") or []:
                 self.using_column(name.name, join, scope)
