@@ -162,6 +162,22 @@ def packed_loop(model: GPT, samples: list[Sample], device, steps: int, dtype, ta
             "packing_efficiency": packing_efficiency(rows[: (steps + 1) * rps], seq_len)}
 
 
+def check_attention(device) -> dict:
+    """Fast path (compiled FlexAttention, block-sparse document mask) against the reference (SDPA with a
+    dense mask, float32) on random packed rows with grouped-query heads."""
+    from nanochat.attention import attend, dense_attend
+
+    torch.manual_seed(0)
+    B, H, Hkv, T, D = 2, 8, 4, 2048, 128
+    q, k, v = (torch.randn(B, h, T, D, device=device) for h in (H, Hkv, Hkv))
+    cuts = torch.sort(torch.randint(1, T, (B, 6)), dim=1).values
+    ids = torch.stack([torch.bucketize(torch.arange(T), c, right=True) for c in cuts]).int().to(device)
+    ref = dense_attend(q, k, v, ids)
+    fast = torch.compile(attend)(q.bfloat16(), k.bfloat16(), v.bfloat16(), ids).float()
+    rel = ((fast - ref).norm() / ref.norm()).item()
+    return {"rel_error_bf16_vs_fp32_reference": rel, "ok": rel < 1e-2}
+
+
 def finish(res: dict, flops_per_pos: float, peak_flops: float) -> dict:
     res["real_tok_s"] = res["real_tokens"] / res["seconds"]
     res["mfu"] = flops_per_pos * res["positions"] / res["seconds"] / peak_flops
@@ -193,6 +209,9 @@ def main() -> int:
            "steps": args.steps, "target_tokens_per_step": target, "results": {}}
     started = time.time()
     samples = synthetic_samples(6000 if not args.smoke else 400, seq_len, vocab, median)
+    if device.type == "cuda":
+        out["attention_check"] = check_attention(device)
+        print(f"attention fast path vs reference: {out['attention_check']}", flush=True)
 
     def save():
         text = json.dumps(out, indent=2, default=str)
