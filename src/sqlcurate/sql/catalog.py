@@ -83,6 +83,7 @@ class Catalog:
         self._by_name: dict[str, list[TableRecord]] = {}
         self._columns: dict[str, dict[str, Column]] = {}
         self._fields: dict[tuple[str, str], frozenset[str] | None] = {}
+        self._column_sets: dict[str, frozenset[str]] = {}
         for t in tables:
             self.add(t)
 
@@ -94,6 +95,7 @@ class Catalog:
         self._tables[key] = table
         self._by_name.setdefault(table.name, []).append(table)
         self._columns[key] = {c.name: c for c in table.columns}
+        self._column_sets[key] = frozenset(self._columns[key])
 
     def __len__(self) -> int:
         return len(self._tables)
@@ -134,6 +136,10 @@ class Catalog:
             return self._columns.get(table.qualified, {})
         t = self.table(table)
         return self._columns[t.qualified] if t else {}
+
+    def column_names(self, table: TableRecord) -> frozenset[str]:
+        """The column names of a catalog table, as a set (built once per table: grounding's hot path)."""
+        return self._column_sets[table.qualified]
 
     def fields_of(self, table: TableRecord, column: str) -> frozenset[str] | None:
         """Field names reachable by ``column.field`` (Tuple/STRUCT/Nested, also inside Array), or None

@@ -43,6 +43,9 @@ VIRTUAL_COLUMNS = frozenset({"_part", "_part_index", "_part_uuid", "_partition_i
 # Select parts holding expressions whose columns resolve in the select's own scope.
 _SELECT_PARTS = ("expressions", "distinct", "prewhere", "where", "group", "having", "qualify", "windows",
                  "order", "limit", "offset")
+_QUERIES = frozenset({exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery})
+_LEAVES = frozenset({exp.Literal, exp.Identifier, exp.Var, exp.DataType, exp.Star, exp.Null, exp.Boolean,
+                     exp.Placeholder, exp.Parameter})
 _ANY = None  # a source whose columns cannot be known: every column is fine
 
 
@@ -72,7 +75,6 @@ class _Grounder:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self.findings: dict[tuple[str, str], Finding] = {}  # one finding per (code, name) per query
-        self._columns_cache: dict[str, frozenset[str]] = {}
 
     def report(self, code: str, key: str, message: str, severity: str = "error") -> None:
         self.findings.setdefault((code, key), Finding(code, message, severity))
@@ -225,10 +227,7 @@ class _Grounder:
         found = self.catalog.table_candidates(name, db or None)
         if len(found) == 1:
             t = found[0]
-            cols = self._columns_cache.get(t.qualified)
-            if cols is None:
-                cols = self._columns_cache[t.qualified] = frozenset(self.catalog.columns_of(t)) | VIRTUAL_COLUMNS
-            return _Source(t.qualified, cols, t)
+            return _Source(t.qualified, self.catalog.column_names(t) | VIRTUAL_COLUMNS, t)
         if found:
             self.report("CATALOG_AMBIGUOUS_TABLE", label,
                         f"table {label} is in several databases ({', '.join(t.qualified for t in found)}); qualify it",
@@ -248,20 +247,25 @@ class _Grounder:
     # ---- expressions
 
     def expression(self, node: exp.Expression, scope: _Scope, bound: frozenset[str]) -> None:
+        # The hot loop: dispatch on the exact class (cheaper than isinstance chains), skip leaves.
         stack = [(node, bound)]
         while stack:
             n, b = stack.pop()
-            if isinstance(n, exp.Column):
+            cls = n.__class__
+            if cls is exp.Column:
                 self.column(n, scope, b)
                 continue
-            if isinstance(n, (exp.Query, exp.Subquery)):
+            if cls in _LEAVES:
+                continue
+            if cls in _QUERIES:
                 self.query(n, scope, scope.ctes)
                 continue
-            if isinstance(n, exp.Lambda):
+            if cls is exp.Lambda:
                 b = b | {p.name for p in n.expressions}
-            elif isinstance(n, exp.Alias) and n.alias:
-                scope.local.add(n.alias)  # ClickHouse: an alias inside an expression names it everywhere
-            elif isinstance(n, exp.Dot):
+            elif cls is exp.Alias:
+                if n.alias:
+                    scope.local.add(n.alias)  # ClickHouse: an alias inside an expression names it everywhere
+            elif cls is exp.Dot:
                 stack.append((n.this, b))  # a.b.c.d.e: the head is a Column; deeper fields are not checked
                 continue
             for child in n.iter_expressions():
