@@ -183,7 +183,7 @@ def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     cands = list(candidates)
     exact_ci = [c for c in cands if c.lower() == name.lower() and c != name]
     lowered = {c.lower(): c for c in cands}
-    close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)]
+    close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.7)]
     return _dedupe(exact_ci + close)[:n]
 
 
