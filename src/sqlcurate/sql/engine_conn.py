@@ -72,3 +72,24 @@ def engine_client(path: str | os.PathLike | None = None, **settings):
 def engine_path() -> str | None:
     """The data directory of this process's engine, or None if none was opened yet."""
     return _path
+
+
+_raw = None
+
+
+def engine_connection(path: str | os.PathLike | None = None):
+    """The process's embedded engine as a raw ``chdb`` connection (same directory as ``engine_client``).
+
+    For hot loops such as the engine check's thousands of ``EXPLAIN PLAN`` calls: it skips
+    clickhouse-connect's Native-format decoding and the ``SETTINGS``/``FORMAT`` suffix it appends, which
+    roughly halves the cost of a tiny query. Errors raise ``chdb`` exceptions carrying ClickHouse's text.
+    """
+    global _raw
+    engine_client(path)  # opens (or checks) the one directory, exactly as every other caller does
+    with _lock:
+        if _raw is None:
+            import chdb
+            from urllib.parse import urlencode
+
+            _raw = chdb.connect(f"{_path}?{urlencode({'config-file': _config_file()})}")
+        return _raw

@@ -1,0 +1,87 @@
+"""A query's template and its short hash: the same query with other literals gets the same fingerprint.
+
+Used by dedupe, grouped train/val splits (no template on both sides) and the engine check's cache.
+Built from the dialect's tokens, not a parse, so it is cheap and works on queries that do not parse:
+literals become ``?``, keywords and unquoted names are lower-cased, quoting and spacing are normalized,
+and a list of literals (``IN (1, 2, 3)``, ``VALUES (...), (...)``) collapses to one ``?...``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
+
+LITERAL_TOKENS = frozenset(
+    {TokenType.STRING, TokenType.NUMBER, TokenType.NATIONAL_STRING, TokenType.BIT_STRING, TokenType.HEX_STRING,
+     TokenType.BYTE_STRING, TokenType.RAW_STRING, TokenType.HEREDOC_STRING, TokenType.UNICODE_STRING}
+)
+# Quoted identifiers keep their case (ClickHouse names are case-sensitive); everything else is folded.
+CASE_KEEPING_TOKENS = frozenset({TokenType.IDENTIFIER})
+LIST_PLACEHOLDER = "?..."
+
+
+@lru_cache(maxsize=32)
+def _dialect(name: str) -> Dialect:
+    return Dialect.get_or_raise(name)
+
+
+def _words(sql: str, dialect: str) -> list[str]:
+    try:
+        tokens = _dialect(dialect).tokenize(sql)
+    except TokenError:
+        # An unterminated quote and the like: fall back to whitespace words, still case-folded.
+        return sql.lower().split()
+    words: list[str] = []
+    for tok in tokens:
+        if tok.token_type in LITERAL_TOKENS:
+            words.append("?")
+        elif tok.token_type in CASE_KEEPING_TOKENS:
+            words.append(tok.text)
+        elif tok.token_type is TokenType.SEMICOLON:
+            continue
+        else:
+            words.append(tok.text.lower())
+    return _collapse_lists(words)
+
+
+def _collapse_lists(words: list[str]) -> list[str]:
+    """``( ? , ? , ? )`` -> ``( ?... )`` and repeated ``, ( ?... )`` rows after VALUES -> one row."""
+    out: list[str] = []
+    i = 0
+    n = len(words)
+    while i < n:
+        w = words[i]
+        if w == "(":
+            j = i + 1
+            while j + 1 < n and words[j] == "?" and words[j + 1] == ",":
+                j += 2
+            if j + 1 < n and words[j] == "?" and words[j + 1] == ")":
+                # one literal in parentheses counts as a list too, so IN (1) and IN (1, 2) share a template
+                out.extend(["(", LIST_PLACEHOLDER, ")"])
+                i = j + 2
+                continue
+        if w == "," and out[-3:] == ["(", LIST_PLACEHOLDER, ")"] and words[i + 1:i + 2] == ["("]:
+            # a further VALUES row: skip it if it is a literal row as well
+            k = i + 2
+            while k < n and words[k] in ("?", ","):
+                k += 1
+            if k < n and words[k] == ")" and k > i + 2:
+                i = k + 1
+                continue
+        out.append(w)
+        i += 1
+    return out
+
+
+def template(sql: str, dialect: str = "clickhouse") -> str:
+    """The normalized text of ``sql``: literals out, case and spacing normalized, literal lists collapsed."""
+    return " ".join(_words(sql, dialect))
+
+
+def fingerprint(sql: str, dialect: str = "clickhouse") -> str:
+    """A 16-hex-digit hash of ``template(sql, dialect)``."""
+    return hashlib.blake2b(template(sql, dialect).encode(), digest_size=8).hexdigest()

@@ -1,0 +1,406 @@
+"""Our ClickHouse layer on top of sqlglot: where plain sqlglot output is rejected by the engine, wrong,
+or noisy as a training target, fix it here, as data.
+
+Three tables:
+
+- ``REWRITES``: AST node type -> function(node, source dialect) returning the replacement node. Applied
+  once, bottom-up, to the parsed source query before generation (``apply``).
+- ``STRFTIME_TO_CLICKHOUSE``: date-format directives where ClickHouse differs from the strftime
+  directives sqlglot keeps internally.
+
+The rewrites build ClickHouse function calls directly (sqlglot's compiled generator cannot be
+subclassed), so they also take over what sqlglot's ClickHouse generator renders wrongly.
+
+Every entry has a test in ``tests/sql/test_fixups.py`` that runs the source-side intent and our output
+on the real engine. Constructs we cannot express faithfully raise ``Untranspilable``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from sqlglot import exp
+
+
+class Untranspilable(ValueError):
+    """A construct with no faithful ClickHouse form (the message says which and why)."""
+
+
+# ---------------------------------------------------------------- names
+
+def _table(node: exp.Table, source: str) -> exp.Expression:
+    """ClickHouse has two-part names (database.table): drop BigQuery's project and Snowflake's database
+    level, and T-SQL's ``dbo`` schema (``sales.dbo.orders`` -> ``sales.orders``)."""
+    catalog, db = node.args.get("catalog"), node.args.get("db")
+    if source == "tsql" and db is not None and db.name.lower() == "dbo":
+        node.set("db", catalog)
+        node.set("catalog", None)
+    elif catalog is not None:
+        node.set("catalog", None)
+    return node
+
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Words that must stay quoted when used as names (they would parse as keywords otherwise).
+_RESERVED = frozenset(
+    "all and any array as asc between by case cast cross desc distinct else end except exists false final "
+    "format from full global group having in inner interval into is join left like limit not null offset on "
+    "or order outer over prewhere right sample select semi settings then to true union using when where with".split()
+)
+
+
+def _identifier(node: exp.Identifier, source: str) -> exp.Expression:
+    """``[Order Date]`` must stay quoted; ``[country]`` or `` `events` `` need no quotes in ClickHouse."""
+    if node.quoted and _PLAIN_NAME.match(node.name) and node.name.lower() not in _RESERVED:
+        node.set("quoted", False)
+    return node
+
+
+# ---------------------------------------------------------------- ordering and limits
+
+def _ordered(node: exp.Ordered, source: str) -> exp.Expression:
+    """Drop explicit NULL placement: sqlglot adds ``NULLS FIRST`` to mimic the source's default, which is
+    noise on the non-Nullable columns analytics queries sort by. Callers that know a sort key is Nullable
+    keep the source's placement through ``nullable_columns`` (see ``transpile.to_clickhouse``)."""
+    if node.this.name not in _NULLABLE.get():
+        node.set("nulls_first", False)
+    return node
+
+
+class _NullableColumns:
+    """The Nullable column names of the query being rewritten (set per call by ``apply``)."""
+
+    def __init__(self) -> None:
+        self.names: frozenset[str] = frozenset()
+
+    def get(self) -> frozenset[str]:
+        return self.names
+
+
+_NULLABLE = _NullableColumns()
+
+
+def _select(node: exp.Select, source: str) -> exp.Expression:
+    limit = node.args.get("limit")
+    # OFFSET n ROWS FETCH NEXT m ROWS ONLY -> LIMIT m OFFSET n (ClickHouse accepts both; LIMIT is canonical)
+    if isinstance(limit, exp.Fetch):
+        opts = limit.args.get("limit_options")
+        if opts is not None and (opts.args.get("percent") or opts.args.get("with_ties")):
+            raise Untranspilable("FETCH ... PERCENT / WITH TIES has no ClickHouse LIMIT form")
+        node.set("limit", exp.Limit(expression=limit.args["count"].copy()))
+    offset = node.args.get("offset")
+    if isinstance(offset, exp.Offset) and offset.expression.name == "0" and offset.expression.is_int:
+        node.set("offset", None)
+    # Postgres DISTINCT ON (k) keeps the first row of each k *in ORDER BY order*; ClickHouse's DISTINCT ON
+    # runs before ORDER BY, so the faithful form is ORDER BY ... LIMIT 1 BY k.
+    distinct = node.args.get("distinct")
+    if isinstance(distinct, exp.Distinct) and distinct.args.get("on") is not None:
+        keys = distinct.args["on"]
+        keys = keys.expressions if isinstance(keys, exp.Tuple) else [keys]
+        if node.args.get("limit") is not None:
+            raise Untranspilable("DISTINCT ON combined with LIMIT (write ORDER BY ... LIMIT 1 BY k LIMIT n by hand)")
+        node.set("distinct", None)
+        node.set("limit", exp.Limit(expression=exp.Literal.number(1), expressions=[k.copy() for k in keys]))
+    # BigQuery/Postgres: FROM t, UNNEST(arr) AS x  /  CROSS JOIN UNNEST(arr) AS x  ->  ARRAY JOIN arr AS x
+    for join in node.args.get("joins") or []:
+        unnest = join.this
+        if not isinstance(unnest, exp.Unnest):
+            continue
+        if unnest.args.get("offset"):
+            raise Untranspilable("UNNEST ... WITH OFFSET: use arrayEnumerate() in ClickHouse by hand")
+        arrays = unnest.expressions
+        alias = unnest.args.get("alias")
+        names = list(alias.columns) if alias is not None and alias.columns else ([alias.this] if alias is not None and alias.this else [])
+        if len(arrays) != 1 or len(names) != 1:
+            raise Untranspilable("UNNEST of several arrays or without a column alias")
+        side = join.args.get("side")
+        if side and side.upper() == "LEFT":
+            new = exp.Join(this=exp.Alias(this=arrays[0].copy(), alias=names[0].copy()), side="LEFT", kind="ARRAY")
+        elif side or (join.args.get("kind") not in (None, "CROSS", "INNER")):
+            raise Untranspilable(f"{side or join.args.get('kind')} JOIN UNNEST has no ARRAY JOIN form")
+        else:
+            new = exp.Join(this=exp.Alias(this=arrays[0].copy(), alias=names[0].copy()), kind="ARRAY")
+        join.replace(new)
+    return node
+
+
+# ---------------------------------------------------------------- aggregates
+
+# aggregate node -> ClickHouse -If combinator name (FILTER (WHERE c) -> fIf(..., c))
+_IF_COMBINATOR: dict[type[exp.Expression], str] = {
+    exp.Count: "countIf", exp.Sum: "sumIf", exp.Avg: "avgIf", exp.Min: "minIf", exp.Max: "maxIf",
+}
+
+
+def _filter(node: exp.Filter, source: str) -> exp.Expression:
+    """``COUNT(*) FILTER (WHERE c)`` -> ``countIf(c)``, the ClickHouse idiom the model should learn."""
+    agg, cond = node.this, node.expression.this
+    name = _IF_COMBINATOR.get(type(agg))
+    if name is None or isinstance(agg.this, exp.Distinct):
+        return node  # ClickHouse accepts FILTER itself; only the common aggregates get the idiom
+    args = [] if isinstance(agg.this, exp.Star) else [agg.this.copy()]
+    return exp.Anonymous(this=name, expressions=[*args, cond.copy()])
+
+
+def _quantile(level: exp.Expression, value: exp.Expression, desc: bool = False) -> exp.Expression:
+    # PERCENTILE_CONT interpolates linearly between ranks (type R7), as quantileExactInclusive does.
+    if desc:
+        level = exp.Sub(this=exp.Literal.number(1), expression=level.copy())
+    return exp.Anonymous(this=f"quantileExactInclusive({level.sql('clickhouse')})", expressions=[value.copy()])
+
+
+def _percentile_cont(node: exp.PercentileCont, source: str) -> exp.Expression:
+    """BigQuery ``PERCENTILE_CONT(x, p) OVER (...)``; the WITHIN GROUP form is handled by ``_within_group``."""
+    if node.expression is None:
+        return node
+    return _quantile(node.expression, node.this)
+
+
+def _within_group(node: exp.WithinGroup, source: str) -> exp.Expression:
+    inner, order = node.this, node.expression
+    if isinstance(inner, exp.PercentileCont) and isinstance(order, exp.Order) and len(order.expressions) == 1:
+        key = order.expressions[0]
+        return _quantile(inner.this, key.this, desc=bool(key.args.get("desc")))
+    return node
+
+
+def _approx_quantiles(node: exp.ApproxQuantiles, source: str) -> exp.Expression:
+    """BigQuery ``APPROX_QUANTILES(x, n)``: n+1 boundaries (min, ..., max), each an actual value of x."""
+    n = node.expression
+    if not (isinstance(n, exp.Literal) and n.is_int and int(n.name) > 0):
+        raise Untranspilable("APPROX_QUANTILES with a non-constant number of buckets")
+    count = int(n.name)
+    levels = ", ".join(_level(i, count) for i in range(count + 1))
+    return exp.Anonymous(this=f"quantilesExactLow({levels})", expressions=[node.this.copy()])
+
+
+def _level(i: int, n: int) -> str:
+    return f"{i / n:.6g}"
+
+
+def _group_concat(node: exp.GroupConcat, source: str) -> exp.Expression:
+    """STRING_AGG/LISTAGG/GROUP_CONCAT with an order: ClickHouse's groupConcat has no ORDER BY inside, so
+    sort the collected array. NULL values are skipped, as in every source dialect."""
+    order = node.this
+    if not isinstance(order, exp.Order):
+        return node
+    value = order.this
+    sep = node.args.get("separator") or exp.Literal.string(",")
+    if len(order.expressions) != 1:
+        raise Untranspilable("an aggregated string ordered by several keys")
+    key = order.expressions[0]
+    sort = "arrayReverseSort" if key.args.get("desc") else "arraySort"
+    if key.this == value:
+        arr = exp.Anonymous(this=sort, expressions=[exp.Anonymous(this="groupArray", expressions=[value.copy()])])
+    else:
+        pair = exp.Tuple(expressions=[value.copy(), key.this.copy()])
+        collected = exp.Anonymous(this="groupArrayIf", expressions=[pair, exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))])
+        by_key = exp.Lambda(this=exp.Dot(this=exp.column("p"), expression=exp.Literal.number(2)), expressions=[exp.to_identifier("p")])
+        sorted_pairs = exp.Anonymous(this=sort, expressions=[by_key, collected])
+        first = exp.Lambda(this=exp.Dot(this=exp.column("p"), expression=exp.Literal.number(1)), expressions=[exp.to_identifier("p")])
+        arr = exp.Anonymous(this="arrayMap", expressions=[first, sorted_pairs])
+    return exp.Anonymous(this="arrayStringConcat", expressions=[arr, sep.copy()])
+
+
+# ---------------------------------------------------------------- dates and times
+
+# (source dialect or "*", EXTRACT part) -> (ClickHouse function, extra args). Day-of-week numbering
+# differs by dialect: BigQuery and T-SQL (DATEFIRST 7) count Sunday=1..Saturday=7 (toDayOfWeek mode 3);
+# Postgres DOW and Snowflake DAYOFWEEK count Sunday=0..Saturday=6 (mode 2); ISO and MySQL WEEKDAY differ.
+EXTRACT_PARTS: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
+    ("bigquery", "DAYOFWEEK"): ("toDayOfWeek", (3,)),
+    ("tsql", "DAYOFWEEK"): ("toDayOfWeek", (3,)),
+    ("tsql", "WEEKDAY"): ("toDayOfWeek", (3,)),
+    ("mysql", "DAYOFWEEK"): ("toDayOfWeek", (3,)),
+    ("postgres", "DOW"): ("toDayOfWeek", (2,)),
+    ("postgres", "DAYOFWEEK"): ("toDayOfWeek", (2,)),
+    ("snowflake", "DAYOFWEEK"): ("toDayOfWeek", (2,)),
+    ("snowflake", "DOW"): ("toDayOfWeek", (2,)),
+    ("*", "ISODOW"): ("toDayOfWeek", ()),
+    ("*", "DAYOFWEEKISO"): ("toDayOfWeek", ()),
+    ("*", "DAYOFYEAR"): ("toDayOfYear", ()),
+    ("*", "DOY"): ("toDayOfYear", ()),
+    ("*", "ISOWEEK"): ("toISOWeek", ()),
+    ("*", "QUARTER"): ("toQuarter", ()),
+}
+
+
+def _extract(node: exp.Extract, source: str) -> exp.Expression:
+    part = node.this.name.upper()
+    target = EXTRACT_PARTS.get((source, part)) or EXTRACT_PARTS.get(("*", part))
+    if target is None:
+        return node
+    func, extra = target
+    return exp.Anonymous(this=func, expressions=[node.expression.copy(), *(exp.Literal.number(a) for a in extra)])
+
+
+# DATE_TRUNC unit -> ClickHouse function; weeks start on Sunday in BigQuery and on Monday elsewhere.
+TRUNC_FUNCTIONS: dict[str, str] = {"YEAR": "toStartOfYear", "QUARTER": "toStartOfQuarter", "MONTH": "toStartOfMonth"}
+WEEK_TRUNC: dict[str, str] = {"bigquery": "toStartOfWeek", "postgres": "toMonday", "snowflake": "toMonday", "tsql": "toStartOfWeek"}
+
+
+def _date_trunc(node: exp.Expression, source: str) -> exp.Expression:
+    unit = node.args.get("unit")
+    name = unit.name.upper() if unit is not None else ""
+    func = TRUNC_FUNCTIONS.get(name) or (WEEK_TRUNC.get(source) if name == "WEEK" else None)
+    if func is None:
+        return node
+    return exp.Anonymous(this=func, expressions=[node.this.copy()])
+
+
+def _interval(node: exp.Interval, source: str) -> exp.Expression:
+    """``INTERVAL '7 days'`` / ``INTERVAL '7' DAYS`` -> ``INTERVAL 7 DAY``."""
+    value, unit = node.this, node.args.get("unit")
+    if isinstance(value, exp.Literal) and value.is_string and unit is not None:
+        text = value.name.strip()
+        if re.fullmatch(r"-?\d+", text):
+            node.set("this", exp.Literal.number(int(text)))
+            node.set("unit", exp.var(unit.name.upper().rstrip("S")))
+    return node
+
+
+# T-SQL CONVERT(VARCHAR(n), datetime, style): style -> ClickHouse formatDateTime pattern (then cut to n).
+TSQL_STYLES: dict[int, str] = {
+    120: "%Y-%m-%d %H:%i:%S", 20: "%Y-%m-%d %H:%i:%S", 23: "%Y-%m-%d", 112: "%Y%m%d", 102: "%Y.%m.%d",
+    111: "%Y/%m/%d", 101: "%m/%d/%Y", 103: "%d/%m/%Y", 104: "%d.%m.%Y", 108: "%H:%i:%S", 126: "%Y-%m-%dT%H:%i:%S",
+}
+# formatDateTime directive -> rendered width (every one in TSQL_STYLES is fixed-width)
+_WIDTH = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%i": 2, "%S": 2}
+
+
+def _cut_format(fmt: str, width: int) -> str | None:
+    """The prefix of ``fmt`` that renders exactly ``width`` characters, or None if it falls mid-directive."""
+    out, used, i = "", 0, 0
+    while i < len(fmt) and used < width:
+        tok = fmt[i:i + 2] if fmt[i] == "%" else fmt[i]
+        w = _WIDTH.get(tok, 1)
+        if used + w > width:
+            return None
+        out, used, i = out + tok, used + w, i + len(tok)
+    return out
+
+
+def _convert(node: exp.Convert, source: str) -> exp.Expression:
+    style = node.args.get("style")
+    to = node.this
+    if style is None or not isinstance(to, exp.DataType):
+        return node
+    if not to.is_type(exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR):
+        return node
+    fmt = TSQL_STYLES.get(int(style.name)) if style.is_int else None
+    if fmt is None:
+        raise Untranspilable(f"CONVERT style {style.name} is not in the style table")
+    params = to.expressions
+    if params:
+        width = int(params[0].name)
+        cut = _cut_format(fmt, width)
+        if cut is None:
+            raise Untranspilable(f"CONVERT(..., {width}) cuts style {style.name} mid-field")
+        fmt = cut
+    return exp.Anonymous(this="formatDateTime", expressions=[node.expression.copy(), exp.Literal.string(fmt)])
+
+
+def _struct(node: exp.Struct, source: str) -> exp.Expression:
+    """BigQuery ``STRUCT(a AS x, b AS y)`` -> ``tuple(a, b)``. ClickHouse names tuple elements only under
+    a non-default setting, so the names are dropped; values and their order are kept."""
+    values = [e.expression if isinstance(e, exp.PropertyEQ) else e.this if isinstance(e, exp.Alias) else e
+              for e in node.expressions]
+    return exp.Anonymous(this="tuple", expressions=[v.copy() for v in values])
+
+
+# sqlglot keeps Python strftime directives inside the tree. ClickHouse's formatDateTime/parseDateTime
+# differ on these (sqlglot 30.30 passes them through, so MySQL's minute %i became %M, ClickHouse's month
+# *name*): Python directive -> ClickHouse directive.
+STRFTIME_TO_CLICKHOUSE: dict[str, str] = {"%M": "%i", "%B": "%M", "%A": "%W", "%-m": "%c", "%-d": "%e"}
+_DIRECTIVE = re.compile(r"%-?[A-Za-z%]")
+
+
+def clickhouse_format(fmt: str) -> str:
+    return _DIRECTIVE.sub(lambda m: STRFTIME_TO_CLICKHOUSE.get(m.group(), m.group()), fmt)
+
+
+def _format_arg(node: exp.Expression) -> exp.Expression:
+    fmt = node.args.get("format")
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise Untranspilable("a date format that is not a string constant")
+    return exp.Literal.string(clickhouse_format(fmt.name))
+
+
+def _time_to_str(node: exp.Expression, source: str) -> exp.Expression:
+    """FORMAT_DATE / DATE_FORMAT / TO_CHAR -> formatDateTime with ClickHouse directives."""
+    return exp.Anonymous(this="formatDateTime", expressions=[node.this.copy(), _format_arg(node)])
+
+
+def _str_to_date(node: exp.Expression, source: str) -> exp.Expression:
+    """PARSE_DATE / STR_TO_DATE -> toDate(parseDateTime(...)); like the sources, bad input is an error."""
+    parsed = exp.Anonymous(this="parseDateTime", expressions=[node.this.copy(), _format_arg(node)])
+    return exp.Anonymous(this="toDate", expressions=[parsed])
+
+
+def _str_to_time(node: exp.Expression, source: str) -> exp.Expression:
+    return exp.Anonymous(this="parseDateTime", expressions=[node.this.copy(), _format_arg(node)])
+
+
+def _date_diff(node: exp.Expression, source: str) -> exp.Expression:
+    """DATEDIFF / DATE_DIFF / TIMESTAMP_DIFF -> dateDiff('unit', start, end): both count unit boundaries
+    crossed. sqlglot wraps T-SQL arguments in casts to DateTime64(6); dateDiff takes Date and DateTime
+    directly, so the cast goes unless the argument is a string literal."""
+    def arg(key: str) -> exp.Expression:
+        a = node.args[key]
+        if isinstance(a, exp.TimeStrToTime) and not isinstance(a.this, exp.Literal):
+            a = a.this
+        return a.copy()
+
+    unit = node.args.get("unit")
+    name = (unit.name if unit is not None else "DAY").lower()
+    return exp.Anonymous(this="dateDiff", expressions=[exp.Literal.string(name), arg("expression"), arg("this")])
+
+
+# functions whose ClickHouse spelling sqlglot leaves in the SQL-standard form
+_PLAIN_CALLS: dict[type[exp.Expression], str] = {exp.CurrentTimestamp: "now", exp.CurrentDate: "today"}
+
+
+def _plain_call(node: exp.Expression, source: str) -> exp.Expression:
+    if node.args.get("this") is not None:
+        return node  # CURRENT_TIMESTAMP(precision) / CURRENT_DATE(timezone): leave to sqlglot
+    return exp.Anonymous(this=_PLAIN_CALLS[type(node)], expressions=[])
+
+
+# node type -> rewrite. Order does not matter: each node type has one rewrite and the pass is bottom-up.
+REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, str], exp.Expression]] = {
+    exp.Table: _table,
+    exp.Identifier: _identifier,
+    exp.Ordered: _ordered,
+    exp.Select: _select,
+    exp.Filter: _filter,
+    exp.PercentileCont: _percentile_cont,
+    exp.WithinGroup: _within_group,
+    exp.ApproxQuantiles: _approx_quantiles,
+    exp.GroupConcat: _group_concat,
+    exp.Extract: _extract,
+    exp.DateTrunc: _date_trunc,
+    exp.TimestampTrunc: _date_trunc,
+    exp.DateDiff: _date_diff,
+    exp.TimestampDiff: _date_diff,
+    exp.DatetimeDiff: _date_diff,
+    exp.TimeToStr: _time_to_str,
+    exp.StrToDate: _str_to_date,
+    exp.StrToTime: _str_to_time,
+    exp.CurrentTimestamp: _plain_call,
+    exp.CurrentDate: _plain_call,
+    exp.Interval: _interval,
+    exp.Convert: _convert,
+    exp.Struct: _struct,
+}
+
+
+def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset()) -> exp.Expression:
+    """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified."""
+    _NULLABLE.names = nullable_columns
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        fn = REWRITES.get(type(node))
+        return fn(node, source) if fn is not None else node
+
+    return tree.transform(rewrite, copy=False)

@@ -1,0 +1,152 @@
+"""Parse a query once and derive everything else from that one parse: dialect, canonical ClickHouse text,
+the ClickHouse AST (for grounding), and findings.
+
+``analyze(sql, source)`` is the one entry point; it is cached by (sql, source) so the SQL check, the
+grounding check and the engine check of one run share a single parse per distinct query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
+
+from sqlcurate.sql.dialects import DISPLAY, Detection, detect, normalize_dialect
+from sqlcurate.sql.fixups import Untranspilable, apply
+
+TARGET = "clickhouse"
+
+
+class TranspileError(ValueError):
+    """A statement that cannot be turned into faithful ClickHouse; the message says why."""
+
+
+@dataclass
+class Analysis:
+    """One query, parsed once.
+
+    ``source``: the dialect it was read as (given, or detected). ``statements``: the ClickHouse ASTs, one
+    per statement, after our fixups (use these for grounding; do not modify them). ``clickhouse``: the
+    canonical ClickHouse text per statement, or None when the query is already ClickHouse and is kept
+    as written. ``parse_error`` / ``untranspilable``: why there is no AST / no ClickHouse text.
+    """
+
+    sql: str
+    source: str
+    detection: Detection
+    declared: bool  # the source dialect came from the caller, not from detection
+    statements: list[exp.Expression] = field(default_factory=list)
+    clickhouse: list[str] | None = None
+    parse_error: str | None = None
+    untranspilable: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.parse_error is None and self.untranspilable is None
+
+    def rewritten(self) -> str | None:
+        """The whole query as canonical ClickHouse (statements joined as written), or None if unchanged."""
+        if self.clickhouse is None:
+            return None
+        sep = ";\n" if "\n" in self.sql else "; "
+        text = sep.join(self.clickhouse)
+        return text + ";" if self.sql.rstrip().endswith(";") else text
+
+
+def _parse(sql: str, dialect: str | type) -> list[exp.Expression]:
+    trees = sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE)
+    return [t for t in trees if t is not None]
+
+
+def _first_error(e: Exception) -> str:
+    if isinstance(e, ParseError) and e.errors:
+        err = e.errors[0]
+        return f"{err.get('description', 'parse error')} at {err.get('line')}:{err.get('col')}"
+    return str(e).splitlines()[0]
+
+
+def generate(tree: exp.Expression, pretty: bool = False) -> str:
+    """ClickHouse text of an AST already passed through ``fixups.apply``; UnsupportedError if sqlglot
+    knows it would lose meaning."""
+    return tree.sql(dialect=TARGET, unsupported_level=ErrorLevel.RAISE, pretty=pretty)
+
+
+def convert(tree: exp.Expression, source: str, pretty: bool = False,
+            nullable_columns: frozenset[str] = frozenset()) -> tuple[exp.Expression, str]:
+    """(ClickHouse AST, ClickHouse text) for one parsed statement; TranspileError if not faithful."""
+    try:
+        fixed = apply(tree, source, nullable_columns)
+        return fixed, generate(fixed, pretty=pretty)
+    except (Untranspilable, UnsupportedError) as e:
+        raise TranspileError(str(e).splitlines()[0]) from None
+
+
+@lru_cache(maxsize=65536)
+def analyze(sql: str, source: str | None = None) -> Analysis:
+    """Parse ``sql`` once (as ``source``, or as the detected dialect) and derive the rest.
+
+    ClickHouse queries with no non-canonical marker are parsed only (for grounding) and kept as written:
+    regenerating them would only reformat the author's text.
+    """
+    detection = detect(sql)
+    declared = source is not None
+    dialect = normalize_dialect(source) if declared else detection.dialect
+    result = Analysis(sql=sql, source=dialect, detection=detection, declared=declared)
+    try:
+        trees = _parse(sql, dialect)
+    except (ParseError, TokenError) as e:
+        result.parse_error = f"{DISPLAY[dialect]} parse error: {_first_error(e)}"
+        return result
+    if dialect == "clickhouse":
+        result.statements = trees
+        return result
+    pretty = "\n" in sql.strip()
+    out_trees, out_text = [], []
+    for tree in trees:
+        try:
+            fixed, text = convert(tree, dialect, pretty=pretty)
+        except TranspileError as e:
+            result.untranspilable = str(e)
+            result.statements = trees
+            return result
+        out_trees.append(fixed)
+        out_text.append(text)
+    result.statements = out_trees
+    result.clickhouse = out_text
+    return result
+
+
+def to_clickhouse(sql: str, source: str, pretty: bool = False) -> list[str]:
+    """Each statement of ``sql`` (written in ``source``) as canonical ClickHouse; TranspileError if one
+    cannot be parsed or transpiled faithfully (the message names the statement)."""
+    dialect = normalize_dialect(source)
+    try:
+        trees = _parse(sql, dialect)
+    except (ParseError, TokenError) as e:
+        raise TranspileError(f"{DISPLAY[dialect]} parse error: {_first_error(e)}") from None
+    out = []
+    for i, tree in enumerate(trees, 1):
+        try:
+            out.append(convert(tree, dialect, pretty=pretty)[1])
+        except TranspileError as e:
+            raise TranspileError(f"statement {i}: {e}") from None
+    return out
+
+
+@lru_cache(maxsize=4096)
+def parses_somewhere(sql: str) -> bool:
+    """True if ``sql`` parses in its detected dialect (used to tell unlabelled SQL fences from prose)."""
+    dialect = detect(sql).dialect
+    try:
+        trees = _parse(sql, dialect)
+    except (ParseError, TokenError):
+        return False
+    # prose such as "Select the rows you need" parses as SELECT of a column alias; real queries have a
+    # FROM, a function call, or a literal
+    return bool(trees) and all(
+        not isinstance(t, exp.Select) or t.args.get("from_") is not None or t.find(exp.Func, exp.Literal) is not None
+        for t in trees
+    )

@@ -1,0 +1,43 @@
+-- Sample tables for the transpile corpus: a small web-analytics and DEX schema (ClickHouse DDL).
+CREATE DATABASE IF NOT EXISTS analytics;
+CREATE DATABASE IF NOT EXISTS dex;
+CREATE TABLE analytics.users (
+    user_id UInt64,
+    email String,
+    signup_date Date,
+    country String,
+    plan String,
+    referrer Nullable(String)
+) ENGINE = MergeTree ORDER BY user_id;
+CREATE TABLE analytics.events (
+    event_id UInt64,
+    user_id UInt64,
+    session_id String,
+    event_type String,
+    page_url String,
+    country String,
+    device String,
+    revenue Float64,
+    event_time DateTime,
+    event_date Date,
+    tags Array(String)
+) ENGINE = MergeTree ORDER BY (event_date, event_id);
+CREATE TABLE dex.trades (
+    tx_hash String,
+    block_time DateTime,
+    block_date Date,
+    trader String,
+    token_in String,
+    token_out String,
+    amount_usd Float64,
+    fee_usd Float64,
+    pool String,
+    chain String
+) ENGINE = MergeTree ORDER BY (block_date, tx_hash);
+CREATE TABLE dex.tokens (
+    symbol String,
+    address String,
+    chain String,
+    decimals UInt8,
+    listed_at Date
+) ENGINE = MergeTree ORDER BY (chain, symbol);
