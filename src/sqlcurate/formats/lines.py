@@ -68,13 +68,13 @@ class Line:
 def open_input(path: Path) -> BinaryIO:
     """Open an input for reading or raise FileLevelError with a clear reason (never an OSError)."""
     path = Path(path)
-    if not path.exists():
-        raise FileLevelError(path, "FILE_MISSING", "no such file")
-    if path.is_dir():
-        raise FileLevelError(path, "FILE_IS_DIRECTORY", "is a directory, expected a file")
     try:
+        if path.is_dir():
+            raise FileLevelError(path, "FILE_IS_DIRECTORY", "is a directory, expected a file")
         fh = open(path, "rb")  # noqa: SIM115 - the caller closes it
-    except OSError as e:
+    except FileNotFoundError:
+        raise FileLevelError(path, "FILE_MISSING", "no such file") from None
+    except OSError as e:  # permissions, a name too long, an I/O error
         raise FileLevelError(path, "FILE_UNREADABLE", e.strerror or str(e)) from None
     if os.fstat(fh.fileno()).st_size == 0:
         fh.close()
