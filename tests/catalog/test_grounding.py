@@ -32,7 +32,7 @@ CREATE TABLE gt_shop.users
     `email` String,
     `country` String,
     `signup_date` Date
-) ENGINE = MergeTree ORDER BY user_id;
+) ENGINE = ReplacingMergeTree ORDER BY user_id;
 CREATE TABLE gt_shop.orders
 (
     `order_id` UInt64,
@@ -82,6 +82,18 @@ VALID = [
     ("SELECT * FROM (SELECT * FROM gt_shop.users) WHERE email LIKE '%@x.com'", True),
     ("SELECT if(amount > 10, 'big', 'small') AS size, count() FROM gt_shop.orders GROUP BY size", True),
     ("SELECT c FROM (SELECT country AS c FROM gt_shop.users UNION ALL SELECT country FROM gt_shop.events)", True),
+    ("SELECT user_id, count() FROM gt_shop.events GROUP BY ALL", True),
+    ("SELECT * FROM gt_shop.users FINAL WHERE country = 'DE'", True),
+    ("SELECT countIf(event_type = 'click') AS clicks, uniqIf(user_id, event_type = 'buy') FROM gt_shop.events", True),
+    ("SELECT quantile(0.9)(amount), topK(10)(status) FROM gt_shop.orders", True),
+    ("SELECT o.order_id, e.ts FROM gt_shop.orders AS o ASOF JOIN gt_shop.events AS e ON o.user_id = e.user_id AND o.created_at >= e.ts", True),
+    ("SELECT user_id FROM gt_shop.events PREWHERE event_type = 'click' WHERE country = 'DE'", True),
+    ("SELECT * EXCEPT (email) FROM gt_shop.users", True),
+    ("SELECT idx, tag FROM gt_shop.events ARRAY JOIN arrayEnumerate(tags) AS idx, tags AS tag", True),
+    ("SELECT user_id, row_number() OVER w AS rn FROM gt_shop.orders WINDOW w AS (PARTITION BY user_id ORDER BY created_at)", True),
+    ("WITH (SELECT max(amount) FROM gt_shop.orders) AS mx SELECT order_id FROM gt_shop.orders WHERE amount = mx", True),
+    ("SELECT max(ts) AS last, dateDiff('second', last, now()) FROM gt_shop.events", True),
+    ("SELECT user_id, groupArray(status) AS statuses, arrayStringConcat(statuses, ',') FROM gt_shop.orders GROUP BY user_id", True),
     # unqualified table names resolve through the catalog's default database (not run: engine's is `default`)
     ("SELECT email FROM users WHERE user_id = 1", False),
     ("SELECT u.email, count() FROM users AS u JOIN orders AS o ON u.user_id = o.user_id GROUP BY u.email", False),
@@ -114,6 +126,13 @@ INVENTED = [
     ("SELECT user_id FROM gt_shop.users UNION ALL SELECT user_id FROM gt_shop.sessions", "CATALOG_UNKNOWN_TABLE", "gt_shop.sessions"),
     ("INSERT INTO gt_shop.audit SELECT * FROM gt_shop.users", "CATALOG_UNKNOWN_TABLE", "gt_shop.audit"),
     ("SELECT * FROM userz", "CATALOG_UNKNOWN_TABLE", "did you mean gt_shop.users"),
+    ("SELECT arrayFilter(x -> x = event_typo, tags) FROM gt_shop.events", "CATALOG_UNKNOWN_COLUMN", "did you mean event_type"),
+    ("SELECT row_number() OVER (PARTITION BY region ORDER BY ts) FROM gt_shop.events", "CATALOG_UNKNOWN_COLUMN", "unknown column region"),
+    ("SELECT user_id FROM gt_shop.orders GROUP BY user_id HAVING sum(price) > 1", "CATALOG_UNKNOWN_COLUMN", "unknown column price"),
+    ("SELECT user_id FROM gt_shop.orders GROUP BY cohort", "CATALOG_UNKNOWN_COLUMN", "unknown column cohort"),
+    ("WITH unused AS (SELECT bogus FROM gt_shop.users) SELECT 1", "CATALOG_UNKNOWN_COLUMN", "unknown column bogus"),
+    ("SELECT countIf(statuss = 'x') FROM gt_shop.orders", "CATALOG_UNKNOWN_COLUMN", "did you mean status"),
+    ("SELECT 1 FROM gt_shop.users WHERE user_id IN (SELECT user_id FROM gt_shop.payments)", "CATALOG_UNKNOWN_TABLE", "gt_shop.payments"),
 ]
 
 
@@ -192,6 +211,8 @@ def test_engine_rejects_every_invented_query(shop):
     for sql, _code, _ in INVENTED:
         if "FROM userz" in sql:
             continue  # bare name: the engine looks in its own current database
+        if sql.startswith("WITH unused"):
+            continue  # the engine never analyses a CTE nobody reads; a training target still must not hold one
         with pytest.raises(Exception) as e:
             shop.query(f"EXPLAIN PLAN {sql}") if sql.startswith(("SELECT", "WITH")) else shop.command(sql)
         assert any(w in str(e.value) for w in ("UNKNOWN", "Unknown", "doesn't exist", "does not exist", "Missing", "There is no")), (sql, str(e.value)[:300])
