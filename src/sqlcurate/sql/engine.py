@@ -1,0 +1,145 @@
+"""Prove queries on the real ClickHouse engine (chdb) against a catalog's tables, created empty.
+
+``ScratchSchema`` creates each catalog table, with ClickHouse types, in a private database per catalog
+database (``<prefix><database>``), so a check never touches the workspace's real tables that may live in
+the same engine directory. Queries are pointed at those scratch tables by rewriting their table names,
+``EXPLAIN PLAN`` runs them (PLAN resolves functions, names and types; SYNTAX/AST do not), and the engine's
+error comes back with the scratch prefix taken out again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from sqlcurate.records import TableRecord
+
+# BigQuery (and other warehouse) types as sqlglot names them -> ClickHouse. Scalars become Nullable
+# because BigQuery columns are NULLABLE unless declared REQUIRED; arrays and structs cannot be Nullable.
+TYPE_MAP: dict[str, str] = {
+    "BIGINT": "Int64", "INT": "Int32", "SMALLINT": "Int16", "TINYINT": "Int8",
+    "DOUBLE": "Float64", "FLOAT": "Float32", "DECIMAL": "Decimal(38, 9)", "BIGDECIMAL": "Decimal(76, 38)",
+    "BOOLEAN": "Bool", "TEXT": "String", "VARCHAR": "String", "CHAR": "String", "NVARCHAR": "String",
+    "BINARY": "String", "VARBINARY": "String", "BLOB": "String", "JSON": "String", "GEOGRAPHY": "String",
+    "INTERVAL": "String", "TIME": "String", "UUID": "UUID",
+    "DATE": "Date32", "DATETIME": "DateTime64(6)", "DATETIME64": "DateTime64(6)",
+    "TIMESTAMP": "DateTime64(6, 'UTC')", "TIMESTAMPTZ": "DateTime64(6, 'UTC')",
+}
+
+_ERROR_NAME = re.compile(r"\(([A-Z][A-Z0-9_]+)\)\s*$")
+_ERROR_TEXT = re.compile(r"DB::Exception:\s*(.*?)(?:\s*In scope .*)?\s*\([A-Z][A-Z0-9_]+\)\s*$", re.DOTALL)
+_scratch_ids = itertools.count(1)
+
+
+def clickhouse_type(type_sql: str, dialect: str) -> str:
+    """A ClickHouse column type for a catalog column type written in ``dialect``."""
+    if dialect == "clickhouse":
+        return type_sql
+    dt = exp.DataType.build(type_sql, dialect=dialect)
+    return _map(dt, nullable=True)
+
+
+def _map(dt: exp.DataType, nullable: bool) -> str:
+    kind = dt.this.name
+    if kind == "ARRAY":
+        inner = dt.expressions[0] if dt.expressions else exp.DataType.build("TEXT")
+        return f"Array({_map(inner, nullable=False)})"
+    if kind == "STRUCT":
+        fields = []
+        for f in dt.expressions:
+            if isinstance(f, exp.ColumnDef):
+                fields.append(f"{f.name} {_map(f.args['kind'], nullable=True)}")
+            else:
+                fields.append(_map(f, nullable=True))
+        return f"Tuple({', '.join(fields)})"
+    if kind in TYPE_MAP and not (kind == "DECIMAL" and dt.expressions):
+        base = TYPE_MAP[kind]
+    else:
+        # NUMERIC(p, s) and the types ClickHouse shares with the source; nullable=False stops sqlglot
+        # from adding a Nullable() of its own
+        base = dt.copy()
+        base.set("nullable", False)
+        base = base.sql("clickhouse")
+    return f"Nullable({base})" if nullable else base
+
+
+@dataclass(frozen=True)
+class EngineError:
+    name: str  # ClickHouse's error name, e.g. UNKNOWN_IDENTIFIER
+    message: str  # its text, scratch names mapped back to the catalog's
+
+
+def parse_engine_error(text: str, prefix: str = "") -> EngineError:
+    m = _ERROR_NAME.search(text)
+    name = m.group(1) if m else "ENGINE_ERROR"
+    t = _ERROR_TEXT.search(text)
+    message = (t.group(1) if t else text).strip().rstrip(".:")
+    if prefix:
+        message = message.replace(prefix, "")
+    return EngineError(name, " ".join(message.split()))
+
+
+class ScratchSchema:
+    """The catalog's tables, empty, in private databases of the process's engine."""
+
+    def __init__(self, tables: list[TableRecord], default_database: str | None = None, conn=None):
+        from sqlcurate.sql.engine_conn import engine_connection
+
+        self.conn = conn if conn is not None else engine_connection()
+        self.prefix = f"sqlcurate_scratch_{os.getpid()}_{next(_scratch_ids)}_"
+        self.tables = {(t.database, t.name): t for t in tables}
+        by_name: dict[str, list[TableRecord]] = {}
+        for t in tables:
+            by_name.setdefault(t.name, []).append(t)
+        # a bare table name resolves to the default database, else to the only database that has it
+        self.bare = {
+            name: next((t for t in ts if t.database == default_database), ts[0] if len(ts) == 1 else None)
+            for name, ts in by_name.items()
+        }
+        self.databases = {t.database for t in tables}
+        for db in sorted(self.databases):
+            self.conn.query(f"CREATE DATABASE IF NOT EXISTS `{self.prefix}{db}`")
+        for t in tables:
+            self.conn.query(self.create_statement(t))
+
+    def create_statement(self, t: TableRecord) -> str:
+        cols = ", ".join(f"`{c.name}` {clickhouse_type(c.type or 'String', t.dialect)}" for c in t.columns)
+        # Memory engine: no parts on disk, no ORDER BY to invent; EXPLAIN PLAN needs nothing more
+        return f"CREATE TABLE IF NOT EXISTS `{self.prefix}{t.database}`.`{t.name}` ({cols}) ENGINE = Memory"
+
+    def point_at_scratch(self, tree: exp.Expression) -> exp.Expression:
+        """A copy of ``tree`` whose catalog table names point at the scratch tables."""
+        tree = tree.copy()
+        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+        for table in tree.find_all(exp.Table):
+            if not isinstance(table.this, exp.Identifier):
+                continue  # a table function such as numbers(10)
+            db, name = table.db, table.name
+            if db:
+                # a catalog database with an unknown table still points at the scratch database, so the
+                # engine says "table does not exist" rather than "database does not exist"
+                database = db if db in self.databases else None
+            elif name in ctes:
+                continue
+            else:
+                record = self.bare.get(name)
+                database = record.database if record is not None else None
+            if database is not None:
+                table.set("db", exp.to_identifier(self.prefix + database, quoted=True))
+        return tree
+
+    def explain(self, sql: str) -> EngineError | None:
+        """None if the engine plans ``sql``, else its error."""
+        try:
+            self.conn.query(f"EXPLAIN PLAN {sql}")
+        except Exception as e:  # chdb raises its own error type with ClickHouse's text
+            return parse_engine_error(str(e), self.prefix)
+        return None
+
+    def drop(self) -> None:
+        for db in self.databases:
+            self.conn.query(f"DROP DATABASE IF EXISTS `{self.prefix}{db}`")
