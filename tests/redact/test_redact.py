@@ -49,7 +49,7 @@ def planted() -> dict[str, list[str]]:
                     "xoxp-" + _rand(string.digits, 10) + "-" + _rand(alnum, 20), "AKIA" + _rand(string.ascii_uppercase + string.digits, 16),
                     "AIza" + _rand(alnum + "_-", 35)],
         "JWT": ["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"],
-        "SECRET": ["Hx9!kq2Lr7", "S3cr3t-Passw0rd", _rand(alnum, 32)],
+        "SECRET": ["Hx9!kq2Lr7", "S3cr3t-Passw0rd", _rand(alnum, 32), "hunter22", _rand(alnum, 40)],
         "IPV4": ["10.12.0.7", "192.168.1.254", "203.0.113.42", "8.8.8.8"],
         "IPV6": ["2001:db8::8a2e:370:7334", "fe80::1ff:fe23:4567:890a", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"],
         "PHONE": ["+1 415-555-0132", "+44 20 7946 0958", "(212) 555-0199", "+49 30 901820", "+14155550100"],
@@ -58,7 +58,7 @@ def planted() -> dict[str, list[str]]:
     }
 
 
-SECRET_WORDS = ["password", "api_key", "token", "secret", "client_secret"]
+SECRET_WORDS = ["password:", "api_key =", "token is", "secret=", "Authorization: Bearer"]
 
 
 def _conversation(secrets: dict[str, list[str]]):
@@ -67,7 +67,7 @@ def _conversation(secrets: dict[str, list[str]]):
     for kind, values in secrets.items():
         for i, v in enumerate(values):
             if kind == "SECRET":
-                prose.append(f"{SECRET_WORDS[i % len(SECRET_WORDS)]}: {v}")
+                prose.append(f"{SECRET_WORDS[i % len(SECRET_WORDS)]} {v}")
             elif i % 2 == 0:
                 prose.append(f"see {v} here")
             else:
@@ -165,6 +165,8 @@ CLEAN = [
     "Look at system.query_log, column normalized_query_hash, and MergeTree settings index_granularity = 8192.",
     "Prices: 19.99, 1,234.56 and ratios 0.25; see section 3.4.1.",
     "ClickHouse listens on port 8123 and 9000.",
+    "The token column refresh_token_at says when; token: refresh_token_at is its name.",
+    "SELECT count() FROM analytics.users WHERE email LIKE '%@acme.io'",
 ]
 
 

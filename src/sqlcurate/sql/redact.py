@@ -80,8 +80,18 @@ def _ipv6(s: str) -> bool:
 
 
 def _secret_value(s: str) -> bool:
-    # A value after key=/token:/password= is a secret unless it is a reference or a placeholder.
-    return not s.startswith(("<", "$", "{", "%")) and _classes(s) >= 2 and _entropy(s) >= 2.5
+    # A value after key=/token:/password= is a secret unless it is a reference, a placeholder or a
+    # snake_case name (prose about a column: "token is refresh_token_at").
+    return (not s.startswith(("<", "$", "{", "%")) and _classes(s) >= 2 and _entropy(s) >= 2.5
+            and not _SNAKE_NAME.fullmatch(s))
+
+
+def _email(s: str) -> bool:
+    # '%@acme.io' in a LIKE pattern is a domain filter, not someone's address.
+    return any(c.isalnum() for c in s.split("@", 1)[0])
+
+
+_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")
 
 
 @dataclass(frozen=True)
@@ -106,11 +116,13 @@ PATTERNS: tuple[Pattern, ...] = (
                   r"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}"
                   r"|xox[bapors]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}"
                   r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}))(?![\w-])"),
-    _p("SECRET", r"(?i)\b(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
-                 r"auth[_-]?token|access[_-]?token|bearer|password|passwd|pwd)\b[\"']?\s*(?:[:=]|\bis\b)?\s*[\"']?"
+    # A value after key/token/secret/password and ":", "=" or "is" (or after "Bearer"): the separator keeps
+    # prose such as "the token column refresh_at" out.
+    _p("SECRET", r"(?i)(?:\b(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
+                 r"auth[_-]?token|access[_-]?token|password|passwd|pwd)\b[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
                  r"(?P<v>[^\s\"',;`)]{7,}[^\s\"',;`).:!?])", _secret_value),
     _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
-       normalize=str.lower),
+       _email, normalize=str.lower),
     _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower),
     _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower),
     _p("SOLANA_ADDRESS", rf"(?<![\w])(?P<v>[{_B58}]{{32,44}})(?![\w])", _solana),
