@@ -136,7 +136,7 @@ def test_writes_are_refused(scorer, shop_engine):
 
 def test_no_sql(scorer):
     v = scorer.score(make_item(DE_NAMES), "I would look at the customers table and filter by country.")
-    assert (v.has_sql, v.outcome, v.exec_match) == (False, "EVAL_NO_SQL", None)
+    assert (v.has_sql, v.outcome, v.exec_match) == (False, "EVAL_NO_SQL", False)
 
 
 def test_without_engine_static_checks_only(shop_catalog):

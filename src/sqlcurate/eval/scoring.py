@@ -94,6 +94,10 @@ class Scorer:
         spans = extract_sql(answer)
         if not spans:
             v.findings.append(Finding("EVAL_NO_SQL", "no SQL in the answer (no ```sql fence, no bare query)"))
+            # every rate counts all items: no query is neither accepted nor correct (where measured)
+            v.engine_ok = False if self.engine_check is not None else None
+            if self.runner is not None:
+                v.executed = v.exec_match = False
             return v
         # One question, one query: the first SQL span is the answer; later ones are usually variations.
         sql = v.sql = spans[0].sql

@@ -1,0 +1,114 @@
+"""Answer questions with a nanochat checkpoint: the generation driver behind ``eval`` and ``chat``.
+
+Generation itself is nanochat's KV-cache ``Engine`` (greedy at temperature 0, top-k sampling above;
+stops at ``<|assistant_end|>`` or ``<|bos|>``). This module finds the checkpoint and its tokenizer,
+renders each conversation for completion, runs prompts in batches (the Engine left-pads them so each row
+generates what it would alone) and decodes the answers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: object
+    tokenizer: object
+    directory: Path
+    step: int
+    reason: str  # why this checkpoint was chosen, printed for the user
+    meta: dict
+
+    @property
+    def label(self) -> str:
+        return f"{self.directory.name}@{self.step}"
+
+
+def load_for_inference(checkpoint: str | Path | None = None, *, base_dir: str | Path | None = None,
+                       source: str = "sft", tag: str | None = None, step: int | None = None,
+                       device: str | None = None) -> LoadedModel:
+    """Find (``checkpoint`` path, or the newest ``source`` run under ``base_dir``) and load a model in
+    eval mode. Raises FileNotFoundError / IncompatibleCheckpoint with a message naming the files."""
+    from nanochat.checkpoint import find_checkpoint, load_model
+    from nanochat.common import autodetect_device, get_base_dir
+    from nanochat.tokenizer import Tokenizer
+
+    choice = find_checkpoint(checkpoint, phase=source, tag=tag, step=step, base_dir=base_dir)
+    directory = Path(choice.directory)
+    # <base>/<phase>_checkpoints/<tag>/ -> <base>/tokenizer; else the base dir given or $NANOCHAT_BASE_DIR
+    candidates = [directory.parent.parent / "tokenizer"]
+    candidates += [Path(base_dir) / "tokenizer"] if base_dir is not None else []
+    candidates.append(get_base_dir() / "tokenizer")
+    tok_dir = next((d for d in candidates if (d / "tokenizer.pkl").is_file()), None)
+    if tok_dir is None:
+        raise FileNotFoundError(f"no tokenizer/tokenizer.pkl for {directory} (looked in {', '.join(map(str, candidates))})")
+    model, meta = load_model(directory, choice.step, device=device or autodetect_device(), phase="eval")
+    return LoadedModel(model, Tokenizer.from_directory(tok_dir), directory, choice.step, choice.reason, meta)
+
+
+@dataclass(frozen=True)
+class Generation:
+    texts: list[str]  # one per sample
+    prompt_tokens: int
+    new_tokens: int
+    seconds: float
+
+
+class Generator:
+    def __init__(self, loaded: LoadedModel):
+        from nanochat.engine import Engine
+
+        self.loaded = loaded
+        self.tokenizer = loaded.tokenizer
+        self.engine = Engine(loaded.model, loaded.tokenizer)
+
+    def prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        """Token ids of a conversation that ends with a user turn, primed for the assistant's answer."""
+        assert messages and messages[-1]["role"] == "user", "a prompt must end with the user's turn"
+        # render_for_completion drops a final assistant turn and appends <|assistant_start|>
+        return self.tokenizer.render_for_completion([*messages, {"role": "assistant", "content": ""}])
+
+    def answer(self, messages: list[dict[str, str]], *, max_tokens: int = 256, temperature: float = 0.0,
+               top_k: int | None = None, num_samples: int = 1, seed: int = 42) -> Generation:
+        ids = self.prompt_ids(messages)
+        t0 = time.perf_counter()
+        rows, _masks = self.engine.generate_batch(ids, num_samples=num_samples, max_tokens=max_tokens,
+                                                  temperature=temperature, top_k=top_k, seed=seed)
+        seconds = time.perf_counter() - t0
+        answers = [row[len(ids):] for row in rows]
+        return Generation([self.tokenizer.decode(a) for a in answers], len(ids), sum(len(a) for a in answers), seconds)
+
+    def answer_batch(self, prompts: list[list[dict[str, str]]], *, batch_size: int = 8, max_tokens: int = 256,
+                     temperature: float = 0.0, top_k: int | None = None, seed: int = 42) -> list[Generation]:
+        """One answer per prompt, ``batch_size`` prompts per Engine call (seconds are per batch, shared)."""
+        assert batch_size >= 1, f"batch_size must be >= 1, got {batch_size}"
+        out: list[Generation] = []
+        for start in range(0, len(prompts), batch_size):
+            ids = [self.prompt_ids(p) for p in prompts[start:start + batch_size]]
+            t0 = time.perf_counter()
+            completions = self.engine.complete(ids, max_tokens=max_tokens, temperature=temperature, top_k=top_k,
+                                               seed=seed + start)
+            seconds = time.perf_counter() - t0
+            out += [Generation([self.tokenizer.decode(c)], len(p), len(c), seconds) for p, c in zip(ids, completions, strict=True)]
+        return out
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int = 256, temperature: float = 0.0,
+               top_k: int | None = None, seed: int = 42):
+        """Yield the answer's text piece by piece (for the chat REPL); stops at the end of the turn."""
+        ids = self.prompt_ids(messages)
+        tokens: list[int] = []
+        shown = ""
+        for column, _ in self.engine.generate(ids, num_samples=1, max_tokens=max_tokens, temperature=temperature,
+                                              top_k=top_k, seed=seed):
+            if column[0] in self.engine.stop_tokens:
+                break
+            tokens.append(column[0])
+            text = self.tokenizer.decode(tokens)
+            if not text.endswith("\ufffd"):  # wait for the rest of a split UTF-8 character
+                yield text[len(shown):]
+                shown = text
+        if len(shown) < len(text := self.tokenizer.decode(tokens)):
+            yield text[len(shown):]
