@@ -163,3 +163,22 @@ def test_bad_json_and_missing_paths(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(CatalogError, match="CATALOG_NOT_FOUND"):
         load_catalog(tmp_path / "empty")
+
+
+def test_views_materialized_views_dictionaries_and_engine_text():
+    ddl = """
+    CREATE MATERIALIZED VIEW m.mv TO m.daily (`day` Date, `n` UInt64) AS SELECT toDate(ts) AS day, count() AS n FROM m.e GROUP BY day;
+    CREATE VIEW m.v AS SELECT user_id, count() AS n FROM m.e GROUP BY user_id;
+    CREATE DICTIONARY m.geo (`id` UInt64, `name` String) PRIMARY KEY id SOURCE(CLICKHOUSE(TABLE 'geo_src')) LIFETIME(MIN 0 MAX 300) LAYOUT(HASHED());
+    CREATE TABLE m.dist (`user_id` UInt64) ENGINE = Distributed('c', 'm', 'e', rand());
+    CREATE TABLE m.r (`user_id` UInt64) ENGINE = ReplicatedReplacingMergeTree('/t/{shard}/r', '{replica}', version) ORDER BY user_id;
+    """
+    tables = {t.qualified: t for t in parse_ddl(ddl, "clickhouse")}
+    assert [c.name for c in tables["m.mv"].columns] == ["day", "n"]
+    assert [c.name for c in tables["m.v"].columns] == ["user_id", "n"]
+    assert [c.name for c in tables["m.geo"].columns] == ["id", "name"] and tables["m.geo"].engine == "Dictionary"
+    # the engine exactly as written (sqlglot would regenerate rand() as randCanonical())
+    assert tables["m.dist"].engine == "Distributed('c', 'm', 'e', rand())"
+    assert tables["m.r"].engine == "ReplicatedReplacingMergeTree('/t/{shard}/r', '{replica}', version)"
+    with pytest.raises(CatalogError, match="no column list"):
+        parse_ddl("CREATE TABLE m.copy AS m.e", "clickhouse")

@@ -3,7 +3,7 @@
 Grounding checks every query of the training data against it, so the model never learns a table or a
 column that is not there. It loads from three sources, all into ``sqlcurate.records.TableRecord``:
 
-- DDL files (``*.sql``): ClickHouse or BigQuery ``CREATE TABLE`` / ``CREATE VIEW`` statements separated
+- DDL files (``*.sql``): ClickHouse or BigQuery ``CREATE TABLE`` / ``CREATE VIEW`` (also MATERIALIZED) / ``CREATE DICTIONARY`` statements separated
   by ``;``, as ``sqlcurate pull`` writes them to ``schemas/clickhouse/<database>.sql`` and
   ``schemas/bigquery/<dataset>.sql``. The dialect comes from the path (a ``clickhouse`` or ``bigquery``
   folder or file name) or, failing that, from the text (backticks, ``STRUCT<``, ``OPTIONS(`` mean BigQuery).
@@ -300,6 +300,7 @@ def split_statements(text: str, dialect: str, path: str = "<ddl>") -> list[tuple
     return out
 
 
+_ENGINE = re.compile(r"\bENGINE\s*=\s*(\w+(?:\s*\((?:[^()'\"]|'[^']*'|\"[^\"]*\"|\((?:[^()]|\([^()]*\))*\))*\))?)", re.I)
 _LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
 
@@ -323,9 +324,9 @@ def parse_ddl(text: str, dialect: str = "clickhouse", path: str = "<ddl>", sourc
             raise CatalogError("CATALOG_BAD_DDL", path, line + _line_of_error(e, stmt) - 1, reason) from None
         if isinstance(tree, exp.Create) and tree.kind in ("DATABASE", "SCHEMA"):
             continue
-        if not isinstance(tree, exp.Create) or tree.kind not in ("TABLE", "VIEW"):
+        if not isinstance(tree, exp.Create) or tree.kind not in ("TABLE", "VIEW", "DICTIONARY"):
             what = f"CREATE {tree.kind}" if isinstance(tree, exp.Create) else stmt.split(None, 1)[0].upper()
-            raise CatalogError("CATALOG_BAD_DDL", path, line, f"expected CREATE TABLE or CREATE VIEW, found {what}")
+            raise CatalogError("CATALOG_BAD_DDL", path, line, f"expected CREATE TABLE, VIEW or DICTIONARY, found {what}")
         tables.append(_table_record(tree, stmt, dialect, source or f"ddl:{path}", path, line))
     return tables
 
@@ -345,6 +346,9 @@ def _table_record(tree: exp.Create, stmt: str, dialect: str, source: str, path: 
     table = schema.this if schema is not None else target
     if not isinstance(table, exp.Table) or not table.name:
         raise CatalogError("CATALOG_BAD_DDL", path, line, "CREATE statement without a table name")
+    if tree.kind == "TABLE" and schema is None and not isinstance(tree.expression, exp.Query):
+        raise CatalogError("CATALOG_BAD_DDL", path, line,
+                           f"table {table.name!r} has no column list (CREATE TABLE ... AS other: write the columns, as SHOW CREATE TABLE does)")
     database = table.db
     if not database:
         raise CatalogError("CATALOG_BAD_DDL", path, line,
@@ -359,14 +363,16 @@ def _table_record(tree: exp.Create, stmt: str, dialect: str, source: str, path: 
                 if kind is None and not cd.constraints and tree.kind == "TABLE":
                     raise CatalogError("CATALOG_BAD_DDL", path, line, f"column {cd.name!r} of {table.name} has no type")
                 columns.append(Column(name=cd.name, type=kind.sql(dialect) if kind else "", comment=_column_comment(cd)))
-    elif tree.kind == "VIEW" and isinstance(tree.expression, exp.Query):
-        # A view without a column list: its named projections are its columns (types unknown).
+    elif isinstance(tree.expression, exp.Query):
+        # A view (or CREATE TABLE ... AS SELECT) without a column list: its named projections are its
+        # columns (types unknown).
         columns = [Column(name=p.alias_or_name, type="") for p in tree.expression.selects if p.alias_or_name != "*"]
-    engine, comment = "", ""
+    # The engine as written: regenerating it through sqlglot would rewrite its arguments (rand() ...).
+    m = _ENGINE.search(stmt) if dialect == "clickhouse" else None
+    engine = m.group(1) if m else ("Dictionary" if tree.kind == "DICTIONARY" else "")
+    comment = ""
     for prop in (tree.args.get("properties") or exp.Properties()).expressions:
-        if isinstance(prop, exp.EngineProperty):
-            engine = prop.this.sql(dialect)
-        elif isinstance(prop, exp.SchemaCommentProperty):
+        if isinstance(prop, exp.SchemaCommentProperty):
             comment = prop.this.name
         elif isinstance(prop, exp.Property) and prop.name.lower() == "description":
             comment = prop.args["value"].name

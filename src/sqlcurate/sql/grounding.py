@@ -227,7 +227,9 @@ class _Grounder:
         found = self.catalog.table_candidates(name, db or None)
         if len(found) == 1:
             t = found[0]
-            return _Source(t.qualified, self.catalog.column_names(t) | VIRTUAL_COLUMNS, t)
+            names = self.catalog.column_names(t)
+            # a table whose columns the catalog does not list (a view over SELECT *) accepts any column
+            return _Source(t.qualified, names | VIRTUAL_COLUMNS if names else _ANY, t)
         if found:
             self.report("CATALOG_AMBIGUOUS_TABLE", label,
                         f"table {label} is in several databases ({', '.join(t.qualified for t in found)}); qualify it",
