@@ -119,6 +119,9 @@ def test_catalog_json_round_trip_and_format(tmp_path):
     assert [t.model_dump() for t in again] == [t.model_dump() for t in cat]
     # a directory with only a catalog.json loads it too
     assert len(load_catalog(tmp_path)) == len(cat)
+    # beside DDL files (as `pull` writes them) the JSON stands for the folder: a DDL quirk cannot stop the load
+    (tmp_path / "analytics.sql").write_text("CREATE TABLE analytics.users (x UInt8,, y) ENGINE = Memory;")
+    assert [t.model_dump() for t in load_catalog(tmp_path)] == [t.model_dump() for t in cat]
 
 
 def test_sample_schemas_load():

@@ -20,7 +20,8 @@ column that is not there. It loads from three sources, all into ``sqlcurate.reco
   ``database`` (ClickHouse database or BigQuery dataset), ``name``, ``columns`` (``name``, ``type`` in the
   warehouse's own spelling, ``comment``), ``comment``, ``engine`` (ClickHouse engine or ""), ``ddl``,
   ``dialect``.
-- A directory: every ``*.sql`` and every ``catalog.json`` below it (sorted, so loading is deterministic).
+- A directory: every ``catalog.json`` below it, and every ``*.sql`` in folders without one (``pull``
+  writes both, and the JSON already holds the folder's tables), sorted so loading is deterministic.
 
 BigQuery names are ``project.dataset.table``; the catalog keys on ``dataset.table`` (the project is
 the connection's, not the data's). Names are case-sensitive, as in ClickHouse; suggestions catch case slips.
@@ -228,7 +229,11 @@ def load_catalog(path: str | Path, dialect: str | None = None, default_database:
     if not path.exists():
         raise CatalogError("CATALOG_NOT_FOUND", path, 0, "no such file or directory")
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and (p.suffix == ".sql" or p.name == "catalog.json"))
+        found = sorted(p for p in path.rglob("*") if p.is_file() and (p.suffix == ".sql" or p.name == "catalog.json"))
+        # `pull` writes a folder's DDL files and its catalog.json together; the JSON holds the same tables
+        # already parsed, so it stands for the whole folder (a DDL quirk there cannot stop the load).
+        with_json = {p.parent for p in found if p.name == "catalog.json"}
+        files = [p for p in found if p.name == "catalog.json" or p.parent not in with_json]
         if not files:
             raise CatalogError("CATALOG_NOT_FOUND", path, 0, "no *.sql DDL file and no catalog.json below it")
     else:
