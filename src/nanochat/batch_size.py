@@ -3,8 +3,9 @@
 The trial runs the real model on full rows with the optimizer state already allocated, so what it
 measures is what training will need. A size fits when the trial neither raises an out-of-memory error
 nor peaks above ``budget_bytes * margin``; the margin leaves room for allocator fragmentation and for
-the optimizer's own temporaries. The search doubles until a size fails, then bisects between the
-largest fit and the smallest failure. Fit is assumed monotone in the size (memory grows with rows).
+the optimizer's own temporaries. The search measures 1 and 2 rows, tries the size the linear trend
+predicts and the next one, then doubles until a size fails and bisects between the largest fit and the
+smallest failure. Fit is assumed monotone in the size (memory grows with rows).
 
 On CUDA the budget is the card's memory and the peak comes from the allocator; anywhere, a caller may
 pass a smaller budget (tests do, on CPU, with the peak measured from the tensors autograd keeps).
@@ -29,7 +30,7 @@ class ProbeResult:
 
     def line(self) -> str:
         tried = ", ".join(f"{r}:{'ok' if ok else 'no'}" for r, ok, _ in self.trials)
-        budget = f"{self.budget_bytes / 2**30:.1f} GiB budget" if self.budget_bytes else "no budget"
+        budget = f"{self.budget_bytes / 2**20:,.0f} MiB budget" if self.budget_bytes else "no budget"
         return f"micro-batch: {self.rows} rows (probed {tried}; {budget}, margin {SAFETY_MARGIN:.0%})"
 
 
@@ -64,25 +65,35 @@ def probe_rows(trial: Callable[[int], int | None], max_rows: int, budget_bytes: 
         return ok
 
     good, bad = 0, max_rows + 1
-    rows = 1
-    while rows <= max_rows:  # grow: 1, 2, 4, ... until a failure or the cap
-        if fits(rows):
-            good = rows
-            rows *= 2
+    peaks: dict[int, int] = {}
+
+    def record(rows: int) -> bool:
+        nonlocal good, bad
+        ok = fits(rows)
+        if ok:
+            good = max(good, rows)
+            if result.trials[-1][2] is not None:
+                peaks[rows] = result.trials[-1][2]
         else:
-            bad = rows
-            break
-    if good and good < max_rows and bad == max_rows + 1:
-        if fits(max_rows):  # doubling overshot the cap; the cap itself may fit
-            good = max_rows
-        else:
-            bad = max_rows
-    while bad - good > 1 and good:
-        mid = (good + bad) // 2
-        if fits(mid):
-            good = mid
-        else:
-            bad = mid
+            bad = min(bad, rows)
+        return ok
+
+    # Memory grows linearly with rows, so two measured sizes predict the largest fit: try it and its
+    # successor first (two trials, each a fresh compile on GPU, instead of a long doubling).
+    if record(1) and max_rows >= 2 and record(2) and limit is not None and len(peaks) == 2:
+        slope = peaks[2] - peaks[1]
+        if slope > 0:
+            guess = min(max_rows, max(2, int((limit - (peaks[1] - slope)) // slope)))
+            if guess > 2 and record(guess) and guess < max_rows:
+                record(guess + 1)
+    rows = good * 2
+    while good and bad == max_rows + 1 and rows <= max_rows:  # grow: ... until a failure or the cap
+        record(rows)
+        rows = good * 2
+    if good and bad == max_rows + 1 and good < max_rows:
+        record(max_rows)  # doubling overshot the cap; the cap itself may fit
+    while good and bad - good > 1:
+        record((good + bad) // 2)
     if good == 0:
         detail = "; ".join(f"{r} rows: peak {p}" for r, _, p in result.trials)
         raise RuntimeError(f"not even one row of the sequence length fits in memory ({detail}); "

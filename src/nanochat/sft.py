@@ -35,7 +35,6 @@ from nanochat.batch_size import SavedTensorGauge, probe_rows, state_bytes
 from nanochat.optim import Optimizers, linear_decay, setup_optimizers
 from nanochat.packing import (
     IGNORE,
-    LengthReport,
     Sample,
     apply_length_policy,
     collate,
@@ -78,7 +77,8 @@ class Runner:
     """A model, its optimizers and how to run them on packed rows on one device (or one DDP rank)."""
 
     def __init__(self, model: torch.nn.Module, opts: Optimizers, device: torch.device, seq_len: int,
-                 info: ddist.DistInfo = ddist.DistInfo(), dtype: torch.dtype | None = None):
+                 info: ddist.DistInfo | None = None, dtype: torch.dtype | None = None):
+        info = info or ddist.DistInfo()
         self.raw = model
         self.model = DDP(model, device_ids=[device.index] if device.type == "cuda" else None) if info.is_ddp else model
         self.opts = opts
@@ -387,6 +387,8 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
     if use_compile:
         compile_blocks(model)
     runner = Runner(model, opts, device, seq_len, info, dtype)
+    if token_bytes is not None:
+        token_bytes = token_bytes.to(device)
     micro_rows = choose_micro_batch(cfg, runner, device_type, say)
     runner.micro_rows = micro_rows
 

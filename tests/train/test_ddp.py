@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from tests.train.sqlchat import conversations, write_jsonl
 
 pytestmark = pytest.mark.train
@@ -46,7 +45,7 @@ def test_two_gloo_processes_match_one_process(repo, tmp_path):
 
     a, b = records("one"), records("two")
     assert [r["step"] for r in a] == [r["step"] for r in b]
-    for ra, rb in zip(a, b):
+    for ra, rb in zip(a, b, strict=True):
         key = "loss" if ra["kind"] == "train" else "val_loss"
         assert rb[key] == pytest.approx(ra[key], abs=1e-4), (ra, rb)
     ckpt = tmp_path / "chatsft_checkpoints" / "two"

@@ -22,10 +22,10 @@ def test_muon_batches_same_shapes_and_matches_a_per_matrix_update():
     ps = [torch.nn.Parameter(torch.randn(16, 8)) for _ in range(3)] + [torch.nn.Parameter(torch.randn(8, 8))]
     ref = [p.detach().clone() for p in ps]
     grads = [torch.randn_like(p) for p in ps]
-    for p, g in zip(ps, grads):
+    for p, g in zip(ps, grads, strict=True):
         p.grad = g.clone()
     Muon(ps, lr=0.1).step()
-    for p, r, g in zip(ps, ref, grads):
+    for p, r, g in zip(ps, ref, grads, strict=True):
         # first step: buffer = (1-m) g; nesterov update = lerp(g, buf, m)
         buf = 0.05 * g
         upd = orthogonalize((g.lerp(buf, 0.95)).unsqueeze(0))[0].float()

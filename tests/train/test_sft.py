@@ -3,8 +3,6 @@ invariance, auto sizing under a memory budget, and a 3-epoch run with resume on 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 
@@ -78,10 +76,11 @@ def run_steps(micro_rows: int, steps: int = 3) -> dict:
 
 def test_gradient_does_not_depend_on_the_micro_batch_split():
     one, three = run_steps(1), run_steps(3)  # 6 rows per step: 6 micro-batches of 1 vs 2 of 3 (padded)
-    assert one["losses"] == pytest.approx(three["losses"], abs=1e-6)
+    # float32 summation order differs, and Muon orthogonalizes in bf16: equal to rounding, not bitwise
+    assert one["losses"] == pytest.approx(three["losses"], abs=1e-4)
     assert one["losses"][-1] < one["losses"][0]
     for k, v in one["state"].items():
-        torch.testing.assert_close(three["state"][k], v, atol=1e-5, rtol=0)
+        torch.testing.assert_close(three["state"][k], v, atol=1e-4, rtol=0)
 
 
 def test_auto_micro_batch_follows_the_memory_budget():

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from tests.train.sqlchat import conversations, write_jsonl
 
 from sqlcurate.cli import main
-from tests.train.sqlchat import conversations, write_jsonl
 
 pytestmark = pytest.mark.train
 
