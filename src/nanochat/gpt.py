@@ -153,14 +153,14 @@ class SoftcapCrossEntropy(torch.autograd.Function):
     def forward(ctx, h, weight, targets, vocab_size: int, chunk: int):
         ctx.save_for_backward(h, weight, targets)
         ctx.vocab_size, ctx.chunk = vocab_size, chunk
+        w = _lm_head_weight(weight, vocab_size)
         losses = torch.empty(h.size(0), dtype=torch.float32, device=h.device)
         for start in range(0, h.size(0), chunk):
             sl = slice(start, start + chunk)
-            logits = _capped_logits(h[sl], weight, vocab_size)
+            logits = _capped_logits(h[sl], w)
             tgt = targets[sl]
-            valid = tgt != IGNORE_INDEX
             picked = logits.gather(1, tgt.clamp(min=0)[:, None])[:, 0]
-            losses[sl] = torch.where(valid, torch.logsumexp(logits, dim=-1) - picked, 0.0)
+            losses[sl] = torch.where(tgt != IGNORE_INDEX, torch.logsumexp(logits, dim=-1) - picked, 0.0)
         return losses
 
     @staticmethod
@@ -168,25 +168,34 @@ class SoftcapCrossEntropy(torch.autograd.Function):
     def backward(ctx, grad_losses):
         h, weight, targets = ctx.saved_tensors
         V = ctx.vocab_size
-        w = weight[:V]
+        w = _lm_head_weight(weight, V)
         grad_h = torch.empty_like(h)
         grad_w = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
         for start in range(0, h.size(0), ctx.chunk):
             sl = slice(start, start + ctx.chunk)
-            capped = _capped_logits(h[sl], weight, V)
+            capped = _capped_logits(h[sl], w)
             tgt = targets[sl]
             scale = torch.where(tgt != IGNORE_INDEX, grad_losses[sl], 0.0)
             grad = torch.softmax(capped, dim=-1)
             grad.scatter_add_(1, tgt.clamp(min=0)[:, None], -torch.ones_like(grad[:, :1]))
             # d(15 tanh(z/15))/dz = 1 - tanh^2 = 1 - (capped/15)^2
             grad *= scale[:, None] * (1.0 - (capped / SOFTCAP).square())
-            grad_h[sl] = (grad.to(w.dtype) @ w).to(h.dtype)
-            grad_w[:V] += grad.to(w.dtype).t() @ h[sl].to(w.dtype)
+            grad = grad.to(w.dtype)
+            grad_h[sl] = (grad @ w).to(h.dtype)
+            grad_w[:V] += grad.t() @ h[sl].to(w.dtype)
         return grad_h, grad_w.to(weight.dtype), None, None, None
 
 
-def _capped_logits(h: torch.Tensor, weight: torch.Tensor, vocab_size: int) -> torch.Tensor:
-    logits = (h @ weight[:vocab_size].t()).float()
+def _lm_head_weight(weight: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """The unpadded lm_head rows in the dtype the matmul runs in (autocast's, e.g. bf16 on GPU), cast once
+    per call rather than once per chunk."""
+    device = weight.device.type
+    dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else weight.dtype
+    return weight[:vocab_size].to(dtype)
+
+
+def _capped_logits(h: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    logits = (h.to(w.dtype) @ w.t()).float()
     return SOFTCAP * torch.tanh(logits / SOFTCAP)
 
 
@@ -248,25 +257,24 @@ class GPT(nn.Module):
         non_embedding = self.num_params() - self.transformer.wte.weight.numel()
         return 6 * non_embedding + 12 * c.n_layer * c.n_head * c.head_dim * t
 
-    def _rotary(self, B: int, T: int, positions: torch.Tensor | None):
-        if positions is None:
-            assert T <= self.rotary_seq_len, (
-                f"sequence of {T} tokens exceeds the rotary table ({self.rotary_seq_len})"
-            )
-            return self.cos[None, :T, None], self.sin[None, :T, None]
-        assert int(positions.max()) < self.rotary_seq_len, "position beyond the rotary table"
-        return self.cos[positions][:, :, None], self.sin[positions][:, :, None]
-
     def hidden(self, idx, seq_ids=None, kv_cache=None) -> torch.Tensor:
         """Final normed hidden states (B, T, n_embd), the input of lm_head."""
         B, T = idx.shape
+        # the furthest position is known on the host: no device sync to check it
+        furthest = T + (kv_cache.length if kv_cache is not None else 0)
+        assert furthest <= self.rotary_seq_len, (
+            f"position {furthest - 1} is beyond the rotary table ({self.rotary_seq_len} positions)"
+        )
         if kv_cache is not None:
             positions = kv_cache.positions(T)
         elif seq_ids is not None:
             positions = positions_from_seq_ids(seq_ids)
         else:
             positions = None
-        cos, sin = self._rotary(B, T, positions)
+        if positions is None:
+            cos, sin = self.cos[None, :T, None], self.sin[None, :T, None]
+        else:
+            cos, sin = self.cos[positions][:, :, None], self.sin[positions][:, :, None]
         x = norm(self.transformer.wte(idx))
         for block in self.transformer.h:
             x = block(x, cos, sin, seq_ids, kv_cache)
@@ -277,7 +285,7 @@ class GPT(nn.Module):
         ``mean`` (0.0, not NaN, when no target is trained), ``sum``, or ``none`` (B, T), 0 at ignored."""
         h = self.hidden(idx, seq_ids, kv_cache)
         if targets is None:
-            return _capped_logits(h, self.lm_head.weight, self.config.vocab_size)
+            return _capped_logits(h, _lm_head_weight(self.lm_head.weight, self.config.vocab_size))
         B, T = idx.shape
         losses = SoftcapCrossEntropy.apply(
             h.reshape(B * T, -1),
