@@ -216,3 +216,15 @@ def test_engine_rejects_every_invented_query(shop):
         with pytest.raises(Exception) as e:
             shop.query(f"EXPLAIN PLAN {sql}") if sql.startswith(("SELECT", "WITH")) else shop.command(sql)
         assert any(w in str(e.value) for w in ("UNKNOWN", "Unknown", "doesn't exist", "does not exist", "Missing", "There is no")), (sql, str(e.value)[:300])
+
+
+def test_cached_results_keep_each_span_position():
+    sql = "SELECT usr_id FROM gt_shop.events"
+    conv, _ = check_messages([
+        {"role": "user", "content": "a"}, {"role": "assistant", "content": f"```sql\n{sql}\n```"},
+        {"role": "user", "content": "again"}, {"role": "assistant", "content": f"Same:\n```sql\n{sql}\n```"},
+    ])
+    check = GroundingCheck(CATALOG)
+    first = check.findings(Item(conv, "t.jsonl", 1))
+    assert [f.message.split(":", 1)[0] for f in first] == ["message 1 (offset 7)", "message 3 (offset 13)"]
+    assert check.findings(Item(conv, "t.jsonl", 1)) == first

@@ -2,7 +2,9 @@
 
 The rules live in ``sqlcurate.sql.grounding``; this check finds the queries (``sqlcurate.sql.extract``),
 parses them and prefixes each finding with where it is (message index, query number in that message).
-A query that does not parse is skipped here: the SQL check reports it with its own code.
+A query that does not parse is skipped here: the SQL check reports it with its own code. Results are
+cached by query text: curated sets repeat the same query in many conversations (query-log templates,
+dialect-contrast pairs), and a repeat then costs one dict lookup instead of a parse and a walk.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlcurate.sql.extract import extract_from_conversation
 from sqlcurate.sql.grounding import CODES as GROUNDING_CODES
 from sqlcurate.sql.grounding import ground
 
+CACHE_SIZE = 100_000  # distinct query texts remembered; the oldest half is dropped when full
+
 
 class GroundingCheck(Check):
     name = "grounding"
@@ -27,14 +31,25 @@ class GroundingCheck(Check):
         self.catalog = catalog
         self.dialect = dialect
         self.roles = roles
+        self._cache: dict[str, list[Finding]] = {}
 
     def findings(self, item: Item) -> list[Finding]:
         out: list[Finding] = []
         for span in extract_from_conversation(item.conversation, roles=self.roles):
-            try:
-                statements = sqlglot.parse(span.sql, read=self.dialect)
-            except (ParseError, TokenError):
-                continue
-            for f in ground(statements, self.catalog):
+            for f in self.ground_text(span.sql):
                 out.append(Finding(f.code, f"message {span.message_index} (offset {span.start}): {f.message}", f.severity))
         return out
+
+    def ground_text(self, sql: str) -> list[Finding]:
+        """Grounding findings of one SQL text (none if it does not parse), cached by the text."""
+        found = self._cache.get(sql)
+        if found is None:
+            try:
+                found = ground(sqlglot.parse(sql, read=self.dialect), self.catalog)
+            except (ParseError, TokenError):
+                found = []
+            if len(self._cache) >= CACHE_SIZE:
+                for key in list(self._cache)[: CACHE_SIZE // 2]:
+                    del self._cache[key]
+            self._cache[sql] = found
+        return found
