@@ -65,6 +65,7 @@ class Verdict:
     outcome: str = "EVAL_NO_SQL"
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0  # execution time of the generated query
+    gold_rows: int | None = None  # rows of the gold result (an empty gold result proves little)
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -143,6 +144,7 @@ class Scorer:
             failed.add("EVAL_GOLD_FAILED")
             v.findings.append(Finding("EVAL_GOLD_FAILED", f"{gold.engine_error or gold.code}: {gold.message}"))
             return
+        v.gold_rows = len(gold.rows)
         got = self.runner.run(sql)
         v.seconds = got.seconds
         v.executed = got.ok
