@@ -5,6 +5,8 @@ tables, created empty)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sqlcurate.checks.base import CheckRunner, Item
 from sqlcurate.checks.grounding import GroundingCheck
@@ -150,7 +152,7 @@ def test_every_invented_name_is_caught(sql, code, text):
 
 
 def test_codes_are_declared():
-    for sql, code, _ in INVENTED:
+    for _sql, code, _ in INVENTED:
         assert code in CODES
 
 
@@ -228,3 +230,40 @@ def test_cached_results_keep_each_span_position():
     first = check.findings(Item(conv, "t.jsonl", 1))
     assert [f.message.split(":", 1)[0] for f in first] == ["message 1 (offset 7)", "message 3 (offset 13)"]
     assert check.findings(Item(conv, "t.jsonl", 1)) == first
+
+
+# --- properties: any real column list is clean, any invented name is caught ----------------------------
+
+_TABLES = sorted(CATALOG, key=lambda t: t.qualified)
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,14}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_property_real_columns_clean_invented_caught(data):
+    table = data.draw(st.sampled_from(_TABLES))
+    cols = [c.name for c in table.columns]
+    chosen = data.draw(st.lists(st.sampled_from(cols), min_size=1, max_size=5, unique=True))
+    alias = data.draw(st.sampled_from(["", "t", "x1"]))
+    ref = alias or table.qualified
+    select = ", ".join(f"{ref}.{c}" if data.draw(st.booleans()) else c for c in chosen)
+    sql = f"SELECT {select} FROM {table.qualified}{' AS ' + alias if alias else ''} WHERE {chosen[0]} IS NOT NULL"
+    assert ground(sql, CATALOG) == [], sql
+    invented = data.draw(_names.filter(lambda n: n not in cols and not n.startswith("_")
+                                       and n.upper() not in sqlglot_keywords()))
+    bad = sql.replace(f"SELECT {select}", f"SELECT {select}, {invented}", 1)
+    assert [f.code for f in ground(bad, CATALOG)] == ["CATALOG_UNKNOWN_COLUMN"], bad
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=_names)
+def test_property_invented_tables_caught(name):
+    if any(t.name == name for t in _TABLES) or name.upper() in sqlglot_keywords():
+        return
+    assert [f.code for f in ground(f"SELECT 1 FROM gt_shop.{name}", CATALOG)] == ["CATALOG_UNKNOWN_TABLE"]
+
+
+def sqlglot_keywords() -> frozenset[str]:
+    from sqlglot.dialects.clickhouse import ClickHouse
+
+    return frozenset(ClickHouse.Tokenizer.KEYWORDS)
