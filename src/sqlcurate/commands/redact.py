@@ -3,7 +3,8 @@
 Reads any input format (``--from``, per-line detection by default), redacts each conversation
 (``sqlcurate.sql.redact``: SQL-aware, placeholders consistent within a conversation), and writes OUT
 atomically. Unreadable or invalid lines go, with their reason codes, to the quarantine file beside OUT
-(``OUT.rejected.jsonl``), so rows in = rows out + rows quarantined. Prints the counts per kind.
+(``OUT.rejected.jsonl``, their raw text redacted as prose), so rows in = rows out + rows quarantined.
+Prints the counts per kind.
 
 Exit codes: 0 written and nothing quarantined; 1 written, some lines quarantined; 2 usage or I/O error.
 """
@@ -22,7 +23,7 @@ from sqlcurate.fileio import InputOverwriteError, refuse_overwrite
 from sqlcurate.formats.lines import FileLevelError
 from sqlcurate.formats.readers import INPUT_FORMATS, read_file
 from sqlcurate.formats.writers import OUTPUT_FORMATS, JsonlLog, SystemRejected, open_writer, sidecar_path
-from sqlcurate.sql.redact import KINDS, redact_conversation
+from sqlcurate.sql.redact import KINDS, Placeholders, apply, find_in_text, redact_conversation
 
 
 def _output_format(requested: str, input_format: str, first_read_as: str) -> str:
@@ -121,5 +122,8 @@ def _run(records, input_path: Path, output_path: Path, rejected_path: Path, from
 def _quarantine(log: JsonlLog, rec, findings) -> None:
     for f in findings:
         click.echo(f.render(rec.source, rec.line), err=True)
+    # The quarantine keeps the line for a human to fix, but this command's promise is that no secret
+    # leaves it: the raw text is redacted as prose too.
+    raw = apply(rec.raw, find_in_text(rec.raw), Placeholders())
     log.add({"source": rec.source, "line": rec.line, "codes": [f.code for f in findings],
-             "messages": [f.message for f in findings], "raw": rec.raw})
+             "messages": [f.message for f in findings], "raw": raw})
