@@ -275,7 +275,12 @@ class GPT(nn.Module):
             cos, sin = self.cos[None, :T, None], self.sin[None, :T, None]
         else:
             cos, sin = self.cos[positions][:, :, None], self.sin[positions][:, :, None]
-        x = norm(self.transformer.wte(idx))
+        x = self.transformer.wte(idx)
+        if not torch.is_autocast_enabled(x.device.type):
+            # a bf16 embedding (released checkpoints kept as stored on GPU) feeding fp32 blocks; under
+            # autocast the reference keeps x in bf16, and so do we
+            x = x.to(self.lm_head.weight.dtype)
+        x = norm(x)
         for block in self.transformer.h:
             x = block(x, cos, sin, seq_ids, kv_cache)
         return norm(x)

@@ -126,3 +126,13 @@ def test_batched_prompts_match_single_prompts(loaded, inputs, tokenizer):
         prompts[1], num_samples=2, max_tokens=8, temperature=1.0, top_k=50, seed=7
     )
     assert first == again
+
+
+def test_bf16_embedding_kept_as_stored(nanochat_fixtures, inputs):
+    """As on a GPU without autocast: the stored bf16 embedding next to float32 blocks gives the same logits."""
+    model, _ = load_model(nanochat_fixtures / "base_checkpoints" / "d3gqa", 12)
+    model.transformer.wte.to(torch.bfloat16)  # exact: the stored values are bf16
+    expected = np.load(nanochat_fixtures / "reference" / "d3gqa" / "logits_seq0_sql_text.npy")
+    with torch.no_grad():
+        logits = model(torch.tensor([inputs["sequences"]["seq0_sql_text"]]))[0].numpy()
+    assert np.abs(logits - expected).max() <= LOGITS_ATOL
