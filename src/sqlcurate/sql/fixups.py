@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 
 class Untranspilable(ValueError):
@@ -348,13 +349,46 @@ def _date_diff(node: exp.Expression, source: str) -> exp.Expression:
     directly, so the cast goes unless the argument is a string literal."""
     def arg(key: str) -> exp.Expression:
         a = node.args[key]
-        if isinstance(a, exp.TimeStrToTime) and not isinstance(a.this, exp.Literal):
+        if isinstance(a, exp.TimeStrToTime):
             a = a.this
+        if isinstance(a, exp.Literal) and a.is_string:
+            # MySQL and T-SQL take date strings here; dateDiff wants a Date or DateTime
+            return exp.Anonymous(this="toDate" if len(a.name) <= 10 else "toDateTime", expressions=[a.copy()])
         return a.copy()
 
     unit = node.args.get("unit")
     name = (unit.name if unit is not None else "DAY").lower()
     return exp.Anonymous(this="dateDiff", expressions=[exp.Literal.string(name), arg("expression"), arg("this")])
+
+
+def _to_char(node: exp.ToChar, source: str) -> exp.Expression:
+    """Snowflake/Postgres ``TO_CHAR(date, 'YYYY-MM')``: their format words -> ClickHouse directives."""
+    fmt = node.args.get("format")
+    if fmt is None:
+        return node  # TO_CHAR(number): sqlglot's toString is right
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise Untranspilable("TO_CHAR with a format that is not a string constant")
+    strftime = Dialect.get_or_raise(source).format_time(fmt)
+    return exp.Anonymous(this="formatDateTime", expressions=[node.this.copy(), exp.Literal.string(clickhouse_format(strftime.name))])
+
+
+# (source dialect, upper-cased function name) -> ClickHouse function, for calls sqlglot passes through
+# unchanged (it does not know them) although ClickHouse spells them differently.
+RENAMED_CALLS: dict[tuple[str, str], str] = {
+    ("mysql", "UNIX_TIMESTAMP"): "toUnixTimestamp",
+    ("bigquery", "UNIX_SECONDS"): "toUnixTimestamp",
+    ("snowflake", "DATE_PART"): "date_part",
+    ("tsql", "EOMONTH"): "toLastDayOfMonth",
+}
+
+
+def _anonymous(node: exp.Anonymous, source: str) -> exp.Expression:
+    name = RENAMED_CALLS.get((source, node.name.upper()))
+    if name is None:
+        return node
+    if source == "mysql" and name == "toUnixTimestamp" and not node.expressions:
+        return exp.Anonymous(this=name, expressions=[exp.Anonymous(this="now", expressions=[])])
+    return exp.Anonymous(this=name, expressions=[e.copy() for e in node.expressions])
 
 
 # functions whose ClickHouse spelling sqlglot leaves in the SQL-standard form
@@ -389,6 +423,8 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, str], exp.Express
     exp.StrToTime: _str_to_time,
     exp.CurrentTimestamp: _plain_call,
     exp.CurrentDate: _plain_call,
+    exp.ToChar: _to_char,
+    exp.Anonymous: _anonymous,
     exp.Interval: _interval,
     exp.Convert: _convert,
     exp.Struct: _struct,

@@ -132,7 +132,7 @@ def to_clickhouse(sql: str, source: str, pretty: bool = False) -> list[str]:
         try:
             out.append(convert(tree, dialect, pretty=pretty)[1])
         except TranspileError as e:
-            raise TranspileError(f"statement {i}: {e}") from None
+            raise TranspileError(f"statement {i}: {e}" if len(trees) > 1 else str(e)) from None
     return out
 
 
@@ -150,3 +150,30 @@ def parses_somewhere(sql: str) -> bool:
         not isinstance(t, exp.Select) or t.args.get("from_") is not None or t.find(exp.Func, exp.Literal) is not None
         for t in trees
     )
+
+
+@dataclass(frozen=True)
+class Statement:
+    line: int  # 1-based line of its first token in the input
+    sql: str
+
+
+def split_statements(text: str, dialect: str) -> list[Statement]:
+    """The statements of ``text`` (split at top-level semicolons by the dialect's tokenizer, so a ``;``
+    inside a string or comment does not split), each with the line it starts on."""
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.tokens import TokenType
+
+    tokens = Dialect.get_or_raise(normalize_dialect(dialect)).tokenize(text)
+    out: list[Statement] = []
+    start = None
+    for tok in tokens:
+        if tok.token_type is TokenType.SEMICOLON:
+            if start is not None:
+                out.append(Statement(start.line, text[start.start:tok.start].strip()))
+            start = None
+        elif start is None:
+            start = tok
+    if start is not None:
+        out.append(Statement(start.line, text[start.start:].strip()))
+    return out

@@ -64,5 +64,5 @@ def inserts(seed: int = 7) -> list[str]:
     for chain in CHAINS:
         for sym, dec in TOKENS:
             tokens.append((sym, f"{chain[:3]}_{sym.lower()}_addr", chain, dec, (START - timedelta(days=rng.randrange(10, 900))).date()))
-    return [_insert("analytics.users", users), _insert("analytics.events", events),
-            _insert("dex.trades", trades), _insert("dex.tokens", tokens)]
+    return [_insert("webstats.users", users), _insert("webstats.events", events),
+            _insert("dexlog.trades", trades), _insert("dexlog.tokens", tokens)]

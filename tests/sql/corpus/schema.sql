@@ -1,7 +1,8 @@
--- Sample tables for the transpile corpus: a small web-analytics and DEX schema (ClickHouse DDL).
-CREATE DATABASE IF NOT EXISTS analytics;
-CREATE DATABASE IF NOT EXISTS dex;
-CREATE TABLE analytics.users (
+-- Sample tables for the transpile corpus: web analytics (webstats) and DEX trades (dexlog), ClickHouse DDL.
+-- Database names are unusual on purpose: the test session shares one engine with other suites.
+CREATE DATABASE IF NOT EXISTS webstats;
+CREATE DATABASE IF NOT EXISTS dexlog;
+CREATE TABLE webstats.users (
     user_id UInt64,
     email String,
     signup_date Date,
@@ -9,7 +10,7 @@ CREATE TABLE analytics.users (
     plan String,
     referrer Nullable(String)
 ) ENGINE = MergeTree ORDER BY user_id;
-CREATE TABLE analytics.events (
+CREATE TABLE webstats.events (
     event_id UInt64,
     user_id UInt64,
     session_id String,
@@ -22,7 +23,7 @@ CREATE TABLE analytics.events (
     event_date Date,
     tags Array(String)
 ) ENGINE = MergeTree ORDER BY (event_date, event_id);
-CREATE TABLE dex.trades (
+CREATE TABLE dexlog.trades (
     tx_hash String,
     block_time DateTime,
     block_date Date,
@@ -34,7 +35,7 @@ CREATE TABLE dex.trades (
     pool String,
     chain String
 ) ENGINE = MergeTree ORDER BY (block_date, tx_hash);
-CREATE TABLE dex.tokens (
+CREATE TABLE dexlog.tokens (
     symbol String,
     address String,
     chain String,
