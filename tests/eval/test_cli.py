@@ -1,0 +1,129 @@
+"""`sqlcurate eval` and `sqlcurate chat` end to end, in subprocesses (each needs its own engine
+directory): the demo eval set's gold queries verified on the demo data, hand-made answers, the d2
+fixture model on a few items, retention, and usage errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.engine
+
+DATA = Path(__file__).parent / "data"
+
+
+def sqlcurate(*args, cwd, stdin=None, timeout=240):
+    return subprocess.run([sys.executable, "-c", "from sqlcurate.cli import main; main()", *map(str, args)], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, repo):
+    ws = tmp_path_factory.mktemp("demo_ws")
+    code = f"from pathlib import Path; from sqlcurate.demo.workspace import seed_workspace; seed_workspace(Path({str(ws)!r}))"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=repo, timeout=240)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def demo_catalog(repo):
+    return repo / "src" / "sqlcurate" / "demo" / "schema.sql"
+
+
+def test_demo_eval_set_gold_queries_run_and_match_themselves(repo, workspace, demo_catalog, tmp_path):
+    data = repo / "demo" / "eval" / "dex_eval.jsonl"
+    n = sum(1 for line in data.read_text().splitlines() if line.strip())
+    assert 20 <= n <= 30
+    out = tmp_path / "gold.json"
+    res = sqlcurate("eval", "--answers", data, "--data", data, "--catalog", demo_catalog, "--workspace", workspace,
+                    "--out", out, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(out.read_text())
+    items = report["runs"][0]["items"]
+    assert len(items) == n
+    for v in items:
+        assert v["exec_match"] is True and v["gold_rows"] > 0, v
+        assert v["grounded"] and v["engine_ok"] and v["parses"], v
+
+
+def test_handmade_answers_get_their_verdicts(repo, workspace, demo_catalog, tmp_path):
+    data = tmp_path / "four.jsonl"
+    data.write_text("".join(line + "\n" for line in (repo / "demo/eval/dex_eval.jsonl").read_text().splitlines()[:4]))
+    out, chart = tmp_path / "r.json", tmp_path / "c.png"
+    res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--answers", data, "--label", "handmade",
+                    "--label", "gold", "--data", data, "--catalog", demo_catalog, "--workspace", workspace,
+                    "--out", out, "--chart", chart, "--items", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert "handmade" in res.stdout and "change" in res.stdout and "execution accuracy" in res.stdout
+    report = json.loads(out.read_text())
+    handmade, gold = report["runs"]
+    assert [v["outcome"] for v in handmade["items"]] == ["EVAL_CORRECT", "EVAL_DIALECT", "EVAL_UNGROUNDED", "EVAL_NO_SQL"]
+    assert handmade["totals"]["exec_match"]["count"] == 1 and gold["totals"]["exec_match"]["count"] == 4
+    assert handmade["totals"]["exec_match"]["ci95"][0] < 0.25 < handmade["totals"]["exec_match"]["ci95"][1]
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_d2_model_end_to_end_base_vs_again(repo, workspace, demo_catalog, tmp_path):
+    data = tmp_path / "two.jsonl"
+    data.write_text("".join(line + "\n" for line in (repo / "demo/eval/dex_eval.jsonl").read_text().splitlines()[:2]))
+    out, chart = tmp_path / "r.json", tmp_path / "c.png"
+    res = sqlcurate("eval", "--checkpoint", repo / "demo/nanochat_base", "--checkpoint", repo / "demo/nanochat_base/base_checkpoints/d2",
+                    "--label", "base", "--label", "same", "--source", "base", "--data", data, "--catalog", demo_catalog,
+                    "--workspace", workspace, "--max-tokens", "8", "--retention", DATA / "mc_arc.jsonl",
+                    "--out", out, "--chart", chart, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(out.read_text())
+    base, same = report["runs"]
+    assert base["meta"]["step"] == 7 and len(base["items"]) == 2
+    assert [v["answer"] for v in base["items"]] == [v["answer"] for v in same["items"]]  # greedy is deterministic
+    assert all(v["answer"] for v in base["items"])
+    assert base["meta"]["generated_tokens"] <= 2 * 8
+    assert [r["items"] for r in report["retention"]] == [2, 2]
+    assert report["retention"][0]["correct"] == report["retention"][1]["correct"]
+    assert chart.exists()
+
+
+def test_static_only_without_engine(repo, demo_catalog, tmp_path):
+    data = tmp_path / "four.jsonl"
+    data.write_text("".join(line + "\n" for line in (repo / "demo/eval/dex_eval.jsonl").read_text().splitlines()[:4]))
+    out = tmp_path / "r.json"
+    res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", data, "--catalog", demo_catalog,
+                    "--engine", "none", "--out", out, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    items = json.loads(out.read_text())["runs"][0]["items"]
+    assert [v["outcome"] for v in items] == ["EVAL_UNVERIFIED", "EVAL_DIALECT", "EVAL_UNGROUNDED", "EVAL_NO_SQL"]
+    assert all(v["exec_match"] is None for v in items)
+
+
+def test_bad_lines_and_usage_errors_exit_2(repo, demo_catalog, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('[{"role": "user", "content": "q"}, {"role": "assistant", "content": "no sql here"}]\n{oops\n')
+    res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", bad, "--catalog", demo_catalog,
+                    "--engine", "none", cwd=repo)
+    assert res.returncode == 2
+    assert f"{bad}:1: EVAL_ITEM_NO_GOLD" in res.stderr and f"{bad}:2: EVAL_ITEM_JSON" in res.stderr
+    assert "Traceback" not in res.stderr
+    res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", repo / "demo/eval/dex_eval.jsonl",
+                    "--catalog", demo_catalog, "--engine", "none", cwd=repo)
+    assert res.returncode == 2 and "EVAL_ANSWERS_MISMATCH 4 answers for 26 eval items" in res.stderr
+    res = sqlcurate("eval", "--data", bad, "--catalog", demo_catalog, cwd=repo)
+    assert res.returncode == 2 and "--checkpoint or --answers" in res.stderr
+
+
+def test_chat_one_shot_and_piped_repl(repo):
+    one = sqlcurate("chat", "--checkpoint", repo / "demo/nanochat_base", "--source", "base", "--prompt", "How many swaps?",
+                    "--max-tokens", "6", cwd=repo)
+    assert one.returncode == 0, one.stderr
+    assert "d2 step 7" in one.stderr and one.stdout.strip()
+    repl = sqlcurate("chat", "--base-dir", repo / "demo/nanochat_base", "--source", "base", "--max-tokens", "6", cwd=repo,
+                     stdin="How many swaps?\n\n/clear\nHow many swaps?\n/quit\nnever read\n")
+    assert repl.returncode == 0, repl.stderr
+    answers = repl.stdout.splitlines()
+    # two answers; after /clear the same question in a new conversation gets the one-shot answer again
+    assert len(answers) == 2 and answers[0] == answers[1] == one.stdout.splitlines()[0]
+    missing = sqlcurate("chat", "--checkpoint", repo / "demo", "--source", "sft", "-p", "x", cwd=repo)
+    assert missing.returncode == 2 and "Error:" in missing.stderr and "Traceback" not in missing.stderr
