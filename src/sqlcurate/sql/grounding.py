@@ -87,7 +87,10 @@ class _Grounder:
         elif isinstance(node, exp.Insert):
             target = node.this.this if isinstance(node.this, exp.Schema) else node.this
             if isinstance(target, exp.Table):
-                self.table_source(target, {})
+                src = self.table_source(target, {})
+                if isinstance(node.this, exp.Schema):  # INSERT INTO t (a, b): the listed columns must exist
+                    for col in node.this.expressions:
+                        self.source_column(src, col.name, [])
             if isinstance(node.expression, exp.Query):
                 self.query(node.expression, None, {})
         elif isinstance(node, exp.Describe) and isinstance(node.this, exp.Table):
