@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 GOOD = [{"role": "user", "content": "How many orders yesterday?"},
          {"role": "assistant", "content": "```sql\nSELECT count() FROM shop.orders WHERE toDate(ts) = yesterday()\n```"}]
 

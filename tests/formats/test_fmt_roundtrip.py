@@ -65,7 +65,7 @@ def test_nanochat_roundtrip_with_meta_sidecar(convs):
         assert load_customjson(path) == [c.as_messages() for c in convs]
         sidecar = Path(d) / "n.meta.jsonl"
         if any(c.meta for c in convs):
-            assert [json.loads(line) for line in sidecar.read_text().splitlines()] == [c.meta for c in convs]
+            assert [json.loads(line) for line in sidecar.read_text(encoding="utf-8").split("\n")[:-1]] == [c.meta for c in convs]
         else:
             assert not sidecar.exists()
         # nanochat -> parquet -> nanochat

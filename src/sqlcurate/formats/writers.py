@@ -113,7 +113,7 @@ class NanochatWriter(Writer):
         except ValueError:
             raise SystemRejected("conversation has a system message and the system policy is reject") from None
         self._out.fh.write(_dumps(messages) + "\n")
-        self._meta.fh.write(_dumps(conversation.meta) + "\n")
+        self._meta.fh.write(_dumps(conversation.meta) + "\n" if conversation.meta else "{}\n")
         self._any_meta = self._any_meta or bool(conversation.meta)
         self.count += 1
 
@@ -153,7 +153,7 @@ class MessagesWriter(Writer):
 
 
 class ParquetWriter(Writer):
-    def __init__(self, path: Path, batch_rows: int = 50_000):
+    def __init__(self, path: Path, batch_rows: int = 10_000):
         self.path, self.batch_rows = Path(path), batch_rows
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._parts = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.parts.", dir=self.path.parent))
