@@ -120,3 +120,27 @@ def test_num_params_and_flops():
     assert model.num_params() == 2 * per_layer + embeddings
     lm_head = 1024 * C
     assert model.estimate_flops() == 6 * (2 * per_layer + lm_head) + 12 * 2 * 4 * 16 * 128
+
+
+def test_loss_never_keeps_full_logits_for_backward():
+    """Autograd saves the hidden states and lm_head, not (tokens x vocab) logits or probabilities."""
+    model = random_model(vocab_size=4000)
+    model.loss_chunk_tokens = 16
+    x = torch.randint(0, 4000, (4, 64))
+    logits_numel = x.numel() * 4000
+    saved: list[int] = []
+
+    def keep(t):
+        saved.append(t.numel())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
+        loss = model(x, x)
+    loss.backward()
+    assert saved and max(saved) < logits_numel // 4  # the largest is lm_head.weight (4032 x 64)
+    # the same model with full logits does keep them
+    saved.clear()
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
+        logits = model(x)
+        F.cross_entropy(logits.view(-1, 4000), x.view(-1))
+    assert max(saved) >= logits_numel
