@@ -127,3 +127,23 @@ def test_chat_one_shot_and_piped_repl(repo):
     assert len(answers) == 2 and answers[0] == answers[1] == one.stdout.splitlines()[0]
     missing = sqlcurate("chat", "--checkpoint", repo / "demo", "--source", "sft", "-p", "x", cwd=repo)
     assert missing.returncode == 2 and "Error:" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_sample_data_mode(repo, tmp_path):
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "shop.sql").write_text(
+        "CREATE TABLE shop.orders (id UInt32, customer String, amount Float64) ENGINE = MergeTree ORDER BY id;\n")
+    (tmp_path / "rows").mkdir()
+    (tmp_path / "rows" / "shop.orders.csv").write_text("id,customer,amount\n1,ada,5.5\n2,ada,4.5\n3,bob,7.25\n")
+    data = tmp_path / "val.jsonl"
+    data.write_text(json.dumps([{"role": "user", "content": "Revenue per customer?"}, {"role": "assistant", "content":
+                    "```sql\nSELECT customer, sum(amount) AS revenue FROM shop.orders GROUP BY customer\n```"}]) + "\n")
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps("```sql\nSELECT sum(amount), customer FROM shop.orders GROUP BY customer ORDER BY customer\n```") + "\n")
+    out = tmp_path / "r.json"
+    res = sqlcurate("eval", "--answers", answers, "--data", data, "--catalog", tmp_path / "schema",
+                    "--sample-data", tmp_path / "rows", "--out", out, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert "3 rows in 1 tables" in res.stdout
+    (v,) = json.loads(out.read_text())["runs"][0]["items"]
+    assert v["outcome"] == "EVAL_CORRECT" and v["gold_rows"] == 2

@@ -229,7 +229,7 @@ def eval_(checkpoints, answer_files, labels, source, data, catalog, engine_kind,
 
     runs = [Run(lbl, r.source, r.verdicts, r.seconds, r.meta) for lbl, r in zip(_unique_labels([r.label for r in runs]), runs, strict=True)]
     console = Console()
-    console.print(f"data: {data}  catalog: {catalog}  engine: {engine_desc}  items: {len(items)}")
+    click.echo(f"data: {data}  catalog: {catalog}  engine: {engine_desc}  items: {len(items)}")
     console.print(comparison_table(runs, retention))
     if show_items and items:
         console.print(outcome_table(runs))
@@ -238,10 +238,10 @@ def eval_(checkpoints, answer_files, labels, source, data, catalog, engine_kind,
                 "top_k": top_k, "seed": seed, "limit": limit}
     if out is not None:
         write_json(out, report_json(runs, retention, settings))
-        console.print(f"report: {out}")
+        click.echo(f"report: {out}")
     if chart is not None and items:
         bar_chart(runs, chart)
-        console.print(f"chart: {chart}")
+        click.echo(f"chart: {chart}")
     gold_failed = {v.item_id for r in runs for v in r.verdicts if v.outcome == "EVAL_GOLD_FAILED"}
     if gold_failed:
         for item in items:
