@@ -167,6 +167,8 @@ CLEAN = [
     "ClickHouse listens on port 8123 and 9000.",
     "The token column refresh_token_at says when; token: refresh_token_at is its name.",
     "SELECT count() FROM analytics.users WHERE email LIKE '%@acme.io'",
+    'In Python: password = os.environ["DB_PASSWORD"]; token = get_token(); token = TokenType; key = SENTINEL_NONE',
+    "Every other element: arr[1::2]; IPv6 columns compare with toIPv6('::1').",
 ]
 
 

@@ -76,14 +76,18 @@ def _ip(s: str) -> bool:
 
 
 def _ipv6(s: str) -> bool:
-    return _ip(s) and sum(c in "0123456789abcdefABCDEF" for c in s) >= 2
+    # 4+ hex digits: keeps slices such as a[1::2] and loopback-like scraps out
+    return _ip(s) and sum(c in "0123456789abcdefABCDEF" for c in s) >= 4
 
 
 def _secret_value(s: str) -> bool:
-    # A value after key=/token:/password= is a secret unless it is a reference, a placeholder or a
-    # snake_case name (prose about a column: "token is refresh_token_at").
-    return (not s.startswith(("<", "$", "{", "%")) and _classes(s) >= 2 and _entropy(s) >= 2.5
-            and not _SNAKE_NAME.fullmatch(s))
+    # A value after key=/token:/password= is a secret unless it is a reference, a placeholder, a
+    # snake_case name (prose about a column: "token is refresh_token_at") or a dotted name (code).
+    if s.startswith(("<", "$", "{", "%", "/")) or _SNAKE_NAME.fullmatch(s) or _DOTTED_NAME.fullmatch(s):
+        return False
+    if s.isalpha():  # letters only (TokenType, CamelCase names): a secret only if long and varied
+        return len(s) >= 16 and _entropy(s) >= 3.5 and _classes(s) >= 2
+    return _classes(s) >= 2 and _entropy(s) >= 2.5
 
 
 def _email(s: str) -> bool:
@@ -91,7 +95,8 @@ def _email(s: str) -> bool:
     return any(c.isalnum() for c in s.split("@", 1)[0])
 
 
-_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")
+_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+")
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # code: token = request.headers[...]
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # prose such as "the token column refresh_at" out.
     _p("SECRET", r"(?i)(?:\b(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
                  r"auth[_-]?token|access[_-]?token|password|passwd|pwd)\b[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
-                 r"(?P<v>[^\s\"',;`)]{7,}[^\s\"',;`).:!?])", _secret_value),
+                 r"(?P<v>[^\s\"',;`()\[\]]{7,}[^\s\"',;`()\[\].:!?])", _secret_value),
     _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
        _email, normalize=str.lower),
     _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower),
