@@ -96,7 +96,14 @@ def test_static_only_without_engine(repo, demo_catalog, tmp_path):
     assert res.returncode == 0, res.stderr
     items = json.loads(out.read_text())["runs"][0]["items"]
     assert [v["outcome"] for v in items] == ["EVAL_UNVERIFIED", "EVAL_DIALECT", "EVAL_UNGROUNDED", "EVAL_NO_SQL"]
-    assert all(v["exec_match"] is None for v in items)
+    assert all(v["exec_match"] is None and v["engine_ok"] is None for v in items)
+    # the engine without data: EXPLAIN on empty scratch tables built from the catalog
+    res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", data, "--catalog", demo_catalog,
+                    "--out", out, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    items = json.loads(out.read_text())["runs"][0]["items"]
+    assert [v["engine_ok"] for v in items] == [True, None, False, False]
+    assert [v["outcome"] for v in items] == ["EVAL_UNVERIFIED", "EVAL_DIALECT", "EVAL_UNGROUNDED", "EVAL_NO_SQL"]
 
 
 def test_bad_lines_and_usage_errors_exit_2(repo, demo_catalog, tmp_path):

@@ -147,3 +147,33 @@ def test_without_engine_static_checks_only(shop_catalog):
 def test_gold_failure_is_reported(scorer):
     v = scorer.score(make_item("SELECT nope FROM eval_fx.customers"), fenced(DE_NAMES))
     assert v.outcome == "EVAL_GOLD_FAILED"
+
+
+@pytest.fixture(scope="module")
+def explain_scorer(shop_engine, shop_catalog):
+    from sqlcurate.eval.explain import explain_on_tables
+
+    runner = QueryRunner(shop_engine, timeout_s=1.0)
+    return Scorer(shop_catalog, engine_check=explain_on_tables(runner), runner=runner)
+
+
+def test_explain_verdict_on_real_tables(explain_scorer):
+    v = explain_scorer.score(make_item(DE_NAMES), fenced("SELECT frobnicate(name) FROM eval_fx.customers"))
+    assert v.engine_ok is False and v.outcome == "EVAL_ENGINE_REJECTED"
+    assert any(f.code == "EVAL_ENGINE_REJECTED" and "UNKNOWN_FUNCTION" in f.message for f in v.findings)
+    # EXPLAIN does not run the query: a runaway query is accepted, then times out when executed
+    v = explain_scorer.score(make_item(DE_NAMES), fenced("SELECT count() FROM numbers(100000000000)"))
+    assert v.engine_ok is True and v.outcome == "EVAL_TIMEOUT"
+
+
+def test_explain_verdict_on_scratch_tables_without_data(shop_engine, shop_catalog):
+    from sqlcurate.eval.explain import explain_on_scratch_tables
+
+    scorer = Scorer(shop_catalog, engine_check=explain_on_scratch_tables(shop_catalog))
+    ok = scorer.score(make_item(DE_NAMES), fenced(DE_NAMES))
+    assert ok.engine_ok is True and ok.outcome == "EVAL_UNVERIFIED"
+    bad = scorer.score(make_item(DE_NAMES), fenced("SELECT name FROM eval_fx.customers WHERE signup < GETDATE()"))
+    assert bad.engine_ok is False and bad.outcome == "EVAL_DIALECT"
+    assert any(f.code == "EVAL_ENGINE_REJECTED" and "UNKNOWN_FUNCTION" in f.message for f in bad.findings)
+    unparsable = scorer.score(make_item(DE_NAMES), fenced("SELECT name FROM eval_fx.customers WHERE (country = 'DE'"))
+    assert unparsable.engine_ok is None and unparsable.outcome == "EVAL_PARSE_ERROR"

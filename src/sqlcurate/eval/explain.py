@@ -2,13 +2,14 @@
 
 Where the eval has real tables (a workspace or loaded sample data) EXPLAIN runs on them directly, with
 the runner's read-only limits. Without data it is the project's engine check (``sqlcurate.checks.engine``),
-which builds empty scratch tables from the catalog first; eval only adapts its findings to SQL text.
+which builds empty scratch tables from the catalog first; eval only adapts it to SQL text.
 """
 
 from __future__ import annotations
 
-from sqlcurate.checks.base import Item
-from sqlcurate.conversation import Conversation, Message
+import sqlglot
+from sqlglot.errors import ParseError, TokenError
+
 from sqlcurate.eval.runner import QueryRunner
 from sqlcurate.findings import Finding
 from sqlcurate.sql.catalog import Catalog
@@ -25,18 +26,20 @@ def explain_on_tables(runner: QueryRunner):
 
 
 def explain_on_scratch_tables(catalog: Catalog):
-    """The project's EngineCheck as a function of SQL text, or None if this install has none."""
-    try:
-        from sqlcurate.checks.engine import EngineCheck
-    except ImportError:
-        return None
-    engine_check = EngineCheck(catalog)
+    """The project's engine check (EXPLAIN on empty scratch tables built from the catalog) as a function
+    of SQL text. Returns None for a query sqlglot cannot parse: the scratch tables are reached by
+    rewriting the parsed query's table names, so such a query cannot be asked about."""
+    from sqlcurate.checks.engine import EngineCheck
 
-    def check(sql: str) -> list[Finding]:
-        conv = Conversation(messages=[Message(role="user", content="eval"),
-                                      Message(role="assistant", content=f"```sql\n{sql}\n```")])
-        found = engine_check.findings(Item(conversation=conv, source="<eval>", line=0))
-        return [Finding("EVAL_ENGINE_REJECTED", f"{f.code}: {f.message}") for f in found if f.severity == "error"]
+    engine_check = EngineCheck(catalog, source_dialect="clickhouse")
+
+    def check(sql: str) -> list[Finding] | None:
+        try:
+            trees = [t for t in sqlglot.parse(sql, read="clickhouse") if t is not None]
+        except (ParseError, TokenError):
+            return None
+        errors = [engine_check.check_statement(t) for t in trees]
+        return [Finding("EVAL_ENGINE_REJECTED", f"{e.name}: {e.message}") for e in errors if e is not None]
 
     return check
 

@@ -46,8 +46,8 @@ CODES = {
 OUTCOME_ORDER = ("EVAL_NO_SQL", "EVAL_DIALECT", "EVAL_PARSE_ERROR", "EVAL_UNGROUNDED", "EVAL_ENGINE_REJECTED",
                  "EVAL_TIMEOUT", "EVAL_TOO_MANY_ROWS", "EVAL_EXEC_ERROR", "EVAL_GOLD_FAILED", "EVAL_WRONG_RESULT")
 
-# An engine check: SQL text -> findings (empty = the engine accepts the query).
-EngineCheckFn = Callable[[str], list[Finding]]
+# An engine check: SQL text -> findings (empty = the engine accepts the query; None = it could not ask).
+EngineCheckFn = Callable[[str], list[Finding] | None]
 
 
 @dataclass
@@ -128,7 +128,7 @@ class Scorer:
 
         if self.engine_check is not None:
             rejected = self.engine_check(sql)
-            v.engine_ok = not rejected
+            v.engine_ok = None if rejected is None else not rejected  # None: the check could not ask
             if rejected:
                 failed.add("EVAL_ENGINE_REJECTED")
                 v.findings.extend(rejected)
