@@ -59,6 +59,7 @@ MARKERS: list[tuple[tuple[str, ...], str, str, str]] = [
     (("tsql",), "N'...' string", r"(?<![\w'])(N)'", FOREIGN),
     (("tsql",), "IIF()", r"\b(IIF)\s*\(", FOREIGN),
     (("tsql", "postgres"), "STRING_AGG()", r"\b(STRING_AGG)\s*\(", FOREIGN),
+    (("postgres",), "STRING_AGG(x, sep ORDER BY ...)", r"\b(STRING_AGG)\s*\([^()]*\bORDER\s+BY\b", FOREIGN),
     # BigQuery
     (("bigquery",), "`project.dataset.table`", r"(`[^`\s]+\.[^`\s]+`)", FOREIGN),
     (("bigquery",), "SAFE_DIVIDE()", r"\b(SAFE_DIVIDE|SAFE_CAST|SAFE\.\w+)\s*\(", FOREIGN),
@@ -71,9 +72,15 @@ MARKERS: list[tuple[tuple[str, ...], str, str, str]] = [
     (("bigquery",), "FORMAT_DATE()", r"\b(FORMAT_DATE|FORMAT_TIMESTAMP|PARSE_DATE|PARSE_TIMESTAMP)\s*\(", FOREIGN),
     (("bigquery",), "APPROX_QUANTILES()", r"\b(APPROX_QUANTILES|APPROX_COUNT_DISTINCT|APPROX_TOP_COUNT)\s*\(", FOREIGN),
     (("bigquery",), "COUNTIF()", r"\b(COUNTIF)\s*\(", FOREIGN),
+    (("bigquery",), "PERCENTILE_CONT(x, p) OVER", r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*,[^()]*\)\s*OVER\b", FOREIGN),
+    (("bigquery",), "ARRAY_LENGTH()", r"\b(ARRAY_LENGTH|ARRAY_TO_STRING|GENERATE_DATE_ARRAY)\s*\(", FOREIGN),
     (("bigquery",), "CURRENT_DATE()", r"\b(CURRENT_DATE|CURRENT_TIMESTAMP)\s*\(\s*\)", HINT),
     # Postgres
-    (("postgres", "snowflake"), "::type cast", r"(::)\s*(?:int|integer|bigint|smallint|text|numeric|date|timestamp|timestamptz|varchar|float8?|boolean|interval|jsonb?|NUMBER|VARCHAR|TIMESTAMP_NTZ|TEXT)\b", FOREIGN),
+    # lower-case type names after :: are the Postgres habit, upper-case ones Snowflake's (ClickHouse's
+    # own casts name CamelCase types: ::Date, ::UInt64)
+    (("postgres",), "::type cast", r"(::)\s*(?:int|integer|bigint|smallint|text|numeric|date|timestamp|timestamptz|varchar|float8?|boolean|interval|jsonb?)\b", FOREIGN),
+    (("snowflake",), "::TYPE cast", r"(::)\s*(?:INT|INTEGER|NUMBER|NUMERIC|VARCHAR|STRING|TEXT|DATE|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_TZ|FLOAT|BOOLEAN|VARIANT)\b", FOREIGN),
+    (("postgres", "snowflake", "tsql"), "PERCENTILE_CONT() WITHIN GROUP", r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*\)\s*WITHIN\s+GROUP\b", FOREIGN),
     (("postgres",), "generate_series()", r"\b(generate_series)\s*\(", FOREIGN),
     (("postgres",), "INTERVAL '7 days'", r"\b(INTERVAL)\s+'", FOREIGN),
     (("postgres",), "EXTRACT(EPOCH ...)", r"\bEXTRACT\s*\(\s*(EPOCH)\b", FOREIGN),
@@ -88,6 +95,9 @@ MARKERS: list[tuple[tuple[str, ...], str, str, str]] = [
     (("mysql",), "DATE_SUB(x, INTERVAL ...)", r"\b(DATE_SUB|DATE_ADD)\s*\((?:[^()]|\([^()]*\))*,\s*INTERVAL\b", FOREIGN),
     (("mysql",), "CURDATE()", r"\b(CURDATE|UNIX_TIMESTAMP|FROM_UNIXTIME)\s*\(", FOREIGN),
     (("mysql",), "GROUP_CONCAT()", r"\b(GROUP_CONCAT)\s*\(", FOREIGN),
+    (("mysql",), "DATEDIFF(a, b)", r"\b(DATEDIFF)\s*\((?:[^(),]|\([^()]*\))*,(?:[^(),]|\([^()]*\))*\)", FOREIGN),
+    (("mysql",), "SUBSTRING_INDEX()", r"\b(SUBSTRING_INDEX|LOCATE|INSTR)\s*\(", FOREIGN),
+    (("mysql",), "LIMIT offset, count", r"\b(LIMIT)\s+\d+\s*,\s*\d+", HINT),
     (("mysql",), "`backticks`", r"(`[^`.\s]+`)", HINT),
     (("mysql",), "IFNULL()", r"\b(IFNULL)\s*\(", HINT),
     # Snowflake
@@ -101,11 +111,12 @@ MARKERS: list[tuple[tuple[str, ...], str, str, str]] = [
     (("clickhouse",), "ClickHouse clause", r"\b(SETTINGS|ARRAY\s+JOIN|FINAL|PREWHERE|LIMIT\s+\d+\s+BY)\b", HINT),
 ]
 
-_COMPILED = [(dialects, label, re.compile(pattern, I if label not in ("::type cast",) else 0), standing)
+_CASE_SENSITIVE = frozenset({"::type cast", "::TYPE cast", "ClickHouse function"})
+_COMPILED = [(dialects, label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else I), standing)
              for dialects, label, pattern, standing in MARKERS]
 
 # Priority when two dialects score the same (the more common source of analytics SQL first)
-_TIE_ORDER = ("clickhouse", "tsql", "bigquery", "snowflake", "postgres", "mysql")
+_TIE_ORDER = ("clickhouse", "tsql", "bigquery", "postgres", "snowflake", "mysql")
 
 # string literals ('...' with '' or \' escapes, "..." is an identifier so it stays) and comments
 _MASK = re.compile(r"'(?:[^'\\]|\\.|'')*'|--[^\n]*|/\*.*?\*/|#[^\n]*(?=\n|$)", re.DOTALL)
