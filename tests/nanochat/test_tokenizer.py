@@ -103,6 +103,14 @@ def test_token_bytes(tok, nanochat_fixtures):
     special = set(tok.enc._special_tokens.values())
     expected = [0 if i in special else len(tok.decode([i]).encode("utf-8")) for i in range(tok.vocab_size)]
     assert token_bytes.tolist() == expected
+    ref = json.loads((nanochat_fixtures / "reference" / "tokenizer_contents.json").read_text())
+    raw = [
+        len(tok.enc.decode_single_token_bytes(i))
+        for i in range(tok.enc.n_vocab - len(tok.enc._special_tokens))
+    ]
+    differs = [i for i, n in enumerate(raw) if n != token_bytes[i].item()]
+    assert differs == ref["token_bytes_differs_from_raw_byte_length_at_ids"]
+    assert len(differs) == ref["token_bytes_differs_from_raw_byte_length_count"]
 
 
 def test_tokenizer_module_does_not_import_torch(repo):
