@@ -135,7 +135,7 @@ def test_sample_schemas_load():
     [
         ("CREATE TABLE a.b (x UInt8) ENGINE = Memory;\n\nCREATE TABLE a.c (\n  x UInt8,\n  y String ENGINE = Memory;", 5, "Expecting )"),
         ("CREATE TABLE a.b (x UInt8) ENGINE = Memory;\n-- note\nCREATE TABLE a.c (x UInt8,, y) ENGINE = Memory;", 3, "has no type"),
-        ("CREATE TABLE a.b (x UInt8) ENGINE = Memory;\nINSERT INTO a.b VALUES (1);", 2, "found INSERT"),
+        ("CREATE TABLE a.b (x UInt8) ENGINE = Memory;\nINSERT INTO a.b VALUES (1);", 2, "found INSERT INTO a.b"),
         ("\n\nCREATE TABLE b (x UInt8) ENGINE = Memory;", 3, "has no database"),
     ],
 )

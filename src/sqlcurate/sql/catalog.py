@@ -330,7 +330,7 @@ def parse_ddl(text: str, dialect: str = "clickhouse", path: str = "<ddl>", sourc
         if isinstance(tree, exp.Create) and tree.kind in ("DATABASE", "SCHEMA"):
             continue
         if not isinstance(tree, exp.Create) or tree.kind not in ("TABLE", "VIEW", "DICTIONARY"):
-            what = f"CREATE {tree.kind}" if isinstance(tree, exp.Create) else stmt.split(None, 1)[0].upper()
+            what = f"CREATE {tree.kind}" if isinstance(tree, exp.Create) else " ".join(stmt.split()[:3])
             raise CatalogError("CATALOG_BAD_DDL", path, line, f"expected CREATE TABLE, VIEW or DICTIONARY, found {what}")
         tables.append(_table_record(tree, stmt, dialect, source or f"ddl:{path}", path, line))
     return tables

@@ -36,10 +36,12 @@ CODES = {
 
 # Databases whose tables the catalog does not hold and whose columns are accepted as they are.
 UNCHECKED_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCHEMA"})
-# ClickHouse virtual columns every table has (MergeTree, Distributed, Merge, file-like engines).
+# Virtual columns every table has (ClickHouse MergeTree, Distributed, Merge, file-like engines; BigQuery).
 VIRTUAL_COLUMNS = frozenset({"_part", "_part_index", "_part_uuid", "_partition_id", "_partition_value",
                              "_sample_factor", "_part_offset", "_row_exists", "_block_number", "_table",
-                             "_database", "_shard_num", "_file", "_path", "_size", "_time", "_etag"})
+                             "_database", "_shard_num", "_file", "_path", "_size", "_time", "_etag",
+                             # BigQuery pseudo-columns of partitioned and wildcard tables
+                             "_PARTITIONTIME", "_PARTITIONDATE", "_TABLE_SUFFIX"})
 # Select parts holding expressions whose columns resolve in the select's own scope.
 _SELECT_PARTS = ("expressions", "distinct", "prewhere", "where", "group", "having", "qualify", "windows",
                  "order", "limit", "offset")
