@@ -268,3 +268,28 @@ def sqlglot_keywords() -> frozenset[str]:
     from sqlglot.dialects.clickhouse import ClickHouse
 
     return frozenset(ClickHouse.Tokenizer.KEYWORDS)
+
+
+BQ_CATALOG = Catalog(parse_ddl("""
+CREATE TABLE `acme-prod.sales.orders` (
+  order_id STRING,
+  items ARRAY<STRUCT<sku STRING, qty INT64, meta STRUCT<color STRING, size STRING>>>,
+  customer STRUCT<id INT64, email STRING>,
+  created_at TIMESTAMP
+) PARTITION BY DATE(created_at)
+""", "bigquery"))
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("SELECT o.customer.email, customer.id FROM sales.orders AS o", []),
+    ("SELECT it.sku, it.meta.color FROM sales.orders ARRAY JOIN items AS it", []),
+    ("SELECT items.meta.color, items.qty FROM sales.orders", []),
+    ("SELECT order_id FROM `acme-prod`.sales.orders WHERE _PARTITIONDATE = today()", []),
+    ("SELECT customer.phone FROM sales.orders", ["CATALOG_UNKNOWN_FIELD"]),
+    ("SELECT o.items.meta.shade FROM sales.orders AS o", ["CATALOG_UNKNOWN_FIELD"]),
+    ("SELECT items.price FROM sales.orders", ["CATALOG_UNKNOWN_FIELD"]),
+    ("SELECT order_ids FROM sales.orders", ["CATALOG_UNKNOWN_COLUMN"]),
+    ("SELECT * FROM sales.order", ["CATALOG_UNKNOWN_TABLE"]),
+])
+def test_bigquery_catalog_nested_struct_fields(sql, expected):
+    assert [f.code for f in ground(sql, BQ_CATALOG)] == expected

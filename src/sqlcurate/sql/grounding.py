@@ -350,9 +350,19 @@ class _Grounder:
             return  # t.1 is a Tuple element by position
         allowed = self.catalog.fields_of(src.table, name)
         path = ".".join(fields)
-        if allowed is not None and path not in allowed and fields[0] not in allowed:
+        if allowed is not None and path not in allowed and not _opaque_prefix(fields, allowed):
             self.report("CATALOG_UNKNOWN_FIELD", f"{src.label}.{name}.{path}",
                         f"unknown field {name}.{path} in {src.label}{_did_you_mean([f'{name}.{f}' for f in suggest(path, allowed)])}")
+
+
+def _opaque_prefix(fields: list[str], allowed: frozenset[str]) -> bool:
+    """True if a declared field on the path has no declared subfields (a Map or JSON inside a STRUCT):
+    what follows it cannot be checked."""
+    for k in range(len(fields) - 1, 0, -1):
+        prefix = ".".join(fields[:k])
+        if prefix in allowed:
+            return not any(f.startswith(prefix + ".") for f in allowed)
+    return False
 
 
 def _chain(scope: _Scope | None):
