@@ -59,5 +59,8 @@ def document_block_mask(seq_ids: torch.Tensor):
 
 
 def flex_attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, seq_ids: torch.Tensor) -> torch.Tensor:
+    if torch.is_autocast_enabled(q.device.type):  # as SDPA does under autocast: one low-precision dtype
+        dt = torch.get_autocast_dtype(q.device.type)
+        q, k, v = q.to(dt), k.to(dt), v.to(dt)
     block_mask = document_block_mask(seq_ids)
     return flex_attention(q, k, v, block_mask=block_mask, enable_gqa=q.size(1) != k.size(1))

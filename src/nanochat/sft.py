@@ -226,6 +226,12 @@ def compile_blocks(model: torch.nn.Module) -> None:
         block.compile(dynamic=False)
 
 
+def uncompile_blocks(model: torch.nn.Module) -> None:
+    """Back to eager blocks (the benchmark's pad-to-longest loop runs nanochat v1's uncompiled way)."""
+    for block in model.transformer.h:
+        block._compiled_call_impl = None
+
+
 # ---------------------------------------------------------------------------------------------------
 # plan and bookkeeping
 
