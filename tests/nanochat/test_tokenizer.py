@@ -109,7 +109,8 @@ def test_token_bytes(tok, nanochat_fixtures):
         for i in range(tok.enc.n_vocab - len(tok.enc._special_tokens))
     ]
     differs = [i for i, n in enumerate(raw) if n != token_bytes[i].item()]
-    assert differs == ref["token_bytes_differs_from_raw_byte_length_at_ids"]
+    listed = ref["token_bytes_differs_from_raw_byte_length_at_ids"]  # the fixture lists the first ones
+    assert listed and differs[: len(listed)] == listed
     assert len(differs) == ref["token_bytes_differs_from_raw_byte_length_count"]
 
 
