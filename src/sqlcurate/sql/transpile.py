@@ -7,6 +7,7 @@ grounding check and the engine check of one run share a single parse per distinc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -61,10 +62,14 @@ def _parse(sql: str, dialect: str | type) -> list[exp.Expression]:
     return [t for t in trees if t is not None]
 
 
+_TOKEN_REPR = re.compile(r"<Token token_type: [\w.]+, text: (.*?), line: \d+, col: \d+, start: \d+, end: \d+, comments: \[.*?\]>")
+
+
 def _first_error(e: Exception) -> str:
     if isinstance(e, ParseError) and e.errors:
         err = e.errors[0]
-        return f"{err.get('description', 'parse error')} at {err.get('line')}:{err.get('col')}"
+        description = _TOKEN_REPR.sub(lambda m: repr(m.group(1)), err.get("description") or "parse error")
+        return f"{description} at {err.get('line')}:{err.get('col')}"
     return str(e).splitlines()[0]
 
 

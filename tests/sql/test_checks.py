@@ -1,0 +1,166 @@
+"""SqlCheck and EngineCheck on conversations, the engine ones on the real embedded ClickHouse."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlcurate.checks.base import CheckRunner, Item
+from sqlcurate.checks.engine import EngineCheck
+from sqlcurate.checks.sql import SqlCheck
+from sqlcurate.conversation import check_messages
+from sqlcurate.records import Column, TableRecord
+from sqlcurate.sql.extract import extract_from_conversation
+
+
+def item(answer: str, question: str = "q") -> Item:
+    conv, findings = check_messages([{"role": "user", "content": question}, {"role": "assistant", "content": answer}])
+    assert conv is not None, findings
+    return Item(conversation=conv, source="t.jsonl", line=7)
+
+
+def codes(findings) -> list[str]:
+    return [f.code for f in findings]
+
+
+def test_canonical_clickhouse_passes():
+    it = item("```sql\nSELECT toStartOfMonth(ts) AS m, uniqExact(user_id) FROM events GROUP BY m ORDER BY m\n```")
+    assert SqlCheck().findings(it) == []
+
+
+def test_top_is_noncanonical_and_fix_rewrites_it():
+    it = item("Sure:\n```sql\nSELECT TOP 10 name FROM users ORDER BY name\n```\nDone.")
+    (f,) = SqlCheck().findings(it)
+    assert f.code == "SQL_NONCANONICAL" and "TOP at 1:8" in f.message and "LIMIT 10" in f.message
+    fixed = item(it.conversation.messages[1].content)
+    assert SqlCheck(fix=True).findings(fixed) == []
+    assert fixed.conversation.messages[1].content == "Sure:\n```sql\nSELECT name FROM users ORDER BY name LIMIT 10\n```\nDone."
+    (change,) = fixed.changes
+    assert (change.check, change.code, change.before, change.after) == (
+        "sql", "SQL_NONCANONICAL", "SELECT TOP 10 name FROM users ORDER BY name", "SELECT name FROM users ORDER BY name LIMIT 10")
+
+
+def test_foreign_dialect_reports_evidence():
+    (f,) = SqlCheck().findings(item("SELECT TOP 5 a FROM t WHERE d < GETDATE()"))
+    assert f.code == "SQL_FOREIGN_DIALECT"
+    assert f.message.startswith("message 1 (bare query at offset 0): T-SQL: TOP at 1:8, GETDATE() at 1:33;")
+    assert "now()" in f.message
+
+
+def test_fix_rewrites_every_query_of_a_message_and_keeps_prose():
+    answer = ("First:\n```sql\nSELECT SAFE_DIVIDE(a, b) FROM `p.d.t`\n```\nthen\n```sql\nSELECT 1 AS ok\n```\n"
+              "and\n```sql\nSELECT ISNULL(x, 0) FROM t\n```")
+    it = item(answer)
+    assert SqlCheck(fix=True).findings(it) == []
+    text = it.conversation.messages[1].content
+    assert text.startswith("First:\n```sql\nSELECT CASE WHEN b <> 0 THEN a / b ELSE NULL END FROM d.t\n```\nthen\n```sql\nSELECT 1 AS ok\n```")
+    assert text.endswith("and\n```sql\nSELECT COALESCE(x, 0) FROM t\n```")
+    assert [c.code for c in it.changes] == ["SQL_FOREIGN_DIALECT", "SQL_FOREIGN_DIALECT"]
+
+
+def test_parse_error_is_not_fixable():
+    it = item("```sql\nSELECT FROM WHERE (\n```")
+    (f,) = SqlCheck(fix=True).findings(it)
+    assert f.code == "SQL_PARSE_ERROR" and "'WHERE'" in f.message and it.changes == []
+
+
+def test_untranspilable_is_reported_even_with_fix():
+    it = item("```sql\nSELECT x, o FROM t, UNNEST(arr) AS x WITH OFFSET AS o\n```")
+    (f,) = SqlCheck(fix=True).findings(it)
+    assert f.code == "SQL_UNTRANSPILABLE" and "WITH OFFSET" in f.message
+    assert it.changes == []
+
+
+def test_declared_source_dialect():
+    # plain SQL declared as Postgres but written the same way in ClickHouse is fine
+    assert SqlCheck(source_dialect="postgresql").findings(item("SELECT a, count(*) FROM t GROUP BY a")) == []
+    (f,) = SqlCheck(source_dialect="postgres").findings(item("SELECT a::text FROM t"))
+    assert f.code == "SQL_FOREIGN_DIALECT" and "CAST(a AS" in f.message
+
+
+def test_prose_only_answer_has_no_sql_findings():
+    assert SqlCheck().findings(item("Use LIMIT instead of TOP in ClickHouse.")) == []
+
+
+# ---------------------------------------------------------------- engine
+
+TABLES = [
+    TableRecord(source="test", database="shop", name="orders", columns=[
+        Column(name="order_id", type="UInt64"), Column(name="user_id", type="UInt64"),
+        Column(name="amount", type="Decimal(12, 2)"), Column(name="created_at", type="DateTime"),
+        Column(name="status", type="LowCardinality(String)")]),
+    TableRecord(source="test", database="bq_ds", name="visits", dialect="bigquery", columns=[
+        Column(name="visit_id", type="INT64"), Column(name="tags", type="ARRAY<STRING>"),
+        Column(name="geo", type="STRUCT<country STRING, city STRING>"), Column(name="ts", type="TIMESTAMP"),
+        Column(name="spend", type="NUMERIC(10, 2)"), Column(name="ok", type="BOOL")]),
+]
+
+
+@pytest.fixture
+def engine_check(engine):
+    check = EngineCheck(TABLES)
+    yield check
+    check.close()
+
+
+@pytest.mark.parametrize("answer", [
+    "SELECT user_id, sum(amount) FROM shop.orders WHERE status = 'paid' GROUP BY user_id",
+    "```sql\nWITH o AS (SELECT * FROM shop.orders) SELECT count() FROM o\n```",
+    "SELECT tag, count() FROM bq_ds.visits ARRAY JOIN tags AS tag GROUP BY tag",
+    "SELECT geo.country, toDate(ts) FROM bq_ds.visits WHERE ok",
+    "SELECT number FROM numbers(3)",
+])
+def test_engine_accepts_valid_queries(engine_check, answer):
+    assert engine_check.findings(item(answer)) == []
+
+
+@pytest.mark.parametrize("answer, error", [
+    ("SELECT nosuchfn(user_id) FROM shop.orders", "UNKNOWN_FUNCTION"),
+    ("SELECT usr_id FROM shop.orders", "UNKNOWN_IDENTIFIER"),
+    ("SELECT order_id + 'x' FROM shop.orders", "ILLEGAL_TYPE_OF_ARGUMENT"),
+    ("SELECT 1 FROM shop.refunds", "UNKNOWN_TABLE"),
+    ("SELECT visit_id FROM bq_ds.visits WHERE tags = 3", "ILLEGAL_TYPE_OF_ARGUMENT"),
+])
+def test_engine_rejections_carry_clickhouse_error_names(engine_check, answer, error):
+    (f,) = engine_check.findings(item(answer))
+    assert f.code == "SQL_ENGINE_REJECTED"
+    assert f": {error}: " in f.message
+    assert "sqlcurate_scratch" not in f.message  # scratch names are mapped back
+
+
+def test_engine_checks_the_clickhouse_rewrite_of_foreign_sql(engine_check):
+    assert engine_check.findings(item("SELECT TOP 3 user_id FROM shop.orders WHERE created_at < GETDATE()")) == []
+
+
+def test_engine_cache_by_fingerprint(engine_check):
+    for n in (1, 2, 3):
+        engine_check.findings(item(f"SELECT user_id FROM shop.orders WHERE amount > {n}"))
+    engine_check.findings(item("SELECT order_id FROM shop.orders"))
+    assert engine_check.planned == 2
+
+
+def test_scratch_tables_do_not_touch_real_tables(engine):
+    engine.command("CREATE DATABASE IF NOT EXISTS shop")
+    engine.command("CREATE TABLE IF NOT EXISTS shop.orders (only_col UInt8) ENGINE = Memory")
+    check = EngineCheck(TABLES)
+    try:
+        assert check.findings(item("SELECT amount FROM shop.orders")) == []
+    finally:
+        check.close()
+    assert [r[0] for r in engine.query("SELECT name FROM system.columns WHERE database = 'shop' AND table = 'orders'").result_rows] == ["only_col"]
+    engine.command("DROP DATABASE shop")
+
+
+def test_runner_drops_on_engine_rejection(engine_check):
+    runner = CheckRunner([SqlCheck(), engine_check])
+    assert codes(runner.run(item("SELECT nope FROM shop.orders"))) == ["SQL_ENGINE_REJECTED"]
+    assert runner.stats["engine"].dropped == 1
+
+
+def test_spans_in_several_messages():
+    conv, _ = check_messages([
+        {"role": "user", "content": "a"}, {"role": "assistant", "content": "SELECT TOP 1 a FROM t"},
+        {"role": "user", "content": "b"}, {"role": "assistant", "content": "```sql\nSELECT TOP 2 b FROM u\n```"},
+    ])
+    it = Item(conversation=conv, source="x", line=1)
+    assert SqlCheck(fix=True).findings(it) == []
+    assert [s.sql for s in extract_from_conversation(it.conversation)] == ["SELECT a FROM t LIMIT 1", "SELECT b FROM u LIMIT 2"]
