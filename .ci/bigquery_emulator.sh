@@ -25,11 +25,18 @@ find_python() {
   return 1
 }
 STAMP="$VENV/.sqlcurate-packages"
-if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "${PACKAGES[*]}" ]; then
-  exit 0
+if ! { [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "${PACKAGES[*]}" ]; }; then
+  PY=$(find_python)
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PACKAGES[@]}" 2>&1 \
+    | { grep -v "^WARNING: Location" || true; }
+  echo "${PACKAGES[*]}" > "$STAMP"
 fi
-PY=$(find_python)
-"$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PACKAGES[@]}"
-echo "${PACKAGES[*]}" > "$STAMP"
+# INSTALL each extension from its wheel into DuckDB's extension directory (a no-op when already there),
+# so the emulator's own INSTALL/LOAD and ducklake ATTACH find them without a download.
+"$VENV/bin/python" -c '
+from duckdb_extensions import import_extension
+for name in ("icu", "ducklake", "spatial"):
+    import_extension(name)
+'
 echo "bigquery_emulator.sh: emulator ready in $VENV"
