@@ -183,7 +183,7 @@ def find_checkpoint(
             raise FileNotFoundError(f"{path}: no such checkpoint file or directory")
         if list_steps(path):
             return _choose_step(path, step)
-        if (path / PHASE_DIRS[phase]).is_dir():
+        if any((path / d).is_dir() for d in [*PHASE_DIRS.values(), "tokenizer"]):  # a base directory
             base_dir = path
         else:
             return _choose_from_phase_dir(path, tag, step)

@@ -217,7 +217,7 @@ class GPT(nn.Module):
 
     def init_rotary(self, device=None) -> None:
         """(Re)build the rotary tables; needed after ``to_empty`` from the meta device. Not in state_dict."""
-        device = device if device is not None else self.lm_head.weight.device
+        device = torch.device(device) if device is not None else self.lm_head.weight.device
         if device.type == "meta":
             device = None
         cos, sin = rotary_tables(self.rotary_seq_len, self.config.head_dim, device=device)

@@ -163,3 +163,10 @@ def test_bf16_embedding_upcast_on_cpu(nanochat_fixtures):
     assert model.transformer.wte.weight.dtype == torch.float32
     assert torch.equal(model.transformer.wte.weight, state["transformer.wte.weight"].float())
     assert not model.training
+
+
+def test_base_dir_without_the_phase_says_which_directory(tmp_path):
+    write(tmp_path / "base_checkpoints" / "d2", 1)
+    with pytest.raises(FileNotFoundError, match="chatsft_checkpoints: no checkpoint directories"):
+        find_checkpoint(tmp_path, phase="sft")
+    assert find_checkpoint(tmp_path, phase="base").step == 1
