@@ -293,3 +293,14 @@ CREATE TABLE `acme-prod.sales.orders` (
 ])
 def test_bigquery_catalog_nested_struct_fields(sql, expected):
     assert [f.code for f in ground(sql, BQ_CATALOG)] == expected
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("SELECT TOP 5 [user_id], COUNT(*) AS n FROM gt_shop.events GROUP BY [user_id] ORDER BY n DESC", []),
+    ("SELECT TOP 5 [usr_id] FROM gt_shop.events", ["CATALOG_UNKNOWN_COLUMN"]),
+    ("SELECT user_id, SAFE_DIVIDE(SUM(amount), COUNT(*)) AS avg_amount FROM `gt_shop.orders` GROUP BY user_id", []),
+    ("SELECT user_id, SAFE_DIVIDE(SUM(amount), COUNT(*)) FROM `gt_shop.order` GROUP BY user_id", ["CATALOG_UNKNOWN_TABLE"]),
+])
+def test_check_grounds_other_dialects_as_the_clickhouse_they_become(sql, expected):
+    conv, _ = check_messages([{"role": "user", "content": "q"}, {"role": "assistant", "content": f"```sql\n{sql}\n```"}])
+    assert [f.code for f in GroundingCheck(CATALOG).findings(Item(conv, "t.jsonl", 1))] == expected
