@@ -190,9 +190,11 @@ def eval_(checkpoints, answer_files, labels, source, data, catalog, engine_kind,
     names = list(labels) + [None] * (len(checkpoints) + len(answer_files) - len(labels))
     if len(labels) > len(checkpoints) + len(answer_files):
         _fail("Error: more --label values than runs")
+    # read answer files before any generation, so a bad file fails in a second, not after an hour
+    answers = [read_answers(f, items) if items else [] for f in answer_files]
     err = Console(stderr=True)
     runs: list[Run] = []
-    retention = []
+    retention_pairs = []  # (index of the run, result): labels are final only after all runs
     for i, ckpt in enumerate(checkpoints):
         from nanochat.checkpoint import IncompatibleCheckpoint
         from sqlcurate.eval.generate import Generator, load_for_inference
@@ -214,20 +216,24 @@ def eval_(checkpoints, answer_files, labels, source, data, catalog, engine_kind,
             for item, g in zip(items, gens, strict=True):
                 run.verdicts.append(scorer.score(item, g.texts[0]))
         for rfile in retention_files:
-            retention.append(_retention(loaded, rfile, label, limit))
+            retention_pairs.append((len(runs), _retention(loaded, rfile, label, limit)))
         run.seconds = time.perf_counter() - t0
         runs.append(run)
     for j, afile in enumerate(answer_files):
         label = names[len(checkpoints) + j] or afile.stem
         run = Run(label, str(afile))
         t0 = time.perf_counter()
-        if items:
-            for item, answer in zip(items, read_answers(afile, items), strict=True):
-                run.verdicts.append(scorer.score(item, answer))
+        for item, answer in zip(items, answers[j], strict=True):
+            run.verdicts.append(scorer.score(item, answer))
         run.seconds = time.perf_counter() - t0
         runs.append(run)
 
-    runs = [Run(lbl, r.source, r.verdicts, r.seconds, r.meta) for lbl, r in zip(_unique_labels([r.label for r in runs]), runs, strict=True)]
+    for run, label in zip(runs, _unique_labels([r.label for r in runs]), strict=True):
+        run.label = label
+    retention = []
+    for index, res in retention_pairs:
+        res.label = runs[index].label
+        retention.append(res)
     console = Console()
     click.echo(f"data: {data}  catalog: {catalog}  engine: {engine_desc}  items: {len(items)}")
     console.print(comparison_table(runs, retention))

@@ -109,11 +109,20 @@ def comparison_table(runs: list[Run], retention: list[RetentionResult]):
             a, b = all_totals[0][attr], all_totals[1][attr]
             cells.append(f"{100 * (b['rate'] - a['rate']):+.1f} pts" if a and b else "-")
         table.add_row(label, *cells)
-    for res in retention:
-        lo, hi = wilson_interval(res.correct, res.n)
-        table.add_row(f"retention {Path(res.file).name} [{res.label}]",
-                      *[f"{res.correct}/{res.n} ({100 * res.accuracy:.1f}%) [{100 * lo:.0f}-{100 * hi:.0f}]"
-                        if r.label == res.label else "" for r in runs], *([""] if delta else []))
+    for file in dict.fromkeys(res.file for res in retention):  # a row per file, a cell per run
+        by_label = {res.label: res for res in retention if res.file == file}
+        cells = []
+        for r in runs:
+            res = by_label.get(r.label)
+            if res is None:
+                cells.append("-")
+                continue
+            lo, hi = wilson_interval(res.correct, res.n)
+            cells.append(f"{res.correct}/{res.n} ({100 * res.accuracy:.1f}%)  [{100 * lo:.0f}-{100 * hi:.0f}]")
+        if delta:
+            a, b = (by_label.get(r.label) for r in runs)
+            cells.append(f"{100 * (b.accuracy - a.accuracy):+.1f} pts" if a and b else "-")
+        table.add_row(f"retention: {Path(file).name}", *cells)
     return table
 
 
