@@ -83,6 +83,11 @@ def _module_exists(name: str) -> bool:
         return False
 
 
+def _require(module: str, option: str) -> None:
+    if not _module_exists(module):
+        raise click.UsageError(f"{option} needs {module}, which is not installed")
+
+
 def build_checks(*, to: str, system: str, sql: bool, sql_dialect: str | None, fix: bool, catalog: Path | None,
                  engine: str | None, redact: bool, tokenizer: Path | None, max_tokens: int | None,
                  over_length: str) -> list[Check]:
@@ -94,6 +99,7 @@ def build_checks(*, to: str, system: str, sql: bool, sql_dialect: str | None, fi
     if to == "nanochat" and SystemPolicy(system) is SystemPolicy.REJECT:
         checks.append(SystemCheck(system))
     if redact:
+        _require("sqlcurate.checks.redaction", "--redact")
         from sqlcurate.checks.redaction import RedactionCheck
 
         checks.append(RedactionCheck(fix=True))
@@ -107,12 +113,14 @@ def build_checks(*, to: str, system: str, sql: bool, sql_dialect: str | None, fi
         else:
             click.echo("note: SQL check skipped (sqlcurate.checks.sql is not available)", err=True)
     if catalog is not None:
+        _require("sqlcurate.checks.grounding", "--catalog")
         from sqlcurate.checks.grounding import GroundingCheck
         from sqlcurate.sql.catalog import load_catalog
 
         loaded = load_catalog(catalog)
-        checks.append(GroundingCheck(loaded))
+        checks.append(GroundingCheck(loaded, source_dialect=sql_dialect))  # same dialect as SqlCheck: one shared parse
         if engine == "chdb":
+            _require("sqlcurate.checks.engine", "--engine chdb")
             from sqlcurate.checks.engine import EngineCheck
 
             checks.append(EngineCheck(loaded))
