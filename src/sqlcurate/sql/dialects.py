@@ -73,7 +73,7 @@ MARKERS: list[tuple[tuple[str, ...], str, str, str]] = [
     (("bigquery",), "APPROX_QUANTILES()", r"\b(APPROX_QUANTILES|APPROX_COUNT_DISTINCT|APPROX_TOP_COUNT)\s*\(", FOREIGN),
     (("bigquery",), "COUNTIF()", r"\b(COUNTIF)\s*\(", FOREIGN),
     (("bigquery",), "PERCENTILE_CONT(x, p) OVER", r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*,[^()]*\)\s*OVER\b", FOREIGN),
-    (("bigquery",), "ARRAY_LENGTH()", r"\b(ARRAY_LENGTH|ARRAY_TO_STRING|GENERATE_DATE_ARRAY)\s*\(", FOREIGN),
+    (("bigquery",), "ARRAY_LENGTH()", r"\b(ARRAY_LENGTH|ARRAY_TO_STRING|GENERATE_DATE_ARRAY|UNIX_SECONDS|UNIX_MILLIS)\s*\(", FOREIGN),
     (("bigquery",), "CURRENT_DATE()", r"\b(CURRENT_DATE|CURRENT_TIMESTAMP)\s*\(\s*\)", HINT),
     # Postgres
     # lower-case type names after :: are the Postgres habit, upper-case ones Snowflake's (ClickHouse's

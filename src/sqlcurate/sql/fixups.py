@@ -3,7 +3,7 @@ or noisy as a training target, fix it here, as data.
 
 Three tables:
 
-- ``REWRITES``: AST node type -> function(node, source dialect) returning the replacement node. Applied
+- ``REWRITES``: AST node type -> function(node, Context) returning the replacement node. Applied
   once, bottom-up, to the parsed source query before generation (``apply``).
 - ``STRFTIME_TO_CLICKHOUSE``: date-format directives where ClickHouse differs from the strftime
   directives sqlglot keeps internally.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -28,13 +29,19 @@ class Untranspilable(ValueError):
     """A construct with no faithful ClickHouse form (the message says which and why)."""
 
 
+@dataclass(frozen=True)
+class Context:
+    source: str  # the sqlglot dialect the tree was parsed from
+    nullable_columns: frozenset[str]  # sort keys known to be Nullable (their NULL placement is kept)
+
+
 # ---------------------------------------------------------------- names
 
-def _table(node: exp.Table, source: str) -> exp.Expression:
+def _table(node: exp.Table, ctx: Context) -> exp.Expression:
     """ClickHouse has two-part names (database.table): drop BigQuery's project and Snowflake's database
     level, and T-SQL's ``dbo`` schema (``sales.dbo.orders`` -> ``sales.orders``)."""
     catalog, db = node.args.get("catalog"), node.args.get("db")
-    if source == "tsql" and db is not None and db.name.lower() == "dbo":
+    if ctx.source == "tsql" and db is not None and db.name.lower() == "dbo":
         node.set("db", catalog)
         node.set("catalog", None)
     elif catalog is not None:
@@ -51,7 +58,7 @@ _RESERVED = frozenset(
 )
 
 
-def _identifier(node: exp.Identifier, source: str) -> exp.Expression:
+def _identifier(node: exp.Identifier, ctx: Context) -> exp.Expression:
     """``[Order Date]`` must stay quoted; ``[country]`` or `` `events` `` need no quotes in ClickHouse."""
     if node.quoted and _PLAIN_NAME.match(node.name) and node.name.lower() not in _RESERVED:
         node.set("quoted", False)
@@ -60,29 +67,16 @@ def _identifier(node: exp.Identifier, source: str) -> exp.Expression:
 
 # ---------------------------------------------------------------- ordering and limits
 
-def _ordered(node: exp.Ordered, source: str) -> exp.Expression:
+def _ordered(node: exp.Ordered, ctx: Context) -> exp.Expression:
     """Drop explicit NULL placement: sqlglot adds ``NULLS FIRST`` to mimic the source's default, which is
     noise on the non-Nullable columns analytics queries sort by. Callers that know a sort key is Nullable
     keep the source's placement through ``nullable_columns`` (see ``transpile.to_clickhouse``)."""
-    if node.this.name not in _NULLABLE.get():
+    if node.this.name not in ctx.nullable_columns:
         node.set("nulls_first", False)
     return node
 
 
-class _NullableColumns:
-    """The Nullable column names of the query being rewritten (set per call by ``apply``)."""
-
-    def __init__(self) -> None:
-        self.names: frozenset[str] = frozenset()
-
-    def get(self) -> frozenset[str]:
-        return self.names
-
-
-_NULLABLE = _NullableColumns()
-
-
-def _select(node: exp.Select, source: str) -> exp.Expression:
+def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     limit = node.args.get("limit")
     # OFFSET n ROWS FETCH NEXT m ROWS ONLY -> LIMIT m OFFSET n (ClickHouse accepts both; LIMIT is canonical)
     if isinstance(limit, exp.Fetch):
@@ -134,7 +128,7 @@ _IF_COMBINATOR: dict[type[exp.Expression], str] = {
 }
 
 
-def _filter(node: exp.Filter, source: str) -> exp.Expression:
+def _filter(node: exp.Filter, ctx: Context) -> exp.Expression:
     """``COUNT(*) FILTER (WHERE c)`` -> ``countIf(c)``, the ClickHouse idiom the model should learn."""
     agg, cond = node.this, node.expression.this
     name = _IF_COMBINATOR.get(type(agg))
@@ -151,14 +145,14 @@ def _quantile(level: exp.Expression, value: exp.Expression, desc: bool = False) 
     return exp.Anonymous(this=f"quantileExactInclusive({level.sql('clickhouse')})", expressions=[value.copy()])
 
 
-def _percentile_cont(node: exp.PercentileCont, source: str) -> exp.Expression:
+def _percentile_cont(node: exp.PercentileCont, ctx: Context) -> exp.Expression:
     """BigQuery ``PERCENTILE_CONT(x, p) OVER (...)``; the WITHIN GROUP form is handled by ``_within_group``."""
     if node.expression is None:
         return node
     return _quantile(node.expression, node.this)
 
 
-def _within_group(node: exp.WithinGroup, source: str) -> exp.Expression:
+def _within_group(node: exp.WithinGroup, ctx: Context) -> exp.Expression:
     inner, order = node.this, node.expression
     if isinstance(inner, exp.PercentileCont) and isinstance(order, exp.Order) and len(order.expressions) == 1:
         key = order.expressions[0]
@@ -166,7 +160,7 @@ def _within_group(node: exp.WithinGroup, source: str) -> exp.Expression:
     return node
 
 
-def _approx_quantiles(node: exp.ApproxQuantiles, source: str) -> exp.Expression:
+def _approx_quantiles(node: exp.ApproxQuantiles, ctx: Context) -> exp.Expression:
     """BigQuery ``APPROX_QUANTILES(x, n)``: n+1 boundaries (min, ..., max), each an actual value of x."""
     n = node.expression
     if not (isinstance(n, exp.Literal) and n.is_int and int(n.name) > 0):
@@ -180,7 +174,7 @@ def _level(i: int, n: int) -> str:
     return f"{i / n:.6g}"
 
 
-def _group_concat(node: exp.GroupConcat, source: str) -> exp.Expression:
+def _group_concat(node: exp.GroupConcat, ctx: Context) -> exp.Expression:
     """STRING_AGG/LISTAGG/GROUP_CONCAT with an order: ClickHouse's groupConcat has no ORDER BY inside, so
     sort the collected array. NULL values are skipped, as in every source dialect."""
     order = node.this
@@ -227,9 +221,9 @@ EXTRACT_PARTS: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
 }
 
 
-def _extract(node: exp.Extract, source: str) -> exp.Expression:
+def _extract(node: exp.Extract, ctx: Context) -> exp.Expression:
     part = node.this.name.upper()
-    target = EXTRACT_PARTS.get((source, part)) or EXTRACT_PARTS.get(("*", part))
+    target = EXTRACT_PARTS.get((ctx.source, part)) or EXTRACT_PARTS.get(("*", part))
     if target is None:
         return node
     func, extra = target
@@ -241,16 +235,16 @@ TRUNC_FUNCTIONS: dict[str, str] = {"YEAR": "toStartOfYear", "QUARTER": "toStartO
 WEEK_TRUNC: dict[str, str] = {"bigquery": "toStartOfWeek", "postgres": "toMonday", "snowflake": "toMonday", "tsql": "toStartOfWeek"}
 
 
-def _date_trunc(node: exp.Expression, source: str) -> exp.Expression:
+def _date_trunc(node: exp.Expression, ctx: Context) -> exp.Expression:
     unit = node.args.get("unit")
     name = unit.name.upper() if unit is not None else ""
-    func = TRUNC_FUNCTIONS.get(name) or (WEEK_TRUNC.get(source) if name == "WEEK" else None)
+    func = TRUNC_FUNCTIONS.get(name) or (WEEK_TRUNC.get(ctx.source) if name == "WEEK" else None)
     if func is None:
         return node
     return exp.Anonymous(this=func, expressions=[node.this.copy()])
 
 
-def _interval(node: exp.Interval, source: str) -> exp.Expression:
+def _interval(node: exp.Interval, ctx: Context) -> exp.Expression:
     """``INTERVAL '7 days'`` / ``INTERVAL '7' DAYS`` -> ``INTERVAL 7 DAY``."""
     value, unit = node.this, node.args.get("unit")
     if isinstance(value, exp.Literal) and value.is_string and unit is not None:
@@ -282,7 +276,7 @@ def _cut_format(fmt: str, width: int) -> str | None:
     return out
 
 
-def _convert(node: exp.Convert, source: str) -> exp.Expression:
+def _convert(node: exp.Convert, ctx: Context) -> exp.Expression:
     style = node.args.get("style")
     to = node.this
     if style is None or not isinstance(to, exp.DataType):
@@ -302,7 +296,7 @@ def _convert(node: exp.Convert, source: str) -> exp.Expression:
     return exp.Anonymous(this="formatDateTime", expressions=[node.expression.copy(), exp.Literal.string(fmt)])
 
 
-def _struct(node: exp.Struct, source: str) -> exp.Expression:
+def _struct(node: exp.Struct, ctx: Context) -> exp.Expression:
     """BigQuery ``STRUCT(a AS x, b AS y)`` -> ``tuple(a, b)``. ClickHouse names tuple elements only under
     a non-default setting, so the names are dropped; values and their order are kept."""
     values = [e.expression if isinstance(e, exp.PropertyEQ) else e.this if isinstance(e, exp.Alias) else e
@@ -328,22 +322,22 @@ def _format_arg(node: exp.Expression) -> exp.Expression:
     return exp.Literal.string(clickhouse_format(fmt.name))
 
 
-def _time_to_str(node: exp.Expression, source: str) -> exp.Expression:
+def _time_to_str(node: exp.Expression, ctx: Context) -> exp.Expression:
     """FORMAT_DATE / DATE_FORMAT / TO_CHAR -> formatDateTime with ClickHouse directives."""
     return exp.Anonymous(this="formatDateTime", expressions=[node.this.copy(), _format_arg(node)])
 
 
-def _str_to_date(node: exp.Expression, source: str) -> exp.Expression:
+def _str_to_date(node: exp.Expression, ctx: Context) -> exp.Expression:
     """PARSE_DATE / STR_TO_DATE -> toDate(parseDateTime(...)); like the sources, bad input is an error."""
     parsed = exp.Anonymous(this="parseDateTime", expressions=[node.this.copy(), _format_arg(node)])
     return exp.Anonymous(this="toDate", expressions=[parsed])
 
 
-def _str_to_time(node: exp.Expression, source: str) -> exp.Expression:
+def _str_to_time(node: exp.Expression, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this="parseDateTime", expressions=[node.this.copy(), _format_arg(node)])
 
 
-def _date_diff(node: exp.Expression, source: str) -> exp.Expression:
+def _date_diff(node: exp.Expression, ctx: Context) -> exp.Expression:
     """DATEDIFF / DATE_DIFF / TIMESTAMP_DIFF -> dateDiff('unit', start, end): both count unit boundaries
     crossed. sqlglot wraps T-SQL arguments in casts to DateTime64(6); dateDiff takes Date and DateTime
     directly, so the cast goes unless the argument is a string literal."""
@@ -361,14 +355,14 @@ def _date_diff(node: exp.Expression, source: str) -> exp.Expression:
     return exp.Anonymous(this="dateDiff", expressions=[exp.Literal.string(name), arg("expression"), arg("this")])
 
 
-def _to_char(node: exp.ToChar, source: str) -> exp.Expression:
+def _to_char(node: exp.ToChar, ctx: Context) -> exp.Expression:
     """Snowflake/Postgres ``TO_CHAR(date, 'YYYY-MM')``: their format words -> ClickHouse directives."""
     fmt = node.args.get("format")
     if fmt is None:
         return node  # TO_CHAR(number): sqlglot's toString is right
     if not (isinstance(fmt, exp.Literal) and fmt.is_string):
         raise Untranspilable("TO_CHAR with a format that is not a string constant")
-    strftime = Dialect.get_or_raise(source).format_time(fmt)
+    strftime = Dialect.get_or_raise(ctx.source).format_time(fmt)
     return exp.Anonymous(this="formatDateTime", expressions=[node.this.copy(), exp.Literal.string(clickhouse_format(strftime.name))])
 
 
@@ -376,33 +370,38 @@ def _to_char(node: exp.ToChar, source: str) -> exp.Expression:
 # unchanged (it does not know them) although ClickHouse spells them differently.
 RENAMED_CALLS: dict[tuple[str, str], str] = {
     ("mysql", "UNIX_TIMESTAMP"): "toUnixTimestamp",
-    ("bigquery", "UNIX_SECONDS"): "toUnixTimestamp",
-    ("snowflake", "DATE_PART"): "date_part",
-    ("tsql", "EOMONTH"): "toLastDayOfMonth",
+    ("mysql", "LAST_INSERT_ID"): "",  # no ClickHouse meaning: refused below
 }
 
 
-def _anonymous(node: exp.Anonymous, source: str) -> exp.Expression:
-    name = RENAMED_CALLS.get((source, node.name.upper()))
+def _anonymous(node: exp.Anonymous, ctx: Context) -> exp.Expression:
+    name = RENAMED_CALLS.get((ctx.source, node.name.upper()))
     if name is None:
         return node
-    if source == "mysql" and name == "toUnixTimestamp" and not node.expressions:
+    if not name:
+        raise Untranspilable(f"{node.name}() has no ClickHouse equivalent")
+    if ctx.source == "mysql" and name == "toUnixTimestamp" and not node.expressions:
         return exp.Anonymous(this=name, expressions=[exp.Anonymous(this="now", expressions=[])])
     return exp.Anonymous(this=name, expressions=[e.copy() for e in node.expressions])
+
+
+def _unix_seconds(node: exp.UnixSeconds, ctx: Context) -> exp.Expression:
+    """BigQuery ``UNIX_SECONDS(ts)``: sqlglot emits a TIMESTAMPDIFF the engine rejects."""
+    return exp.Anonymous(this="toUnixTimestamp", expressions=[node.this.copy()])
 
 
 # functions whose ClickHouse spelling sqlglot leaves in the SQL-standard form
 _PLAIN_CALLS: dict[type[exp.Expression], str] = {exp.CurrentTimestamp: "now", exp.CurrentDate: "today"}
 
 
-def _plain_call(node: exp.Expression, source: str) -> exp.Expression:
+def _plain_call(node: exp.Expression, ctx: Context) -> exp.Expression:
     if node.args.get("this") is not None:
         return node  # CURRENT_TIMESTAMP(precision) / CURRENT_DATE(timezone): leave to sqlglot
     return exp.Anonymous(this=_PLAIN_CALLS[type(node)], expressions=[])
 
 
 # node type -> rewrite. Order does not matter: each node type has one rewrite and the pass is bottom-up.
-REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, str], exp.Expression]] = {
+REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Expression]] = {
     exp.Table: _table,
     exp.Identifier: _identifier,
     exp.Ordered: _ordered,
@@ -425,6 +424,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, str], exp.Express
     exp.CurrentDate: _plain_call,
     exp.ToChar: _to_char,
     exp.Anonymous: _anonymous,
+    exp.UnixSeconds: _unix_seconds,
     exp.Interval: _interval,
     exp.Convert: _convert,
     exp.Struct: _struct,
@@ -433,10 +433,10 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, str], exp.Express
 
 def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset()) -> exp.Expression:
     """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified."""
-    _NULLABLE.names = nullable_columns
+    ctx = Context(source, nullable_columns)
 
     def rewrite(node: exp.Expression) -> exp.Expression:
         fn = REWRITES.get(type(node))
-        return fn(node, source) if fn is not None else node
+        return fn(node, ctx) if fn is not None else node
 
     return tree.transform(rewrite, copy=False)

@@ -124,9 +124,13 @@ def analyze(sql: str, source: str | None = None) -> Analysis:
     return result
 
 
-def to_clickhouse(sql: str, source: str, pretty: bool = False) -> list[str]:
+def to_clickhouse(sql: str, source: str, pretty: bool = False,
+                  nullable_columns: frozenset[str] = frozenset()) -> list[str]:
     """Each statement of ``sql`` (written in ``source``) as canonical ClickHouse; TranspileError if one
-    cannot be parsed or transpiled faithfully (the message names the statement)."""
+    cannot be parsed or transpiled faithfully (the message names the statement).
+
+    ``nullable_columns``: sort keys known to be Nullable; only for those is the source dialect's NULL
+    placement spelled out (``NULLS FIRST``), elsewhere it is noise."""
     dialect = normalize_dialect(source)
     try:
         trees = _parse(sql, dialect)
@@ -135,7 +139,7 @@ def to_clickhouse(sql: str, source: str, pretty: bool = False) -> list[str]:
     out = []
     for i, tree in enumerate(trees, 1):
         try:
-            out.append(convert(tree, dialect, pretty=pretty)[1])
+            out.append(convert(tree, dialect, pretty=pretty, nullable_columns=nullable_columns)[1])
         except TranspileError as e:
             raise TranspileError(f"statement {i}: {e}" if len(trees) > 1 else str(e)) from None
     return out

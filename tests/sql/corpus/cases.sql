@@ -536,3 +536,29 @@ SELECT count() AS n FROM dexlog.trades WHERE block_date >= toDate('2024-02-01')
 SELECT SUBSTRING_INDEX(email, '@', -1) AS domain, COUNT(*) AS n FROM webstats.users GROUP BY domain ORDER BY n DESC, domain
 -- clickhouse:
 SELECT splitByChar('@', email)[-1] AS domain, count() AS n FROM webstats.users GROUP BY domain ORDER BY n DESC, domain
+
+-- case: bigquery_datetime_diff_minutes
+-- from: bigquery
+SELECT session_id, DATETIME_DIFF(MAX(event_time), MIN(event_time), MINUTE) AS minutes
+FROM webstats.events GROUP BY session_id ORDER BY minutes DESC, session_id LIMIT 5
+-- clickhouse:
+SELECT session_id, dateDiff('minute', min(event_time), max(event_time)) AS minutes
+FROM webstats.events GROUP BY session_id ORDER BY minutes DESC, session_id LIMIT 5
+
+-- case: bigquery_parse_timestamp
+-- from: bigquery
+SELECT COUNT(*) AS n FROM dexlog.trades WHERE block_time >= PARSE_TIMESTAMP('%Y-%m-%d %H:%M', '2024-02-15 12:30')
+-- clickhouse:
+SELECT count() AS n FROM dexlog.trades WHERE block_time >= toDateTime('2024-02-15 12:30:00')
+
+-- case: bigquery_unix_seconds
+-- from: bigquery
+SELECT tx_hash, UNIX_SECONDS(block_time) AS ts FROM dexlog.trades ORDER BY block_time DESC, tx_hash LIMIT 3
+-- clickhouse:
+SELECT tx_hash, toUnixTimestamp(block_time) AS ts FROM dexlog.trades ORDER BY block_time DESC, tx_hash LIMIT 3
+
+-- case: mysql_str_to_date_time
+-- from: mysql
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_time < STR_TO_DATE('2024-01-10 08:15', '%Y-%m-%d %H:%i')
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_time < toDateTime('2024-01-10 08:15:00')
