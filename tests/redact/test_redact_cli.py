@@ -69,6 +69,23 @@ def test_quarantined_raw_lines_are_redacted_too(tmp_path):
     assert "<EMAIL_1>" in rejected and "<API_KEY_1>" in rejected
 
 
+def test_parquet_in_and_out(tmp_path):
+    from sqlcurate.conversation import check_messages
+    from sqlcurate.formats.writers import open_writer
+
+    conv, _ = check_messages([{"role": "user", "content": "wallet 0x" + "ab" * 20}, {"role": "assistant", "content": "ok"}])
+    src = tmp_path / "in.parquet"
+    with open_writer(src, "parquet") as w:
+        w.write(conv)
+    res = _run(src, tmp_path / "out.parquet", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["redacted"] == {"EVM_ADDRESS": 1}
+    import polars as pl
+
+    rows = pl.read_parquet(tmp_path / "out.parquet")["messages"].to_list()
+    assert rows[0][0]["content"] == "wallet <EVM_ADDRESS_1>"
+
+
 def test_refuses_to_overwrite_input_and_missing_input(tmp_path):
     src = tmp_path / "in.jsonl"
     original = json.dumps([{"role": "user", "content": "a@b.io"}, {"role": "assistant", "content": "ok"}]) + "\n"

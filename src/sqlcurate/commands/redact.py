@@ -26,11 +26,12 @@ from sqlcurate.formats.writers import OUTPUT_FORMATS, JsonlLog, SystemRejected, 
 from sqlcurate.sql.redact import KINDS, Placeholders, apply, find_in_text, redact_conversation
 
 
-def _output_format(requested: str, input_format: str, first_read_as: str) -> str:
-    """``auto``: keep the input's shape where a writer has it (nanochat, parquet), else messages JSONL."""
+def _output_format(requested: str, output: Path, first_read_as: str) -> str:
+    """``auto``: Parquet for a ``.parquet`` OUT; else nanochat if the rows came as nanochat, else messages
+    JSONL (which keeps every other format's provenance)."""
     if requested != "auto":
         return requested
-    if input_format == "parquet":
+    if output.suffix == ".parquet":
         return "parquet"
     return "nanochat" if first_read_as == "nanochat" else "messages"
 
@@ -39,9 +40,9 @@ def _output_format(requested: str, input_format: str, first_read_as: str) -> str
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
 @click.argument("output_path", metavar="OUT", type=click.Path(path_type=Path))
 @click.option("--from", "from_", type=click.Choice(INPUT_FORMATS), default="auto", show_default=True,
-              help="Input format (auto: detected per line).")
+              help="Input format (auto: Parquet for a .parquet file, else detected per line).")
 @click.option("--to", "to", type=click.Choice(("auto", *OUTPUT_FORMATS)), default="auto", show_default=True,
-              help="Output format (auto: nanochat in, nanochat out; parquet in, parquet out; else messages).")
+              help="Output format (auto: Parquet for a .parquet OUT; nanochat rows stay nanochat; else messages).")
 @click.option("--system", type=click.Choice([p.value for p in SystemPolicy]), default="merge", show_default=True,
               help="nanochat output: what to do with a leading system message.")
 @click.option("--dialect", default="clickhouse", show_default=True, help="Dialect used to tokenize SQL spans.")
@@ -53,6 +54,8 @@ def redact(input_path: Path, output_path: Path, from_: str, to: str, system: str
     try:
         for target in (output_path, rejected_path):
             refuse_overwrite(target, [input_path])
+        if from_ == "auto" and input_path.suffix == ".parquet":
+            from_ = "parquet"
         records = read_file(input_path, from_)
         summary = _run(records, input_path, output_path, rejected_path, from_, to, SystemPolicy(system), dialect)
     except (InputOverwriteError, FileLevelError, OSError) as e:
@@ -91,7 +94,7 @@ def _run(records, input_path: Path, output_path: Path, rejected_path: Path, from
             counts.update(found)
             changed += bool(found)
             if writer is None:
-                writer = open_writer(output_path, _output_format(to, from_, rec.read_as), system, inputs=[input_path])
+                writer = open_writer(output_path, _output_format(to, output_path, rec.read_as), system, inputs=[input_path])
             try:
                 writer.write(conv)
             except SystemRejected as e:
@@ -101,7 +104,7 @@ def _run(records, input_path: Path, output_path: Path, rejected_path: Path, from
                 continue
             rows_out += 1
         if writer is None:  # no readable row: still write an (empty) output, so OUT always exists on success
-            writer = open_writer(output_path, _output_format(to, from_, ""), system, inputs=[input_path])
+            writer = open_writer(output_path, _output_format(to, output_path, ""), system, inputs=[input_path])
     except BaseException:
         quarantine.abort()
         if writer is not None:
