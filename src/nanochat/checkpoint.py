@@ -87,16 +87,37 @@ def _run_time(meta: dict[str, Any], meta_file: Path) -> datetime:
     return datetime.fromtimestamp(meta_file.stat().st_mtime, tz=UTC)
 
 
-def _runs(directory: Path) -> dict[str, tuple[datetime, list[int]]]:
-    """run id -> (newest time, steps). Checkpoints without a run_id are one v1 run, keyed ''."""
-    runs: dict[str, tuple[datetime, list[int]]] = {}
+# v1 files carry no run id; a lower step written this much later than the highest one is a newer run
+# (one run writes its steps in order; copying a directory writes them all within seconds)
+V1_NEWER_RUN_GAP_S = 60
+
+
+def _runs(directory: Path) -> dict[str, list[tuple[int, datetime]]]:
+    """run id -> [(step, time)] in step order. Checkpoints without a run_id are one v1 group, keyed ''."""
+    runs: dict[str, list[tuple[int, datetime]]] = {}
     for step in list_steps(directory):
         meta = read_meta(directory, step)
-        run = str(meta.get("run_id") or "")
-        when = _run_time(meta, meta_path(directory, step))
-        newest, steps = runs.get(run, (when, []))
-        runs[run] = (max(newest, when), steps + [step])
+        runs.setdefault(str(meta.get("run_id") or ""), []).append(
+            (step, _run_time(meta, meta_path(directory, step)))
+        )
     return runs
+
+
+def _newest(checkpoints: list[tuple[int, datetime]]) -> datetime:
+    return max(when for _, when in checkpoints)
+
+
+def _step_of_run(run: str, checkpoints: list[tuple[int, datetime]]) -> tuple[int, str]:
+    """The highest step of a run; for v1 files, a lower step clearly written later wins (a newer run)."""
+    highest, highest_time = checkpoints[-1]
+    latest, latest_time = max(checkpoints, key=lambda c: c[1])
+    if run or latest == highest or (latest_time - highest_time).total_seconds() <= V1_NEWER_RUN_GAP_S:
+        return highest, f"highest step of {'run ' + run if run else 'nanochat v1 files'}"
+    minutes = (latest_time - highest_time).total_seconds() / 60
+    return latest, (
+        f"step {latest} was written {minutes:.0f} min after the higher step {highest} (v1 files carry no "
+        "run id, so it is a newer run; pass a step to load another)"
+    )
 
 
 def _choose_step(directory: Path, step: int | None) -> CheckpointChoice:
@@ -109,17 +130,18 @@ def _choose_step(directory: Path, step: int | None) -> CheckpointChoice:
         return CheckpointChoice(directory, step, f"step {step} as requested")
     runs = _runs(directory)
     if len(runs) == 1:
-        ((run, (_, run_steps)),) = runs.items()
-        who = f"run {run}" if run else "nanochat v1 files"
-        return CheckpointChoice(
-            directory, run_steps[-1], f"highest step of the only run in the directory ({who})"
-        )
-    run, (when, run_steps) = max(runs.items(), key=lambda kv: kv[1][0])
-    others = ", ".join(f"{r or 'v1 files'} (steps {s[0]}..{s[-1]})" for r, (_, s) in runs.items() if r != run)
+        ((run, checkpoints),) = runs.items()
+        chosen, why = _step_of_run(run, checkpoints)
+        return CheckpointChoice(directory, chosen, f"{why}, the only run in the directory")
+    run, checkpoints = max(runs.items(), key=lambda kv: _newest(kv[1]))
+    chosen, why = _step_of_run(run, checkpoints)
+    others = ", ".join(
+        f"{r or 'v1 files'} (steps {c[0][0]}..{c[-1][0]})" for r, c in runs.items() if r != run
+    )
     return CheckpointChoice(
         directory,
-        run_steps[-1],
-        f"highest step of the newest run {run or 'v1 files'} by meta timestamp ({when:%Y-%m-%d %H:%M:%S} UTC); "
+        chosen,
+        f"{why}, the newest run by meta timestamp ({_newest(checkpoints):%Y-%m-%d %H:%M:%S} UTC); "
         f"older runs here: {others}",
     )
 
@@ -137,7 +159,7 @@ def _choose_tag(phase_dir: Path) -> tuple[Path, str]:
         raise FileNotFoundError(f"{phase_dir}: no checkpoint directories")
     if len(tags) == 1:
         return tags[0], f"only tag {tags[0].name}"
-    newest = {t: max(when for when, _ in _runs(t).values()) for t in tags}
+    newest = {t: max(_newest(c) for c in _runs(t).values()) for t in tags}
     ours = any("run_id" in read_meta(t, s) for t in tags for s in list_steps(t))
     sizes = {t: _tag_size(t.name) for t in tags}
     if not ours and all(size is not None for size in sizes.values()):

@@ -45,7 +45,7 @@ def test_newer_run_with_lower_step_wins(tmp_path):
     write(d, 40, run_id="new", created_at="2026-02-01T00:00:00+00:00")
     choice = find_checkpoint(phase="sft", base_dir=tmp_path)
     assert (choice.directory, choice.step) == (d, 40)
-    assert "only tag d2-sft" in choice.reason and "newest run new" in choice.reason
+    assert "only tag d2-sft" in choice.reason and "run new, the newest run by meta timestamp" in choice.reason
     assert "old (steps 900..1000)" in choice.reason
     # an explicit step still works, and says so
     assert find_checkpoint(d, step=1000).step == 1000
@@ -170,3 +170,17 @@ def test_base_dir_without_the_phase_says_which_directory(tmp_path):
     with pytest.raises(FileNotFoundError, match="chatsft_checkpoints: no checkpoint directories"):
         find_checkpoint(tmp_path, phase="sft")
     assert find_checkpoint(tmp_path, phase="base").step == 1
+
+
+def test_v1_files_lower_step_written_later_is_a_newer_run(tmp_path):
+    d = tmp_path / "chatsft_checkpoints" / "d20"
+    d.mkdir(parents=True)
+    for step in (700, 40):  # as nanochat v1 writes them: no run_id, no created_at
+        torch.save(tiny_state(), d / f"model_{step:06d}.pt")
+        (d / f"meta_{step:06d}.json").write_text(json.dumps({"step": step, "model_config": CONFIG}))
+    now = time.time()
+    os.utime(d / "meta_000700.json", (now - 3600, now - 3600))  # the old run, an hour earlier
+    choice = find_checkpoint(d)
+    assert choice.step == 40 and "written 60 min after the higher step 700" in choice.reason
+    os.utime(d / "meta_000700.json", (now - 5, now - 5))  # a copied directory: seconds apart
+    assert find_checkpoint(d).step == 700
