@@ -68,3 +68,15 @@ def test_stream_yields_the_same_text(generator):
 def test_prompt_must_end_with_user(generator):
     with pytest.raises(AssertionError):
         generator.prompt_ids([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}])
+
+
+def test_tokenizer_found_or_named(nanochat_fixtures, tmp_path, monkeypatch):
+    import shutil
+
+    run = tmp_path / "elsewhere" / "run"
+    shutil.copytree(nanochat_fixtures / "base_checkpoints" / "d2", run)
+    monkeypatch.setenv("NANOCHAT_BASE_DIR", str(tmp_path / "empty"))
+    with pytest.raises(FileNotFoundError, match="--tokenizer"):
+        load_for_inference(run, device="cpu")
+    loaded = load_for_inference(run, device="cpu", tokenizer_dir=nanochat_fixtures / "tokenizer")
+    assert loaded.step == 7 and loaded.tokenizer.get_vocab_size() == 1000

@@ -49,6 +49,7 @@ def test_correct_clickhouse(scorer):
     ("SELECT count() FROM eval_fx.orders WHERE created < GETDATE()", "GETDATE"),
     ("SELECT [name] FROM [eval_fx].[customers]", "bracket"),
     ("SELECT SAFE_DIVIDE(amount, 2) FROM eval_fx.orders", "SAFE_DIVIDE"),
+    ("SELECT name FROM `shop-prod.eval_fx.customers`", "project.dataset.table"),
 ])
 def test_wrong_dialect(scorer, sql, label):
     v = scorer.score(make_item(TOP_CUSTOMERS), fenced(sql))

@@ -23,13 +23,15 @@ REPL_HELP = "Type a question and press Enter. /clear starts over, /quit leaves."
 @click.option("--source", type=click.Choice(["sft", "base", "mid", "rl"]), default="sft", show_default=True)
 @click.option("--tag", default=None, help="Run directory name under <source>_checkpoints/.")
 @click.option("--step", type=int, default=None, help="A step of the chosen run (default: its newest).")
+@click.option("--tokenizer", "tokenizer_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Tokenizer directory (default: the nearest tokenizer/ above the checkpoint, else $NANOCHAT_BASE_DIR's).")
 @click.option("--prompt", "-p", default=None, help="Answer this one prompt and exit.")
 @click.option("--temperature", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="0 = greedy.")
 @click.option("--top-k", type=click.IntRange(min=1), default=None)
 @click.option("--max-tokens", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--device", default=None, help="cpu, cuda or mps (default: autodetect).")
-def chat(checkpoint, base_dir, source, tag, step, prompt, temperature, top_k, max_tokens, seed, device):
+def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, temperature, top_k, max_tokens, seed, device):
     """Talk to a checkpoint: one-shot with --prompt, else a conversation read line by line from stdin."""
     from nanochat.checkpoint import IncompatibleCheckpoint
     from sqlcurate.eval.generate import Generator, load_for_inference
@@ -38,7 +40,8 @@ def chat(checkpoint, base_dir, source, tag, step, prompt, temperature, top_k, ma
         click.echo("Error: give --checkpoint or --base-dir, not both", err=True)
         sys.exit(2)
     try:
-        loaded = load_for_inference(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device)
+        loaded = load_for_inference(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device,
+                                    tokenizer_dir=tokenizer_dir)
     except (FileNotFoundError, IncompatibleCheckpoint) as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(2)

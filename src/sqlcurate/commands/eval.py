@@ -103,6 +103,8 @@ def _open_engine(workspace: Path | None, sample_data: Path | None, catalog, want
 @click.option("--label", "labels", multiple=True, help="Names for the runs, in order (checkpoints first, then answers).")
 @click.option("--source", type=click.Choice(["sft", "base", "mid", "rl"]), default="sft", show_default=True,
               help="Which phase's checkpoints a base directory is searched for.")
+@click.option("--tokenizer", "tokenizer_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Tokenizer directory (default: the nearest tokenizer/ above the checkpoint, else $NANOCHAT_BASE_DIR's).")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Eval conversations (nanochat JSONL): question = last user turn, gold = SQL of the assistant turn.")
 @click.option("--catalog", type=click.Path(exists=True, path_type=Path), help="Schema DDL directory/file or catalog.json.")
@@ -127,7 +129,7 @@ def _open_engine(workspace: Path | None, sample_data: Path | None, catalog, want
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items (each file).")
 @click.option("--device", default=None, help="cpu, cuda or mps (default: autodetect).")
 @click.option("--items/--no-items", "show_items", default=False, help="Also print each item's outcome per run.")
-def eval_(checkpoints, answer_files, labels, source, data, catalog, engine_kind, workspace, sample_data,
+def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalog, engine_kind, workspace, sample_data,
           retention_files, out, chart, timeout_s, max_rows, max_tokens, batch_size, temperature, top_k, seed, limit, device,
           show_items):
     """Score SQL answers of checkpoints or answer files on ClickHouse, side by side.
@@ -200,7 +202,7 @@ def eval_(checkpoints, answer_files, labels, source, data, catalog, engine_kind,
         from sqlcurate.eval.generate import Generator, load_for_inference
 
         try:
-            loaded = load_for_inference(ckpt, source=source, device=device)
+            loaded = load_for_inference(ckpt, source=source, device=device, tokenizer_dir=tokenizer_dir)
         except (FileNotFoundError, IncompatibleCheckpoint) as e:
             _fail(f"Error: {e}")
         label = names[i] or loaded.label

@@ -29,22 +29,27 @@ class LoadedModel:
 
 def load_for_inference(checkpoint: str | Path | None = None, *, base_dir: str | Path | None = None,
                        source: str = "sft", tag: str | None = None, step: int | None = None,
-                       device: str | None = None) -> LoadedModel:
+                       device: str | None = None, tokenizer_dir: str | Path | None = None) -> LoadedModel:
     """Find (``checkpoint`` path, or the newest ``source`` run under ``base_dir``) and load a model in
-    eval mode. Raises FileNotFoundError / IncompatibleCheckpoint with a message naming the files."""
+    eval mode, with its tokenizer: ``tokenizer_dir``, else the nearest ``tokenizer/`` above the checkpoint
+    (``<base>/<phase>_checkpoints/<tag>/`` -> ``<base>/tokenizer``), else ``base_dir``'s, else
+    $NANOCHAT_BASE_DIR's. Raises FileNotFoundError / IncompatibleCheckpoint naming the files."""
     from nanochat.checkpoint import find_checkpoint, load_model
     from nanochat.common import autodetect_device, get_base_dir
     from nanochat.tokenizer import Tokenizer
 
     choice = find_checkpoint(checkpoint, phase=source, tag=tag, step=step, base_dir=base_dir)
     directory = Path(choice.directory)
-    # <base>/<phase>_checkpoints/<tag>/ -> <base>/tokenizer; else the base dir given or $NANOCHAT_BASE_DIR
-    candidates = [directory.parent.parent / "tokenizer"]
-    candidates += [Path(base_dir) / "tokenizer"] if base_dir is not None else []
-    candidates.append(get_base_dir() / "tokenizer")
+    if tokenizer_dir is not None:
+        candidates = [Path(tokenizer_dir)]
+    else:
+        candidates = [p / "tokenizer" for p in directory.resolve().parents]
+        candidates += [Path(base_dir) / "tokenizer"] if base_dir is not None else []
+        candidates.append(get_base_dir() / "tokenizer")
     tok_dir = next((d for d in candidates if (d / "tokenizer.pkl").is_file()), None)
     if tok_dir is None:
-        raise FileNotFoundError(f"no tokenizer/tokenizer.pkl for {directory} (looked in {', '.join(map(str, candidates))})")
+        looked = str(candidates[0]) if tokenizer_dir is not None else f"the directories above {directory}, {candidates[-1]}"
+        raise FileNotFoundError(f"no tokenizer.pkl for {directory} (looked in {looked}); pass --tokenizer DIR")
     model, meta = load_model(directory, choice.step, device=device or autodetect_device(), phase="eval")
     return LoadedModel(model, Tokenizer.from_directory(tok_dir), directory, choice.step, choice.reason, meta)
 
