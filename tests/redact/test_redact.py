@@ -226,3 +226,19 @@ def test_redaction_is_idempotent(parts):
 @given(st.text(alphabet=string.ascii_lowercase + " _.,()=*", max_size=120))
 def test_lowercase_sql_like_text_is_unchanged(text):
     assert find_in_text(text) == []
+
+
+def test_provenance_meta_is_redacted_with_the_same_placeholders():
+    conv, _ = check_messages([{"role": "user", "content": "rows of ann@acme.io"}, {"role": "assistant", "content": "ok"}])
+    conv.meta = {"source": "clickhouse:system.query_log", "users": ["ann@acme.io", "etl"], "count": 3,
+                 "log_comment": {"by": "bob@acme.io"}}
+    red, counts = redact_conversation(conv)
+    assert red.meta == {"source": "clickhouse:system.query_log", "users": ["<EMAIL_1>", "etl"], "count": 3,
+                        "log_comment": {"by": "<EMAIL_2>"}}
+    assert counts == {"EMAIL": 3}
+    found = RedactionCheck().findings(Item(conv, "in.jsonl", 1))
+    assert [f.message.split(":")[0] for f in found] == ["message 0 (offset 8)", "meta.users[0]", "meta.log_comment.by"]
+    item = Item(conv, "in.jsonl", 1)
+    RedactionCheck(fix=True).findings(item)
+    assert item.conversation.meta == red.meta and item.conversation.messages == red.messages
+    assert [c.before.split(":")[0] for c in item.changes] == ["message 0", "meta.log_comment.by"]

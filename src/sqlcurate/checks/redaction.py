@@ -1,6 +1,7 @@
 """The redaction check: no secret or personal datum reaches the training data.
 
-Without ``fix`` each secret is an error finding ``SECRET_<KIND>`` naming the kind and the message, with
+Messages and the provenance beside them (``meta``) are both covered. Without ``fix`` each secret is an
+error finding ``SECRET_<KIND>`` naming the kind and the message (or meta path), with
 the value masked (a diagnostic must not leak what it warns about). With ``fix`` the conversation is
 redacted in place (``sqlcurate.sql.redact``) and each distinct secret is one ``Change`` whose
 ``before`` is masked too.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from sqlcurate.checks.base import Change, Check, Item
 from sqlcurate.findings import Finding
-from sqlcurate.sql.redact import KINDS, Placeholders, apply, find_secrets, mask
+from sqlcurate.sql.redact import KINDS, Placeholders, apply, find_in_meta, find_secrets, mask, redact_meta
 
 _MEANING = {
     "PRIVATE_KEY": "a PEM private key block",
@@ -41,22 +42,25 @@ class RedactionCheck(Check):
     def findings(self, item: Item) -> list[Finding]:
         conv = item.conversation
         hits = find_secrets(conv, self.dialect)
-        if not hits:
+        meta_hits = find_in_meta(conv.meta) if conv.meta else []
+        if not hits and not meta_hits:
             return []
         if not self.fix:
-            return [Finding(f"SECRET_{h.kind}", f"message {h.message_index} (offset {h.start}): "
-                            f"{_MEANING[h.kind]} {mask(h.value)}; run with --fix or `sqlcurate redact`") for h in hits]
+            where = [(f"message {h.message_index} (offset {h.start})", h) for h in hits] + meta_hits
+            return [Finding(f"SECRET_{h.kind}", f"{loc}: {_MEANING[h.kind]} {mask(h.value)}; run with --fix or "
+                            "`sqlcurate redact`") for loc, h in where]
         placeholders = Placeholders()
         by_msg: dict[int, list] = {}
         for h in hits:
             by_msg.setdefault(h.message_index, []).append(h)
         messages = [m.model_copy(update={"content": apply(m.content, by_msg[i], placeholders)}) if i in by_msg else m
                     for i, m in enumerate(conv.messages)]
-        item.conversation = conv.model_copy(update={"messages": messages})
+        meta = redact_meta(conv.meta, placeholders)[0] if meta_hits else conv.meta
+        item.conversation = conv.model_copy(update={"messages": messages, "meta": meta})
         seen: set[tuple[str, str]] = set()
-        for h in hits:
+        for loc, h in [(f"message {h.message_index}", h) for h in hits] + meta_hits:
             if (h.kind, h.key) not in seen:
                 seen.add((h.kind, h.key))
-                item.changes.append(Change(self.name, f"SECRET_{h.kind}", f"message {h.message_index}: {mask(h.value)}",
+                item.changes.append(Change(self.name, f"SECRET_{h.kind}", f"{loc}: {mask(h.value)}",
                                            placeholders.get(h.kind, h.key)))
         return []

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot.errors import TokenError
@@ -252,14 +253,50 @@ def apply(content: str, hits: list[Hit], placeholders: Placeholders) -> str:
     return "".join(out)
 
 
+def find_in_meta(meta: Any) -> list[tuple[str, Hit]]:
+    """Secrets in the string values of a conversation's provenance (``meta``), with their JSON path
+    (``meta.users[0]``): provenance travels beside the training file, so it is redacted as prose too."""
+    out: list[tuple[str, Hit]] = []
+    for path, text in _strings(meta, "meta"):
+        out.extend((path, h) for h in find_in_text(text, -1))
+    return out
+
+
+def redact_meta(meta: Any, placeholders: Placeholders) -> tuple[Any, Counter]:
+    """``meta`` with every secret in its strings replaced (same placeholders as the messages)."""
+    counts: Counter[str] = Counter()
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            hits = find_in_text(value, -1)
+            counts.update(h.kind for h in hits)
+            return apply(value, hits, placeholders) if hits else value
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(meta), counts
+
+
+def _strings(value: Any, path: str):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, f"{path}[{i}]")
+
+
 def redact_conversation(conv: Conversation | list[dict], dialect: str = "clickhouse"):
     """``(redacted conversation, Counter of kind -> replacements)``; the same shape that came in
-    (a Conversation keeps its ``meta``; a list of dicts stays a list of dicts)."""
+    (a Conversation's ``meta`` is redacted too; a list of dicts stays a list of dicts)."""
     messages = _messages(conv)
     hits = find_secrets(messages, dialect)
     counts: Counter[str] = Counter(h.kind for h in hits)
-    if not hits:
-        return conv, counts
     placeholders = Placeholders()
     by_msg: dict[int, list[Hit]] = {}
     for h in hits:
@@ -267,7 +304,13 @@ def redact_conversation(conv: Conversation | list[dict], dialect: str = "clickho
     new = [Message(role=m.role, content=apply(m.content, by_msg[i], placeholders)) if i in by_msg else m
            for i, m in enumerate(messages)]
     if isinstance(conv, Conversation):
-        return conv.model_copy(update={"messages": new}), counts
+        meta, meta_counts = redact_meta(conv.meta, placeholders) if conv.meta else (conv.meta, Counter())
+        counts.update(meta_counts)
+        if not counts:
+            return conv, counts
+        return conv.model_copy(update={"messages": new, "meta": meta}), counts
+    if not counts:
+        return conv, counts
     return [m.model_dump() for m in new], counts
 
 
