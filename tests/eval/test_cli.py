@@ -154,3 +154,12 @@ def test_sample_data_mode(repo, tmp_path):
     assert "3 rows in 1 tables" in res.stdout
     (v,) = json.loads(out.read_text())["runs"][0]["items"]
     assert v["outcome"] == "EVAL_CORRECT" and v["gold_rows"] == 2
+    # a gold query that fails on the data is the eval set's problem: exit 1, named by file and line
+    with data.open("a") as fh:
+        fh.write(json.dumps([{"role": "user", "content": "Tax?"}, {"role": "assistant", "content": "```sql\nSELECT tax FROM shop.orders\n```"}]) + "\n")
+    with answers.open("a") as fh:
+        fh.write(json.dumps("SELECT 1") + "\n")
+    res = sqlcurate("eval", "--answers", answers, "--data", data, "--catalog", tmp_path / "schema",
+                    "--sample-data", tmp_path / "rows", cwd=repo)
+    assert res.returncode == 1
+    assert f"{data}:2: EVAL_GOLD_FAILED UNKNOWN_IDENTIFIER" in res.stderr
