@@ -163,3 +163,26 @@ def docs_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
                 continue
             (found if f.suffix.lower() in SUFFIXES else unsupported).append(f)
     return found, unsupported
+
+
+DOCS_FILE = Path("training_data") / "raw" / "docs.jsonl"
+
+
+def pull_docs(paths: list[Path], workspace: Path = Path(".")) -> tuple[int, list[str]]:
+    """Split every docs file under ``paths`` into ``<workspace>/training_data/raw/docs.jsonl`` (rewritten
+    whole: the docs set is what was passed). Returns (sections written, ``path:line: CODE message`` lines
+    for files skipped)."""
+    from sqlcurate.connectors.store import write_jsonl
+
+    files, unsupported = docs_files(paths)
+    problems = [f"{f}:1: DOCS_UNSUPPORTED {f.suffix or 'no extension'} is not one of {', '.join(SUFFIXES)} (skipped)"
+                for f in unsupported]
+    sections: list[DocSection] = []
+    for f in files:
+        try:
+            sections.extend(split_file(f))
+        except UnicodeDecodeError as e:
+            problems.append(f"{f}:1: DOCS_UNREADABLE not UTF-8 text ({e.reason} at byte {e.start})")
+        except OSError as e:
+            problems.append(f"{f}:1: DOCS_UNREADABLE {e.strerror or e}")
+    return write_jsonl(Path(workspace) / DOCS_FILE, sections), problems
