@@ -11,7 +11,7 @@ so every format gets the same reason codes.
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,7 +44,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-class SystemPolicy(str, Enum):
+class SystemPolicy(StrEnum):
     """What a nanochat writer does with a leading system message (nanochat v1 rejects one)."""
 
     MERGE = "merge"  # prepend it to the first user turn, separated by a blank line

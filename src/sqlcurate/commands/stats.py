@@ -22,7 +22,6 @@ import click
 from sqlcurate.conversation import SystemPolicy
 from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError
 from sqlcurate.formats.readers import INPUT_FORMATS, read_file
-from sqlcurate.formats.writers import sidecar_path
 
 CONTEXT_LENGTHS = (512, 1024, 2048)
 PERCENTILES = (50, 90, 99)
@@ -35,14 +34,6 @@ def _sql_detector():
     except ImportError:
         return None
     return extract_from_conversation
-
-
-def _meta_lines(path: Path, fmt: str):
-    """Line-aligned provenance beside a nanochat file, or None."""
-    sidecar = sidecar_path(path, "meta")
-    if fmt in ("nanochat", "auto") and sidecar.is_file():
-        return open(sidecar, encoding="utf-8")  # noqa: SIM115 - closed by the caller
-    return None
 
 
 def percentile(sorted_values: array, p: float) -> int:
@@ -63,33 +54,26 @@ def collect(path: Path, fmt: str, tokenizer_dir: Path | None) -> dict[str, Any]:
     rows = bad = blank = turns = chars = with_system = with_sql = trained_total = 0
     sources: Counter[str] = Counter()
     tokens = array("l")
-    meta_fh = _meta_lines(path, fmt)
-    try:
-        for record in read_file(path, fmt, DEFAULT_MAX_LINE_BYTES):
-            if record.blank:
-                blank += 1
-                continue
-            sidecar_meta = json.loads(meta_fh.readline() or "{}") if meta_fh else {}
-            conversation = record.conversation
-            if conversation is None:
-                bad += 1
-                continue
-            rows += 1
-            messages = conversation.messages
-            with_system += messages[0].role == "system"
-            turns += sum(m.role != "system" for m in messages)
-            chars += sum(len(m.content) for m in messages)
-            meta = conversation.meta or sidecar_meta
-            sources[str(meta.get("source", "(none)")) if isinstance(meta, dict) else "(none)"] += 1
-            if find_sql is not None and find_sql(conversation):
-                with_sql += 1
-            if tokenizer is not None:
-                ids, mask = tokenizer.render_conversation(conversation.as_nanochat(SystemPolicy.MERGE), max_tokens=None)
-                tokens.append(len(ids))
-                trained_total += sum(mask)
-    finally:
-        if meta_fh is not None:
-            meta_fh.close()
+    for record in read_file(path, fmt, DEFAULT_MAX_LINE_BYTES):
+        if record.blank:
+            blank += 1
+            continue
+        conversation = record.conversation
+        if conversation is None:
+            bad += 1
+            continue
+        rows += 1
+        messages = conversation.messages
+        with_system += messages[0].role == "system"
+        turns += sum(m.role != "system" for m in messages)
+        chars += sum(len(m.content) for m in messages)
+        sources[str(conversation.meta.get("source", "(none)"))] += 1
+        if find_sql is not None and find_sql(conversation):
+            with_sql += 1
+        if tokenizer is not None:
+            ids, mask = tokenizer.render_conversation(conversation.as_nanochat(SystemPolicy.MERGE), max_tokens=None)
+            tokens.append(len(ids))
+            trained_total += sum(mask)
     out: dict[str, Any] = {
         "file": str(path), "rows": rows, "unreadable_rows": bad, "blank_lines": blank,
         "turns": turns, "mean_turns": round(turns / rows, 2) if rows else 0.0,

@@ -4,7 +4,8 @@ Every reader only *reshapes* a parsed line into a list of {role, content} dicts 
 hands it to ``sqlcurate.conversation.check_messages``; so every format gets the same reason codes.
 
 Formats (``--from``):
-- ``nanochat``: each line a bare JSON array of {role, content} (nanochat v1 CustomJSON).
+- ``nanochat``: each line a bare JSON array of {role, content} (nanochat v1 CustomJSON); provenance comes
+  back from the line-aligned ``.meta.jsonl`` sidecar our writer puts beside such a file, if there is one.
 - ``messages``: OpenAI chat ``{"messages": [...]}``; other top-level keys (id, metadata, ...) and extra
   per-message keys (name, ...) are kept as provenance in ``Conversation.meta`` (``message_extra``).
 - ``sharegpt``: ``{"conversations": [{"from", "value"}]}``, role names mapped by ``SHAREGPT_ROLES``; an
@@ -181,15 +182,42 @@ def to_conversation(value: Any, fmt: str) -> tuple[Conversation | None, list[Fin
     return conversation, findings, fmt
 
 
+def _sidecar_meta(path: Path, fmt: str) -> Iterator[dict[str, Any]] | None:
+    """The provenance our nanochat writer put beside ``path`` (one object per non-blank line), or None."""
+    from sqlcurate.formats.writers import sidecar_path
+
+    sidecar = sidecar_path(path, "meta")
+    if fmt not in ("nanochat", "auto") or not sidecar.is_file():
+        return None
+
+    def lines() -> Iterator[dict[str, Any]]:
+        with open(sidecar, encoding="utf-8") as fh:
+            for number, text in enumerate(fh, start=1):
+                try:
+                    meta = json.loads(text)
+                except ValueError:
+                    raise FileLevelError(sidecar, "FILE_UNREADABLE", f"line {number} is not JSON") from None
+                yield meta if isinstance(meta, dict) else {}
+        while True:  # a sidecar shorter than its file: the remaining rows have no provenance
+            yield {}
+
+    return lines()
+
+
 def read_jsonl(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+    """Records of a JSONL file; rows of a nanochat file get their provenance back from its meta sidecar."""
     assert fmt in (*JSONL_FORMATS, "auto"), f"not a JSONL input format: {fmt}"
     source = str(path)
     with open_input(path) as fh:
+        sidecar = _sidecar_meta(path, fmt)
         for line in read_lines(fh, max_line_bytes):
             record = Record(source, line.number, line.text, findings=line.findings, blank=line.blank,
                             raw_bytes=line.raw_bytes)
+            meta = next(sidecar) if sidecar is not None and not line.blank else None
             if line.parsed:
                 conversation, findings, record.read_as = to_conversation(line.value, fmt)
+                if conversation is not None and meta and not conversation.meta and record.read_as == "nanochat":
+                    conversation.meta = meta
                 record.conversation = conversation
                 if findings:
                     record.findings = [*line.findings, *findings]

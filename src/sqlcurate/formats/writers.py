@@ -187,7 +187,8 @@ class ParquetWriter(Writer):
             self._flush()
             parts = sorted(self._parts.glob("part-*.parquet"))
             with atomic_open(self.path, "wb") as fh:
-                pl.scan_parquet(parts).sink_parquet(fh)
+                # bounded row groups: with the default, the sink buffers the whole file before writing it
+                pl.scan_parquet(parts).sink_parquet(fh, row_group_size=self.batch_rows)
         finally:
             shutil.rmtree(self._parts, ignore_errors=True)
 
