@@ -107,35 +107,50 @@ class Pattern:
     valid: Callable[[str], bool] | None = None  # extra test on the matched value
     group: str = "v"  # the named group that is the secret (the rest is context)
     normalize: Callable[[str], str] = str
+    # Cheap gate: the regex runs only on text holding one of these substrings (in lower case when
+    # ``lower_needles``); most prose and SQL holds none, and `in` is far cheaper than a regex scan.
+    needles: tuple[str, ...] = ()
+    lower_needles: bool = False
+
+    def candidates(self, text: str, lowered: str) -> bool:
+        if not self.needles:
+            return True
+        hay = lowered if self.lower_needles else text
+        return any(n in hay for n in self.needles)
 
 
-def _p(kind: str, regex: str, valid=None, normalize=str, flags: int = 0) -> Pattern:
-    return Pattern(kind, re.compile(regex, flags), valid, "v", normalize)
+def _p(kind: str, regex: str, valid=None, normalize=str, flags: int = 0, needles: tuple[str, ...] = (),
+       lower_needles: bool = False) -> Pattern:
+    return Pattern(kind, re.compile(regex, flags), valid, "v", normalize, needles, lower_needles)
 
 
 # Order matters: earlier kinds win where matches overlap (a JWT is not also an API key, a tx hash not
 # an address, a key after "token=" not a Solana address).
 PATTERNS: tuple[Pattern, ...] = (
-    _p("PRIVATE_KEY", r"(?P<v>-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----)", flags=re.S),
-    _p("JWT", r"(?<![\w-])(?P<v>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
+    _p("PRIVATE_KEY", r"(?P<v>-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----)", flags=re.S,
+       needles=("PRIVATE KEY",)),
+    _p("JWT", r"(?<![\w-])(?P<v>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})", needles=("eyJ",)),
     _p("API_KEY", r"(?<![\w-])(?P<v>(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"
                   r"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}"
                   r"|xox[bapors]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}"
-                  r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}))(?![\w-])"),
+                  r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}))(?![\w-])",
+       needles=("sk-", "sk_", "rk_", "gh", "github_pat_", "xox", "AKIA", "ASIA", "AIza", "glpat-", "hf_")),
     # A value after key/token/secret/password and ":", "=" or "is" (or after "Bearer"): the separator keeps
     # prose such as "the token column refresh_at" out.
     _p("SECRET", r"(?i)(?:\b(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
                  r"auth[_-]?token|access[_-]?token|password|passwd|pwd)\b[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
-                 r"(?P<v>[^\s\"',;`()\[\]]{7,}[^\s\"',;`()\[\].:!?])", _secret_value),
+                 r"(?P<v>[^\s\"',;`()\[\]]{7,}[^\s\"',;`()\[\].:!?])", _secret_value,
+       needles=("key", "token", "secret", "pass", "pwd", "bearer"), lower_needles=True),
     _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
-       _email, normalize=str.lower),
-    _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower),
-    _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower),
+       _email, normalize=str.lower, needles=("@",)),
+    _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower, needles=("0x",)),
+    _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower, needles=("0x",)),
     _p("SOLANA_ADDRESS", rf"(?<![\w])(?P<v>[{_B58}]{{32,44}})(?![\w])", _solana),
     _p("IPV6", r"(?<![\w:.])(?P<v>(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
-               r"|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])", _ipv6, normalize=str.lower),
+               r"|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])", _ipv6, normalize=str.lower,
+       needles=(":",)),
     _p("IPV4", r"(?<![\w.])(?P<v>(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?![\w.])",
-       _ip),
+       _ip, needles=(".",)),
     # Card brands' first digits (Visa 4, Mastercard 51-55/22-27, Amex 34/37, Discover 6, JCB 35, Diners
     # 30/36/38) keep 13-19 digit ids and millisecond timestamps (which start with 1) out; Luhn does the rest.
     _p("CARD_NUMBER", r"(?<![\w-])(?P<v>(?:4|5[1-5]|2[2-7]|3[0478]|35|6)\d(?:[ -]?\d){11,17})(?![\w-])", _luhn,
@@ -189,7 +204,10 @@ def find_in_text(content: str, message_index: int = 0, sql_spans=(), dialect: st
     forbidden, literals = _sql_ranges(content, sql_spans, dialect) if sql_spans else ([], {})
     taken: list[tuple[int, int]] = []
     hits: list[Hit] = []
+    lowered = content.lower()
     for pat in PATTERNS:
+        if not pat.candidates(content, lowered):
+            continue
         for m in pat.regex.finditer(content):
             s, e = m.span(pat.group)
             value = m.group(pat.group)
