@@ -304,3 +304,20 @@ def test_bigquery_catalog_nested_struct_fields(sql, expected):
 def test_check_grounds_other_dialects_as_the_clickhouse_they_become(sql, expected):
     conv, _ = check_messages([{"role": "user", "content": "q"}, {"role": "assistant", "content": f"```sql\n{sql}\n```"}])
     assert [f.code for f in GroundingCheck(CATALOG).findings(Item(conv, "t.jsonl", 1))] == expected
+
+
+def test_flattened_nested_columns_from_system_columns():
+    # `pull` reads system.columns, which lists a Nested column flattened: items.sku, items.qty
+    from sqlcurate.records import Column, TableRecord
+
+    table = TableRecord(source="t", database="shop", name="events", columns=[
+        Column(name="user_id", type="UInt64"), Column(name="items.sku", type="Array(String)"),
+        Column(name="items.qty", type="Array(UInt32)")])
+    cat = Catalog([table])
+    for ok in ("SELECT items.sku, e.items.qty, `items.sku` FROM shop.events AS e",
+               "SELECT items.sku FROM shop.events ARRAY JOIN items",
+               "SELECT it.sku FROM shop.events ARRAY JOIN items AS it"):
+        assert ground(ok, cat) == [], ok
+    found = ground("SELECT items.price FROM shop.events", cat)
+    assert [f.code for f in found] == ["CATALOG_UNKNOWN_FIELD"]
+    assert [f.code for f in ground("SELECT `items.price` FROM shop.events", cat)] == ["CATALOG_UNKNOWN_COLUMN"]

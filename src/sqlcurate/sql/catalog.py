@@ -96,7 +96,9 @@ class Catalog:
         self._tables[key] = table
         self._by_name.setdefault(table.name, []).append(table)
         self._columns[key] = {c.name: c for c in table.columns}
-        self._column_sets[key] = frozenset(self._columns[key])
+        # system.columns lists a Nested column flattened (`items.sku`, `items.qty`): `items` names the group
+        groups = {c.name.split(".", 1)[0] for c in table.columns if "." in c.name}
+        self._column_sets[key] = frozenset(self._columns[key]) | groups
 
     def __len__(self) -> int:
         return len(self._tables)
@@ -139,16 +141,23 @@ class Catalog:
         return self._columns[t.qualified] if t else {}
 
     def column_names(self, table: TableRecord) -> frozenset[str]:
-        """The column names of a catalog table, as a set (built once per table: grounding's hot path)."""
+        """The column names of a catalog table, as a set (built once per table: grounding's hot path),
+        with the group name of flattened Nested columns (``items`` for ``items.sku``)."""
         return self._column_sets[table.qualified]
 
     def fields_of(self, table: TableRecord, column: str) -> frozenset[str] | None:
-        """Field names reachable by ``column.field`` (Tuple/STRUCT/Nested, also inside Array), or None
-        when any field is fine (Map, JSON, or a type without named fields that we cannot check)."""
+        """Field names reachable by ``column.field`` (Tuple/STRUCT/Nested, also inside Array, or the
+        flattened ``column.field`` columns of a Nested group), or None when any field is fine (Map, JSON,
+        or a type without named fields that we cannot check)."""
         key = (table.qualified, column)
         if key not in self._fields:
-            col = self._columns.get(table.qualified, {}).get(column)
-            self._fields[key] = _named_fields(col.type, table.dialect) if col else None
+            columns = self._columns.get(table.qualified, {})
+            col = columns.get(column)
+            if col is not None:
+                self._fields[key] = _named_fields(col.type, table.dialect)
+            else:  # a flattened Nested group: its fields are the suffixes of `column.*`
+                prefix = column + "."
+                self._fields[key] = frozenset(n[len(prefix):] for n in columns if n.startswith(prefix)) or None
         return self._fields[key]
 
     def suggest_table(self, name: str, n: int = 3) -> list[str]:
