@@ -178,3 +178,10 @@ def test_explain_verdict_on_scratch_tables_without_data(shop_engine, shop_catalo
     assert any(f.code == "EVAL_ENGINE_REJECTED" and "UNKNOWN_FUNCTION" in f.message for f in bad.findings)
     unparsable = scorer.score(make_item(DE_NAMES), fenced("SELECT name FROM eval_fx.customers WHERE (country = 'DE'"))
     assert unparsable.engine_ok is None and unparsable.outcome == "EVAL_PARSE_ERROR"
+
+
+def test_query_cannot_lift_the_guards(scorer):
+    v = scorer.score(make_item(DE_NAMES), fenced("SELECT sum(number) FROM system.numbers SETTINGS max_execution_time = 0"))
+    assert v.outcome == "EVAL_GUARD_OVERRIDE" and v.executed is False
+    v = scorer.score(make_item(DE_NAMES), fenced("SELECT name FROM eval_fx.customers SETTINGS readonly = 0"))
+    assert v.outcome == "EVAL_GUARD_OVERRIDE"

@@ -83,7 +83,7 @@ def _open_engine(workspace: Path | None, sample_data: Path | None, catalog, want
             return engine_client(engine_dir), f"chdb workspace {engine_dir}"
         client = engine_client()
     except EngineError as e:
-        _fail(f"EVAL_ENGINE {e}")
+        _fail(f"Error: {e}")
     if sample_data is not None:
         from sqlcurate.eval.sampledata import SampleDataError, load_sample_data
 

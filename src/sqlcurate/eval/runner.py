@@ -7,6 +7,10 @@ A generated query is untrusted: it may scan ``system.numbers`` forever, return a
 - ``max_execution_time`` with ``timeout_overflow_mode = 'throw'``: a runaway query fails with
   TIMEOUT_EXCEEDED instead of returning a partial answer;
 - ``max_result_rows`` / ``max_memory_usage`` with ``result_overflow_mode = 'throw'``.
+
+``readonly = 2`` lets a query's own ``SETTINGS`` clause change settings too, so a query that names one
+of these guard settings is refused before it reaches the engine (``readonly = 1`` would forbid that,
+but also the per-query limits themselves).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ CODES = {
     "EVAL_TIMEOUT": "the query ran past --timeout-s (ClickHouse max_execution_time)",
     "EVAL_TOO_MANY_ROWS": "the query returned more rows than the result limit",
     "EVAL_EXEC_ERROR": "the engine raised an error while running the query",
+    "EVAL_GUARD_OVERRIDE": "the query tries to change a limit the runner sets (SETTINGS max_execution_time = 0, ...)",
 }
 
 # ClickHouse error names -> our reason code; anything else is EVAL_EXEC_ERROR.
@@ -72,9 +77,12 @@ class QueryRunner:
             "result_overflow_mode": "throw",
             "max_memory_usage": max_memory_bytes,
         }
+        self._guard_names = re.compile(r"\b(?:" + "|".join(self.settings) + r")\b", re.IGNORECASE)
 
     def run(self, sql: str) -> Execution:
         t0 = time.perf_counter()
+        if m := self._guard_names.search(sql):
+            return Execution(code="EVAL_GUARD_OVERRIDE", message=f"the query names the guard setting {m.group(0)!r}")
         try:
             result = self.client.query(sql.strip().rstrip(";"), settings=self.settings)
         except Exception as e:  # the driver raises its own DatabaseError subclasses; all mean "failed"

@@ -44,7 +44,7 @@ CODES = {
 # Dialect comes before parsing because foreign syntax (``TOP``, ``[names]``) is usually why a query
 # does not parse as ClickHouse, and it is the more useful thing to tell.
 OUTCOME_ORDER = ("EVAL_NO_SQL", "EVAL_DIALECT", "EVAL_PARSE_ERROR", "EVAL_UNGROUNDED", "EVAL_ENGINE_REJECTED",
-                 "EVAL_TIMEOUT", "EVAL_TOO_MANY_ROWS", "EVAL_EXEC_ERROR", "EVAL_GOLD_FAILED", "EVAL_WRONG_RESULT")
+                 "EVAL_TIMEOUT", "EVAL_TOO_MANY_ROWS", "EVAL_GUARD_OVERRIDE", "EVAL_EXEC_ERROR", "EVAL_GOLD_FAILED", "EVAL_WRONG_RESULT")
 
 # An engine check: SQL text -> findings (empty = the engine accepts the query; None = it could not ask).
 EngineCheckFn = Callable[[str], list[Finding] | None]
