@@ -130,9 +130,7 @@ class _Grounder:
             return left
         if isinstance(node, exp.Select):
             return self.select(node, parent, ctes, scalar_names)
-        if isinstance(node, exp.Values):
-            return _ANY
-        return _ANY
+        return _ANY  # VALUES and other table-valued expressions: columns unknown
 
     def select(self, node: exp.Select, parent: _Scope | None, ctes: dict, scalar_names: set[str]) -> frozenset[str] | None:
         scope = _Scope(parent, ctes, local=set(scalar_names))
@@ -193,7 +191,7 @@ class _Grounder:
                 src = _Source(node.this.sql("clickhouse"), _ANY)
                 names = [node.alias or node.this.name]
             else:
-                src = self.table_source(node, scope.ctes, scope)
+                src = self.table_source(node, scope.ctes)
                 names = [node.alias] if node.alias else []
                 names += [node.name, ".".join(p for p in (node.db, node.name) if p)]
                 if node.catalog:
@@ -222,7 +220,7 @@ class _Grounder:
         if node.alias:
             scope.local.add(node.alias)  # BigQuery UNNEST(arr) AS x: `x` is the element itself
 
-    def table_source(self, node: exp.Table, ctes: dict, scope: _Scope | None = None) -> _Source:
+    def table_source(self, node: exp.Table, ctes: dict) -> _Source:
         db, name = node.db, node.name
         label = ".".join(p for p in (node.catalog, db, name) if p)
         if not db and name in ctes:
