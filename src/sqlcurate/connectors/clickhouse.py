@@ -53,7 +53,7 @@ _CLUSTER_LOG_TABLE = re.compile(rf"^clusterAllReplicas\(\s*'?(?P<cluster>{_IDENT
 
 # clickhouse-connect appends its settings and output format to every query; the log keeps them.
 _CLIENT_TRAILER = re.compile(
-    r"\s*(?:\bSETTINGS\s+(?:[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:'(?:[^'\\]|\\.)*'|[^\s,']+)\s*,?\s*)+)?\bFORMAT\s+Native\s*$",
+    r"\s*(?:\bSETTINGS\s+(?:[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:'(?:[^'\\]|\\.|'')*'|[^\s,']+)\s*,?\s*)+)?\bFORMAT\s+Native\s*$",
     re.S,
 )
 
