@@ -60,12 +60,12 @@ def test_messages_input_keeps_its_shape(tmp_path):
 def test_quarantined_raw_lines_are_redacted_too(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text('{"messages": [{"role": "user", "content": "my mail is eve@corp.io"}]}\n'  # no assistant turn
-                   '[{"role": "user", "content": "key sk_live_4eC39HqLyjWDarjtT1zdp7dc broken json"\n')
+                   '[{"role": "user", "content": "key sk_live_FAKEdemo0000000000000000 broken json"\n')
     res = _run(src, tmp_path / "out.jsonl")
     assert res.exit_code == 1
     rejected = (tmp_path / "out.rejected.jsonl").read_text()
     assert rejected.count("\n") == 2
-    assert "eve@corp.io" not in rejected and "sk_live_4eC39" not in rejected
+    assert "eve@corp.io" not in rejected and "sk_live_FAKE" not in rejected
     assert "<EMAIL_1>" in rejected and "<API_KEY_1>" in rejected
 
 

@@ -125,7 +125,7 @@ def _p(kind: str, regex: str, valid=None, normalize=str, flags: int = 0, needles
 
 
 # Order matters: earlier kinds win where matches overlap (a JWT is not also an API key, a tx hash not
-# an address, a key after "token=" not a Solana address).
+# an address, an address after "token:" is an address, a key after "token=" not a Solana address).
 PATTERNS: tuple[Pattern, ...] = (
     _p("PRIVATE_KEY", r"(?P<v>-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----)", flags=re.S,
        needles=("PRIVATE KEY",)),
@@ -135,16 +135,16 @@ PATTERNS: tuple[Pattern, ...] = (
                   r"|xox[bapors]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}"
                   r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}))(?![\w-])",
        needles=("sk-", "sk_", "rk_", "gh", "github_pat_", "xox", "AKIA", "ASIA", "AIza", "glpat-", "hf_")),
+    _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
+       _email, normalize=str.lower, needles=("@",)),
+    _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower, needles=("0x",)),
+    _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower, needles=("0x",)),
     # A value after key/token/secret/password and ":", "=" or "is" (or after "Bearer"): the separator keeps
     # prose such as "the token column refresh_at" out.
     _p("SECRET", r"(?i)(?:\b(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
                  r"auth[_-]?token|access[_-]?token|password|passwd|pwd)\b[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
                  r"(?P<v>[^\s\"',;`()\[\]]{7,}[^\s\"',;`()\[\].:!?])", _secret_value,
        needles=("key", "token", "secret", "pass", "pwd", "bearer"), lower_needles=True),
-    _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
-       _email, normalize=str.lower, needles=("@",)),
-    _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower, needles=("0x",)),
-    _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower, needles=("0x",)),
     _p("SOLANA_ADDRESS", rf"(?<![\w])(?P<v>[{_B58}]{{32,44}})(?![\w])", _solana),
     _p("IPV6", r"(?<![\w:.])(?P<v>(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
                r"|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])", _ipv6, normalize=str.lower,
