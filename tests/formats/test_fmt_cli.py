@@ -218,3 +218,16 @@ def test_validate_several_files_and_json(tmp_path, mixed_file):
     assert summary["kept"] == 1 + sum(kept for _, _, kept in MIXED_LINES)
     assert not any(p.name.endswith(".rejected.jsonl") for p in tmp_path.iterdir())  # no --out: nothing written
     assert invoke("validate", "--no-sql", str(clean)).exit_code == 0
+
+
+def test_progress_bar_path_counts_the_same(mixed_file):
+    """The progress bar (shown on a terminal) must not change what is counted."""
+    import io
+
+    from sqlcurate.checks.base import CheckRunner
+    from sqlcurate.formats.pipeline import Outputs, run
+
+    plain = run([mixed_file], "auto", CheckRunner([]), Outputs(), io.StringIO())
+    with_bar = run([mixed_file], "auto", CheckRunner([]), Outputs(), io.StringIO(), progress=True)
+    assert (plain.lines, plain.kept, plain.quarantined, plain.codes) == \
+        (with_bar.lines, with_bar.kept, with_bar.quarantined, with_bar.codes)

@@ -8,7 +8,7 @@ import pytest
 from fmt_helpers import GOOD, MIXED_LINES
 
 from sqlcurate import conversation
-from sqlcurate.checks import length, schema
+from sqlcurate.checks import base, length, schema
 from sqlcurate.formats import lines, readers
 from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError, parse_line
 from sqlcurate.formats.readers import SHAREGPT_ROLES, detect_format, read_file, to_conversation
@@ -31,11 +31,11 @@ def test_each_defect_gets_its_code(raw, code):
 
 def test_every_declared_code_is_exercised():
     """A code nobody can trigger, or one raised without being declared, fails here."""
-    declared = {*conversation.CODES, *lines.CODES, *readers.CODES, *length.LengthCheck.CODES}
+    declared = {*conversation.CODES, *lines.CODES, *readers.CODES, *length.LengthCheck.CODES, *base.CODES}
     exercised = {code for _, code, _ in MIXED_LINES if code}
     # the rest are exercised by name in test_fmt_cli.py / test_fmt_length.py
     elsewhere = {"LINE_TOO_LONG", "SYSTEM_REJECTED", "FILE_MISSING", "FILE_IS_DIRECTORY", "FILE_EMPTY",
-                 "FILE_UNREADABLE", "LENGTH_OVER_MAX", "LENGTH_TRUNCATED"}
+                 "FILE_UNREADABLE", "LENGTH_OVER_MAX", "LENGTH_TRUNCATED", "CHECK_FAILED"}
     assert declared == exercised | elsewhere
     assert schema.SchemaCheck.CODES == {} and schema.SystemCheck.CODES == {}  # they reuse the contract's codes
 
@@ -113,3 +113,20 @@ def test_parquet_without_messages_column_is_a_file_error(tmp_path):
     with pytest.raises(FileLevelError) as err:
         list(read_file(tmp_path / "junk.parquet", "parquet"))
     assert err.value.code == "FILE_UNREADABLE"
+
+
+def test_runner_turns_a_crashing_check_into_a_finding():
+    from sqlcurate.checks.base import Check, CheckRunner, Item
+
+    class Fragile(Check):
+        name = "fragile"
+
+        def findings(self, item):
+            return [] if item.line == 1 else [][0]  # IndexError on the second row
+
+    conv, _, _ = to_conversation(GOOD, "nanochat")
+    runner = CheckRunner([Fragile()])
+    assert runner.run(Item(conv, "f", 1)) == []
+    found = runner.run(Item(conv, "f", 2))
+    assert [f.code for f in found] == ["CHECK_FAILED"] and "IndexError" in found[0].message
+    assert runner.stats["fragile"].dropped == 1 and runner.codes["CHECK_FAILED"] == 1

@@ -15,6 +15,10 @@ from typing import ClassVar
 from sqlcurate.conversation import Conversation
 from sqlcurate.findings import Finding
 
+CODES = {
+    "CHECK_FAILED": "a check raised an exception on this row (a bug in the check); the row is quarantined, the run goes on",
+}
+
 
 @dataclass(slots=True)
 class Change:
@@ -75,7 +79,10 @@ class CheckRunner:
             stats = self.stats[check.name]
             stats.seen += 1
             t0 = time.perf_counter()
-            found = check.findings(item)
+            try:
+                found = check.findings(item)
+            except Exception as e:  # one bad row must not cost the whole run, nor hide which row it was
+                found = [Finding("CHECK_FAILED", f"check {check.name!r} raised {type(e).__name__}: {e}")]
             stats.seconds += time.perf_counter() - t0
             for f in found:
                 self.codes[f.code] += 1

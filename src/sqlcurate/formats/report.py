@@ -13,9 +13,10 @@ from sqlcurate.formats.pipeline import Summary
 def known_codes(runner: CheckRunner | None = None) -> dict[str, str]:
     """Code -> meaning for every code this run could raise (reader, contract, and the checks in use)."""
     from sqlcurate import conversation
+    from sqlcurate.checks import base
     from sqlcurate.formats import lines, readers
 
-    out = {**conversation.CODES, **lines.CODES, **readers.CODES}
+    out = {**conversation.CODES, **lines.CODES, **readers.CODES, **base.CODES}
     for check in runner.checks if runner else []:
         out.update(check.CODES)
     return out
