@@ -74,3 +74,21 @@ def test_bad_catalog_is_an_input_error(tmp_path):
     src = write(tmp_path, [chat("SELECT 1")])
     result = invoke("validate", src, "--catalog", str(tmp_path / "nope.sql"))
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.engine
+def test_engine_check_in_its_own_process(tmp_path, repo):
+    """--engine chdb plans each query on the real embedded ClickHouse (a subprocess: one engine per process)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("sqlcurate.checks.engine")
+    catalog = repo / "schemas" / "samples" / "clickhouse" / "analytics.sql"
+    src = write(tmp_path, [chat("SELECT count() FROM analytics.users"),
+                           chat("SELECT noSuchFunction(user_id) FROM analytics.users")])
+    result = subprocess.run([sys.executable, "-c", "from sqlcurate.cli import main; main()", "validate", src,
+                             "--catalog", str(catalog), "--engine", "chdb", "--format", "json"],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert codes(result.stderr) == {2: "SQL_ENGINE_REJECTED"}
+    assert json.loads(result.stdout)["checks"]["engine"]["dropped"] == 1

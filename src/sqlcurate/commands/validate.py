@@ -123,7 +123,7 @@ def build_checks(*, to: str, system: str, sql: bool, sql_dialect: str | None, fi
             _require("sqlcurate.checks.engine", "--engine chdb")
             from sqlcurate.checks.engine import EngineCheck
 
-            checks.append(EngineCheck(loaded))
+            checks.append(EngineCheck(loaded, source_dialect=sql_dialect))
     if redact or fix:
         checks.append(SchemaCheck())
     if tokenizer is not None:
