@@ -242,3 +242,19 @@ def test_provenance_meta_is_redacted_with_the_same_placeholders():
     RedactionCheck(fix=True).findings(item)
     assert item.conversation.meta == red.meta and item.conversation.messages == red.messages
     assert [c.before.split(":")[0] for c in item.changes] == ["message 0", "meta.log_comment.by"]
+
+
+def test_secret_names_and_sentence_punctuation():
+    cases = {
+        "export DB_PASSWORD=Hx9kq2Lr7zz and go": ("SECRET", "Hx9kq2Lr7zz"),
+        "send header x-api-key: AbCdEf123456 please": ("SECRET", "AbCdEf123456"),
+        "the github_token is 9f8e7d6c5b4a3210ff now": ("SECRET", "9f8e7d6c5b4a3210ff"),
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY": ("SECRET", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"),
+        # a rejected candidate ("xpassword" after Bearer) must not hide the real one inside it
+        "Bearer xpassword: S3cr3t-Passw0rd]": ("SECRET", "S3cr3t-Passw0rd"),
+        "It connects from 203.0.113.42. Then it fails.": ("IPV4", "203.0.113.42"),
+        "Host fe80::1ff:fe23:4567:890a: refused.": ("IPV6", "fe80::1ff:fe23:4567:890a"),
+        "password: 0x" + "ab" * 20: ("EVM_ADDRESS", "0x" + "ab" * 20),
+    }
+    for text, (kind, value) in cases.items():
+        assert [(h.kind, h.value) for h in find_in_text(text)] == [(kind, value)], text

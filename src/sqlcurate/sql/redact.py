@@ -139,17 +139,17 @@ PATTERNS: tuple[Pattern, ...] = (
        _email, normalize=str.lower, needles=("@",)),
     _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower, needles=("0x",)),
     _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower, needles=("0x",)),
-    # A value after key/token/secret/password and ":", "=" or "is" (or after "Bearer"): the separator keeps
-    # prose such as "the token column refresh_at" out.
-    _p("SECRET", r"(?i)(?:\b(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
-                 r"auth[_-]?token|access[_-]?token|password|passwd|pwd)\b[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
+    # A value after a name holding key/token/secret/password (DB_PASSWORD=, x-api-key:, github_token is)
+    # and ":", "=" or "is", or after "Bearer": the separator keeps prose such as "the token column" out.
+    _p("SECRET", r"(?i)(?:(?<![\w-])[\w-]*?(?:api[_-]?key|apikey|access[_-]?key|secret|token|password|passwd|pwd)"
+                 r"[\w-]*[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
                  r"(?P<v>[^\s\"',;`()\[\]]{7,}[^\s\"',;`()\[\].:!?])", _secret_value,
        needles=("key", "token", "secret", "pass", "pwd", "bearer"), lower_needles=True),
     _p("SOLANA_ADDRESS", rf"(?<![\w])(?P<v>[{_B58}]{{32,44}})(?![\w])", _solana),
-    _p("IPV6", r"(?<![\w:.])(?P<v>(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
-               r"|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])", _ipv6, normalize=str.lower,
+    _p("IPV6", r"(?<![\w.])(?P<v>(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
+               r"|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?!\w)", _ipv6, normalize=str.lower,
        needles=(":",)),
-    _p("IPV4", r"(?<![\w.])(?P<v>(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?![\w.])",
+    _p("IPV4", r"(?<![\w.])(?P<v>(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?!\w|\.\d)",
        _ip, needles=(".",)),
     # Card brands' first digits (Visa 4, Mastercard 51-55/22-27, Amex 34/37, Discover 6, JCB 35, Diners
     # 30/36/38) keep 13-19 digit ids and millisecond timestamps (which start with 1) out; Luhn does the rest.
@@ -208,12 +208,16 @@ def find_in_text(content: str, message_index: int = 0, sql_spans=(), dialect: st
     for pat in PATTERNS:
         if not pat.candidates(content, lowered):
             continue
-        for m in pat.regex.finditer(content):
+        pos = 0
+        while (m := pat.regex.search(content, pos)) is not None:
             s, e = m.span(pat.group)
             value = m.group(pat.group)
-            if any(s < fe and fs < e for fs, fe in taken):
-                continue
             if pat.valid is not None and not pat.valid(value):
+                # e.g. "Bearer xpassword: S3cr3t": the rejected match hides a real one inside it
+                pos = m.start() + 1
+                continue
+            pos = m.end()
+            if any(s < fe and fs < e for fs, fe in taken):
                 continue
             if any(s < fe and fs < e for fs, fe in forbidden):
                 continue  # touches an identifier or keyword of a query
