@@ -27,7 +27,7 @@ class LengthCheck(Check):
     name = "length"
     CODES = {
         "LENGTH_OVER_MAX": "the rendered conversation has more tokens than --max-tokens",
-        "LENGTH_TRUNCATED": "warning: trailing user/assistant exchanges removed to fit --max-tokens",
+        "LENGTH_TRUNCATED": "trailing user/assistant exchanges removed to fit --max-tokens",
     }
 
     def __init__(self, tokenizer_dir: str | Path, max_tokens: int, over_length: OverLength = "drop",
