@@ -80,6 +80,12 @@ class Conversation(BaseModel):
         return [{"role": m.role, "content": m.content} for m in self.messages]
 
 
+def brief(value: Any, limit: int = 80) -> str:
+    """repr of a value for a one-line diagnostic, cut to ``limit`` characters (input may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_content(content: Any, index: int) -> list[Finding]:
     if not isinstance(content, str):
         return [Finding("CONTENT_NOT_STRING", f"message {index}: content is {type(content).__name__}, not a string")]
@@ -114,7 +120,7 @@ def check_messages(value: Any) -> tuple[Conversation | None, list[Finding]]:
             continue
         role = msg["role"]
         if role not in ROLES:
-            findings.append(Finding("BAD_ROLE", f"message {i}: role {role!r} is not one of system/user/assistant"))
+            findings.append(Finding("BAD_ROLE", f"message {i}: role {brief(role)} is not one of system/user/assistant"))
             continue
         if "content" not in msg:
             findings.append(Finding("MISSING_CONTENT", f"message {i} has no 'content'"))
@@ -136,7 +142,7 @@ def _check_turns(roles: list[str]) -> list[Finding]:
     if "system" in body:
         return [Finding("SYSTEM_NOT_FIRST", f"system message at position {roles.index('system', 1 if roles[0] == 'system' else 0)}; only a single leading one is allowed")]
     if "user" not in body or "assistant" not in body:
-        return [Finding("TOO_FEW_TURNS", f"needs at least one user and one assistant turn, got roles {body}")]
+        return [Finding("TOO_FEW_TURNS", f"needs at least one user and one assistant turn, got roles {brief(body)}")]
     for i, role in enumerate(body):
         expected = "user" if i % 2 == 0 else "assistant"
         if role != expected:

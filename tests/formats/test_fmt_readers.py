@@ -130,3 +130,11 @@ def test_runner_turns_a_crashing_check_into_a_finding():
     found = runner.run(Item(conv, "f", 2))
     assert [f.code for f in found] == ["CHECK_FAILED"] and "IndexError" in found[0].message
     assert runner.stats["fragile"].dropped == 1 and runner.codes["CHECK_FAILED"] == 1
+
+
+def test_diagnostics_stay_one_short_line_whatever_the_input():
+    huge = "x" * 100_000
+    for value, fmt in (([{"role": huge, "content": "q"}, {"role": "assistant", "content": "a"}], "nanochat"),
+                       ({huge: 1}, "auto"), ({huge: 1}, "messages"), ([{"role": "user", "content": "q"}] * 5000, "nanochat")):
+        _, found, _ = to_conversation(value, fmt)
+        assert found and all(len(f.message) < 300 and "\n" not in f.message for f in found)

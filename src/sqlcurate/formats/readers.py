@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlcurate.conversation import Conversation, check_messages
+from sqlcurate.conversation import Conversation, brief, check_messages
 from sqlcurate.findings import Finding
 from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError, open_input, read_lines
 
@@ -88,7 +88,7 @@ def reshape_messages(value: Any) -> Reshaped:
     if not isinstance(value, dict):
         return None, {}, _wrong_type("messages", "object", value)
     if "messages" not in value:
-        return None, {}, [Finding("FORMAT_MISSING_FIELD", f"no 'messages' key (keys: {sorted(value)[:8]})")]
+        return None, {}, [Finding("FORMAT_MISSING_FIELD", f"no 'messages' key (keys: {brief(sorted(value))})")]
     messages = value["messages"]
     meta = {k: v for k, v in value.items() if k != "messages"}
     if isinstance(messages, list):
@@ -107,7 +107,7 @@ def reshape_sharegpt(value: Any) -> Reshaped:
     if not isinstance(value, dict):
         return None, {}, _wrong_type("sharegpt", "object", value)
     if "conversations" not in value:
-        return None, {}, [Finding("FORMAT_MISSING_FIELD", f"no 'conversations' key (keys: {sorted(value)[:8]})")]
+        return None, {}, [Finding("FORMAT_MISSING_FIELD", f"no 'conversations' key (keys: {brief(sorted(value))})")]
     turns = value["conversations"]
     meta = {k: v for k, v in value.items() if k not in ("conversations", "system")}
     if not isinstance(turns, list):
@@ -169,7 +169,7 @@ def to_conversation(value: Any, fmt: str) -> tuple[Conversation | None, list[Fin
         detected = detect_format(value)
         if detected is None:
             if isinstance(value, dict):
-                return None, [Finding("FORMAT_UNKNOWN", f"object with keys {sorted(value)[:8]} matches no known format "
+                return None, [Finding("FORMAT_UNKNOWN", f"object with keys {brief(sorted(value))} matches no known format "
                                       "(nanochat array, 'messages', 'conversations', 'instruction')")], "unknown"
             return None, _wrong_type("conversation", "array or object", value), "unknown"
         fmt = detected
