@@ -169,6 +169,7 @@ CLEAN = [
     "SELECT count() FROM analytics.users WHERE email LIKE '%@acme.io'",
     'In Python: password = os.environ["DB_PASSWORD"]; token = get_token(); token = TokenType; key = SENTINEL_NONE',
     "Every other element: arr[1::2]; IPv6 columns compare with toIPv6('::1').",
+    "tokenizer = JSONPathTokenizer; secrets_dir = _secrets_dir; token: {report.tokens_cut}",
 ]
 
 

@@ -84,11 +84,17 @@ def _ipv6(s: str) -> bool:
 def _secret_value(s: str) -> bool:
     # A value after key=/token:/password= is a secret unless it is a reference, a placeholder, a
     # snake_case name (prose about a column: "token is refresh_token_at") or a dotted name (code).
-    if s.startswith(("<", "$", "{", "%", "/")) or _SNAKE_NAME.fullmatch(s) or _DOTTED_NAME.fullmatch(s):
+    if s.startswith(("<", "$", "{", "%", "/", "_")) or _SNAKE_NAME.fullmatch(s) or _DOTTED_NAME.fullmatch(s):
         return False
-    if s.isalpha():  # letters only (TokenType, CamelCase names): a secret only if long and varied
-        return len(s) >= 16 and _entropy(s) >= 3.5 and _classes(s) >= 2
+    if s.isalpha():  # letters only: a secret only if long, varied and not words (TokenType, JSONPathTokenizer)
+        return len(s) >= 16 and _entropy(s) >= 3.5 and _classes(s) >= 2 and not _wordlike(s)
     return _classes(s) >= 2 and _entropy(s) >= 2.5
+
+
+def _wordlike(s: str) -> bool:
+    """True for names made of words (JSONPathTokenizer, getUserAccount); random letters have 1-2 letter
+    lower-case pieces between capitals (wJalrXUtn...)."""
+    return all(len(p) >= 3 or p.isupper() for p in _NAME_PART.findall(s))
 
 
 def _email(s: str) -> bool:
@@ -97,6 +103,7 @@ def _email(s: str) -> bool:
 
 
 _SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+")
+_NAME_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")  # the words of a camelCase/PascalCase name
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # code: token = request.headers[...]
 
 
@@ -143,7 +150,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # and ":", "=" or "is", or after "Bearer": the separator keeps prose such as "the token column" out.
     _p("SECRET", r"(?i)(?:(?<![\w-])[\w-]*?(?:api[_-]?key|apikey|access[_-]?key|secret|token|password|passwd|pwd)"
                  r"[\w-]*[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
-                 r"(?P<v>[^\s\"',;`()\[\]]{7,}[^\s\"',;`()\[\].:!?])", _secret_value,
+                 r"(?P<v>[^\s\"',;`()\[\]{}]{7,}[^\s\"',;`()\[\]{}.:!?])", _secret_value,
        needles=("key", "token", "secret", "pass", "pwd", "bearer"), lower_needles=True),
     _p("SOLANA_ADDRESS", rf"(?<![\w])(?P<v>[{_B58}]{{32,44}})(?![\w])", _solana),
     _p("IPV6", r"(?<![\w.])(?P<v>(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
