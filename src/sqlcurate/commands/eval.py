@@ -245,7 +245,7 @@ def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalo
                 "timeout_s": timeout_s, "max_rows": max_rows, "max_tokens": max_tokens, "temperature": temperature,
                 "top_k": top_k, "seed": seed, "limit": limit}
     if out is not None:
-        write_json(out, report_json(runs, retention, settings))
+        write_json(out, report_json(runs, retention, settings, items))
         click.echo(f"report: {out}")
     if chart is not None and items:
         bar_chart(runs, chart)
@@ -269,4 +269,4 @@ def _retention(loaded, path: Path, label: str, limit: int | None):
     except MCDataError as e:
         _fail(str(e))
     correct, _ = score_mc(loaded.model, loaded.tokenizer, mc)
-    return RetentionResult(label, str(path), len(mc), correct, max((len(m.choices) for m in mc), default=0))
+    return RetentionResult(label, str(path), len(mc), correct)

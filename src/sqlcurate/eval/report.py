@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlcurate.eval.items import EvalItem
 from sqlcurate.eval.scoring import Verdict
 from sqlcurate.eval.stats import wilson_interval
 from sqlcurate.fileio import atomic_open
@@ -56,7 +57,6 @@ class RetentionResult:
     file: str
     n: int
     correct: int
-    letters_seen: int  # the largest number of choices of an item
 
     @property
     def accuracy(self) -> float:
@@ -68,9 +68,12 @@ class RetentionResult:
                 "accuracy": self.accuracy, "ci95": [lo, hi]}
 
 
-def report_json(runs: list[Run], retention: list[RetentionResult], settings: dict) -> dict:
+def report_json(runs: list[Run], retention: list[RetentionResult], settings: dict,
+                items: list[EvalItem] | None = None) -> dict:
+    """The whole report; with ``items``, the questions and gold queries too (so it can be read alone)."""
     return {
         "settings": settings,
+        "items": [{"id": it.id, "question": it.question, "gold_sql": it.gold_sql} for it in items or []],
         "runs": [{"label": r.label, "source": r.source, "seconds": round(r.seconds, 3), "meta": r.meta,
                   "totals": totals(r), "items": [v.to_json() for v in r.verdicts]} for r in runs],
         "retention": [r.to_json() for r in retention],
@@ -156,12 +159,14 @@ def bar_chart(runs: list[Run], path: Path) -> None:
         err_lo = [max(0.0, 100 * (t[m]["rate"] - t[m]["ci95"][0])) if t[m] else 0.0 for m in METRICS]
         err_hi = [max(0.0, 100 * (t[m]["ci95"][1] - t[m]["rate"])) if t[m] else 0.0 for m in METRICS]
         xs = [i + (k - (len(runs) - 1) / 2) * width for i in range(len(labels))]
-        ax.bar(xs, rates, width, label=r.label, yerr=[err_lo, err_hi], capsize=3)
+        ax.bar(xs, rates, width, label=r.label, yerr=[err_lo, err_hi], capsize=3, ecolor="0.35")
+        for x, rate, m in zip(xs, rates, METRICS, strict=True):  # the value at the foot of each bar
+            ax.text(x, 1.5, f"{rate:.0f}" if t[m] else "n/a", ha="center", va="bottom", fontsize=7, color="white" if rate > 8 else "black")
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
     ax.set_ylabel("% of items")
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 118)  # room for the legend above the 100 % line
     ax.set_title(f"SQL eval on {len(runs[0].verdicts)} items" if runs else "SQL eval")
-    ax.legend()
+    ax.legend(loc="upper center", ncol=max(1, len(runs)), frameon=False)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
