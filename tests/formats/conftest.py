@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from fmt_helpers import MIXED_LINES
+
+# the helpers module sits beside this file; make it importable under any pytest import mode
+sys.path.insert(0, str(Path(__file__).parent))
+from fmt_helpers import MIXED_LINES  # noqa: E402
 
 
 @pytest.fixture
