@@ -17,7 +17,9 @@ def rows_file(tmp_path):
          {"role": "assistant", "content": "SELECT 1"}],
     ]
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"messages": r, "source": s}) + "\n" for r, s in zip(rows, ["log", "docs", "log"], strict=True))
+    sources = ["log", "docs/kb.md:12", "log"]  # a docs source names its section's line: counted per file
+    src.write_text("".join(json.dumps({"messages": r, "source": s, "task": t}) + "\n"
+                           for r, s, t in zip(rows, sources, ["query_log", "docs", "query_log"], strict=True))
                    + "\nnot json\n")
     return src, rows
 
@@ -34,7 +36,8 @@ def test_counts_sources_and_sql_share(tmp_path):
     assert (data["rows"], data["unreadable_rows"], data["blank_lines"]) == (3, 1, 1)
     assert data["turns"] == 8 and data["with_system_message"] == 1
     assert data["chars"] == sum(len(m["content"]) for r in rows for m in r)
-    assert data["sources"] == {"log": 2, "docs": 1}
+    assert data["sources"] == {"log": 2, "docs/kb.md": 1}
+    assert data["tasks"] == {"query_log": 2, "docs": 1}
     assert data["sql_share"] == round(2 / 3, 4)  # fenced SQL and a bare query; "Hello!" is not SQL
     assert "tokens" not in data
 
@@ -44,7 +47,7 @@ def test_sources_from_nanochat_meta_sidecar(tmp_path):
     out = tmp_path / "train.jsonl"
     assert CliRunner().invoke(main, ["convert", "--from", "messages", str(src), str(out)]).exit_code == 1
     assert (tmp_path / "train.meta.jsonl").exists()
-    assert run_stats(str(out))["sources"] == {"log": 2, "docs": 1}
+    assert run_stats(str(out))["sources"] == {"log": 2, "docs/kb.md": 1}
 
 
 def test_tokens_match_nanochat_rendering(tmp_path, repo):

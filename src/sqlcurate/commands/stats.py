@@ -10,6 +10,7 @@ memory stays small for millions of rows. See docs/stats.md.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from array import array
 from bisect import bisect_right
@@ -24,6 +25,8 @@ from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError
 from sqlcurate.formats.readers import INPUT_FORMATS, read_file
 
 CONTEXT_LENGTHS = (512, 1024, 2048)
+TABLE_TOP = 10  # sources/tasks shown in the table (the JSON has all)
+_LINE_SUFFIX = re.compile(r":\d+$")  # "docs/kb.md:120" counts under "docs/kb.md": per file, not per section
 PERCENTILES = (50, 90, 99)
 
 
@@ -53,6 +56,7 @@ def collect(path: Path, fmt: str, tokenizer_dir: Path | None) -> dict[str, Any]:
     find_sql = _sql_detector()
     rows = bad = blank = turns = chars = with_system = with_sql = trained_total = 0
     sources: Counter[str] = Counter()
+    tasks: Counter[str] = Counter()
     tokens = array("l")
     for record in read_file(path, fmt, DEFAULT_MAX_LINE_BYTES):
         if record.blank:
@@ -67,7 +71,9 @@ def collect(path: Path, fmt: str, tokenizer_dir: Path | None) -> dict[str, Any]:
         with_system += messages[0].role == "system"
         turns += sum(m.role != "system" for m in messages)
         chars += sum(len(m.content) for m in messages)
-        sources[str(conversation.meta.get("source", "(none)"))] += 1
+        meta = conversation.meta
+        sources[_LINE_SUFFIX.sub("", str(meta.get("source", "(none)")))] += 1
+        tasks[str(meta.get("task", "(none)"))] += 1
         if find_sql is not None and find_sql(conversation):
             with_sql += 1
         if tokenizer is not None:
@@ -79,6 +85,7 @@ def collect(path: Path, fmt: str, tokenizer_dir: Path | None) -> dict[str, Any]:
         "turns": turns, "mean_turns": round(turns / rows, 2) if rows else 0.0,
         "chars": chars, "mean_chars": round(chars / rows, 1) if rows else 0.0,
         "with_system_message": with_system, "sources": dict(sources.most_common()),
+        "tasks": dict(tasks.most_common()),
         "sql_share": round(with_sql / rows, 4) if find_sql is not None and rows else None,
     }
     if tokenizer is not None:
@@ -130,8 +137,12 @@ def print_table(data: dict[str, Any]) -> None:
         table.add_row(key.replace("_", " "), f"{data[key]:,}")
     if data["sql_share"] is not None:
         table.add_row("rows with SQL", f"{data['sql_share']:.1%}")
-    for source, n in data["sources"].items():
-        table.add_row(f"source {source}", f"{n:,}")
+    for kind in ("sources", "tasks"):
+        counts = list(data[kind].items())
+        for name, n in counts[:TABLE_TOP]:
+            table.add_row(f"{kind[:-1]} {name}", f"{n:,}")
+        if len(counts) > TABLE_TOP:
+            table.add_row(f"{kind[:-1]} ({len(counts) - TABLE_TOP} more)", f"{sum(n for _, n in counts[TABLE_TOP:]):,}")
     if "tokens" in data:
         tok = data["tokens"]
         for key in ("total", "trained", "mean", *(f"p{p}" for p in PERCENTILES), "max"):
