@@ -341,8 +341,11 @@ class _Grounder:
         if name == "*" or src.columns is None:
             return
         if name not in src.columns:
-            self.report("CATALOG_UNKNOWN_COLUMN", f"{src.label}.{name}",
-                        f"unknown column {name} in {src.label}{_did_you_mean(suggest(name, src.columns - VIRTUAL_COLUMNS))}")
+            real = src.columns - VIRTUAL_COLUMNS
+            hint = _did_you_mean(suggest(name, real))
+            if not hint and len(real) <= 8:  # a CTE or subquery with a few columns: just list them
+                hint = f" (it has: {', '.join(sorted(real))})"
+            self.report("CATALOG_UNKNOWN_COLUMN", f"{src.label}.{name}", f"unknown column {name} in {src.label}{hint}")
             return
         if not fields or src.table is None or fields[0].isdigit():
             return  # t.1 is a Tuple element by position
