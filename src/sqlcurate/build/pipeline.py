@@ -103,7 +103,7 @@ def candidates(queries: list[QueryRecord], catalog: Catalog | None, docs: list[D
 
 
 def _checks(catalog: Catalog | None, engine: str) -> list:
-    checks = [SqlCheck(fix=True)]
+    checks = [SqlCheck(fix=False)]  # a training answer is written as it is, or rejected with the reason
     if catalog is not None and len(catalog):
         checks.append(GroundingCheck(catalog))
         ch_tables = [t for t in catalog if t.dialect == "clickhouse"]
@@ -159,9 +159,6 @@ def build(
                 rejects.add({"source": item.source, "line": n, "task": task, "codes": [f.code for f in errors],
                              "reasons": [f.message for f in errors], "messages": conv.as_messages(), "meta": conv.meta})
                 continue
-            conv = item.conversation
-            if item.changes:
-                conv.meta["rewritten"] = [{"code": c.code, "before": c.before, "after": c.after} for c in item.changes]
             tasks[task]["written"] += 1
             kept.append(conv)
     finally:
