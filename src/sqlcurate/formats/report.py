@@ -22,6 +22,15 @@ def known_codes(runner: CheckRunner | None = None) -> dict[str, str]:
     return out
 
 
+def _read_dropped(summary: Summary, runner: CheckRunner) -> int:
+    """Rows the reader quarantined (bad JSON, format, contract): all quarantined rows minus the checks' drops."""
+    return summary.quarantined - sum(s.dropped for s in runner.stats.values())
+
+
+def _read_seconds(summary: Summary, runner: CheckRunner) -> float:
+    return summary.seconds - sum(s.seconds for s in runner.stats.values())
+
+
 def summary_dict(summary: Summary, runner: CheckRunner | None = None, outputs: dict[str, str] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "files": summary.files,
@@ -40,6 +49,8 @@ def summary_dict(summary: Summary, runner: CheckRunner | None = None, outputs: d
     if runner is not None:
         data["checks"] = {name: {"seen": s.seen, "dropped": s.dropped, "warned": s.warned, "seconds": round(s.seconds, 3)}
                           for name, s in runner.stats.items()}
+        data["read"] = {"seen": summary.lines - summary.blank, "dropped": _read_dropped(summary, runner),
+                        "seconds": round(_read_seconds(summary, runner), 3)}
     if outputs:
         data["outputs"] = outputs
     return data
@@ -69,9 +80,8 @@ def print_tables(summary: Summary, runner: CheckRunner | None = None, outputs: d
         checks = Table(title="checks")
         for col in ("check", "seen", "dropped", "warned", "seconds"):
             checks.add_column(col, justify="left" if col == "check" else "right")
-        reader_seconds = summary.seconds - sum(s.seconds for s in runner.stats.values())
-        read_dropped = summary.quarantined - sum(s.dropped for s in runner.stats.values())
-        checks.add_row("read + schema", f"{rows:,}", f"{read_dropped:,}", "", f"{reader_seconds:.2f}")
+        checks.add_row("read + schema", f"{rows:,}", f"{_read_dropped(summary, runner):,}", "",
+                       f"{_read_seconds(summary, runner):.2f}")
         for name, s in runner.stats.items():
             checks.add_row(name, f"{s.seen:,}", f"{s.dropped:,}", f"{s.warned:,}", f"{s.seconds:.2f}")
         console.print(checks)
@@ -84,6 +94,6 @@ def print_tables(summary: Summary, runner: CheckRunner | None = None, outputs: d
             codes.add_row(code, summary.severities.get(code, "error"), f"{n:,}", meanings.get(code, ""))
         console.print(codes)
     for label, path in (outputs or {}).items():
-        console.print(f"{label}: {path}")
+        console.print(f"{label}: {path}", markup=False, highlight=False)
     console.print(f"{rows:,} rows = {summary.kept:,} kept + {summary.quarantined:,} quarantined "
                   f"in {summary.seconds:.2f}s" + ("" if summary.codes else "; no problems found"))
