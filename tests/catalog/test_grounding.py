@@ -239,7 +239,7 @@ _TABLES = sorted(CATALOG, key=lambda t: t.qualified)
 _names = st.from_regex(r"[a-z][a-z0-9_]{0,14}", fullmatch=True)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_property_real_columns_clean_invented_caught(data):
     table = data.draw(st.sampled_from(_TABLES))
@@ -256,7 +256,7 @@ def test_property_real_columns_clean_invented_caught(data):
     assert [f.code for f in ground(bad, CATALOG)] == ["CATALOG_UNKNOWN_COLUMN"], bad
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(name=_names)
 def test_property_invented_tables_caught(name):
     if any(t.name == name for t in _TABLES) or name.upper() in sqlglot_keywords():

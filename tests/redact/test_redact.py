@@ -203,7 +203,7 @@ def test_every_kind_has_a_code():
 _words = st.text(alphabet=string.ascii_letters + " ,.", min_size=0, max_size=40)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(before=_words, after=_words, addr=st.text(alphabet="0123456789abcdefABCDEF", min_size=40, max_size=40))
 def test_any_evm_address_in_prose_is_removed(before, after, addr):
     text = f"{before} 0x{addr} {after}"
@@ -213,7 +213,7 @@ def test_any_evm_address_in_prose_is_removed(before, after, addr):
     assert counts["EVM_ADDRESS"] == 1
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from([v for vs in planted().values() for v in vs] + ["hello", "SELECT 1", "x = 'a'"]),
                 min_size=1, max_size=8))
 def test_redaction_is_idempotent(parts):
@@ -223,7 +223,7 @@ def test_redaction_is_idempotent(parts):
     assert twice == once and not counts
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(st.text(alphabet=string.ascii_lowercase + " _.,()=*", max_size=120))
 def test_lowercase_sql_like_text_is_unchanged(text):
     assert find_in_text(text) == []
