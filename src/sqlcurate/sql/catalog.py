@@ -93,6 +93,7 @@ class Catalog:
         key = table.qualified
         if key in self._tables:
             self._by_name[table.name] = [t for t in self._by_name[table.name] if t.qualified != key]
+            self._fields = {k: v for k, v in self._fields.items() if k[0] != key}
         self._tables[key] = table
         self._by_name.setdefault(table.name, []).append(table)
         self._columns[key] = {c.name: c for c in table.columns}
@@ -108,10 +109,6 @@ class Catalog:
 
     def __contains__(self, name: str) -> bool:
         return self.table(name) is not None
-
-    @property
-    def databases(self) -> set[str]:
-        return {t.database for t in self._tables.values()}
 
     def table_candidates(self, name: str, database: str | None = None) -> list[TableRecord]:
         """Every table ``name`` (or ``database.name``) could mean."""
