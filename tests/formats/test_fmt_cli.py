@@ -231,3 +231,14 @@ def test_progress_bar_path_counts_the_same(mixed_file):
     with_bar = run([mixed_file], "auto", CheckRunner([]), Outputs(), io.StringIO(), progress=True)
     assert (plain.lines, plain.kept, plain.quarantined, plain.codes) == \
         (with_bar.lines, with_bar.kept, with_bar.quarantined, with_bar.codes)
+
+
+def test_unwritable_output_exits_2_and_leaves_nothing(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(GOOD) + "\n")
+    out = tmp_path / "o.jsonl"
+    out.mkdir()  # the rename onto OUT fails at the very end
+    result = invoke("convert", "--from", "nanochat", str(src), str(out))
+    assert result.exit_code == 2 and "error:" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "o.jsonl"]  # no temp files, no quarantine
+    assert list(out.iterdir()) == []

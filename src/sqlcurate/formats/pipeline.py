@@ -8,6 +8,7 @@ so memory stays constant; the ``Summary`` only keeps counters.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections import Counter
@@ -32,14 +33,20 @@ class Outputs:
     changes: JsonlLog | None = None
 
     def close(self) -> None:
-        for part in (self.writer, self.rejected, self.changes):
-            if part is not None:
-                part.close()
+        """Commit every file; if one cannot be committed, discard the rest (no half set of outputs)."""
+        try:
+            for part in (self.writer, self.rejected, self.changes):
+                if part is not None:
+                    part.close()
+        except BaseException:
+            self.abort()
+            raise
 
     def abort(self) -> None:
         for part in (self.writer, self.rejected, self.changes):
             if part is not None:
-                part.abort()
+                with contextlib.suppress(Exception):  # discarding must reach every file
+                    part.abort()
 
 
 @dataclass

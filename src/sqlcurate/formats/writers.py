@@ -61,13 +61,18 @@ class _AtomicFile:
         self.path = path
         self._ctx = atomic_open(path, mode)
         self.fh: IO = self._ctx.__enter__()
+        self._done = False
 
     def commit(self) -> None:
-        self._ctx.__exit__(None, None, None)
+        if not self._done:
+            self._done = True  # even if the rename fails: atomic_open has removed the temp file then
+            self._ctx.__exit__(None, None, None)
 
     def discard(self) -> None:
-        error = _Discarded()
-        self._ctx.__exit__(type(error), error, None)  # atomic_open removes the temp file
+        if not self._done:
+            self._done = True
+            error = _Discarded()
+            self._ctx.__exit__(type(error), error, None)  # atomic_open removes the temp file
 
 
 class _Discarded(Exception):
