@@ -110,6 +110,11 @@ class Catalog:
     def __contains__(self, name: str) -> bool:
         return self.table(name) is not None
 
+    @property
+    def databases(self) -> set[str]:
+        """The databases (BigQuery datasets) the catalog has tables in."""
+        return {t.database for t in self._tables.values()}
+
     def table_candidates(self, name: str, database: str | None = None) -> list[TableRecord]:
         """Every table ``name`` (or ``database.name``) could mean."""
         if database is None and "." in name:
