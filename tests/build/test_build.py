@@ -168,3 +168,19 @@ def test_dedupe_check_exact_and_template():
     assert [f.code for f in check.findings(item("select a from t where x = 2", 3))] == ["DEDUPE_TEMPLATE"]
     assert check.findings(item("SELECT a FROM t WHERE x = 3", 4, task="contrast:tsql")) == []
     assert fingerprint("SELECT a FROM t WHERE x = 1") == fingerprint("select a from t where x = 2")
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT wallet, uniqExact(chain) AS chains FROM dex.swaps GROUP BY wallet",  # ClickHouse-only function
+    "SELECT chain, quantile(0.5)(amount_usd) FROM dex.swaps GROUP BY chain",  # parameterized aggregate
+])
+def test_no_contrast_pair_for_clickhouse_only_functions(sql):
+    assert contrast_pairs(_record(sql, "h")) == []
+
+
+def test_contrast_count_becomes_count_star_and_tsql_derived_tables_need_an_alias():
+    pairs = {c.meta["task"]: c for c in contrast_pairs(_record("SELECT count() AS n FROM dex.swaps WHERE chain = 'base'", "h"))}
+    assert "COUNT(*)" in pairs["contrast:tsql"].messages[0].content
+    assert "COUNT()" not in pairs["contrast:bigquery"].messages[0].content
+    nested = contrast_pairs(_record("SELECT count() FROM (SELECT wallet FROM dex.swaps GROUP BY wallet)", "h"))
+    assert "contrast:tsql" not in {c.meta["task"] for c in nested}

@@ -1,11 +1,19 @@
 """Dialect contrast: "rewrite this SQL Server / BigQuery query for ClickHouse", answered with our own
-ClickHouse query. The foreign query is made by transpiling the ClickHouse original out with sqlglot; a
-pair is kept only when the foreign text really differs and transpiling it back gives the original's
-template (so the answer is a faithful rewrite, not a different query)."""
+ClickHouse query.
+
+The foreign query is made by transpiling the ClickHouse original out with sqlglot. A pair is kept only
+when the foreign text is a query a user of that dialect could have written:
+- the original uses no function sqlglot cannot translate (ClickHouse-only functions such as
+  ``uniqExact`` or ``quantile(0.5)(x)`` would come out unchanged, a dialect nobody speaks);
+- the foreign text really differs from the original;
+- transpiling it back gives the original's template (the answer is a faithful rewrite);
+- it breaks no rule of the target that sqlglot leaves to the user (T-SQL derived tables need an alias).
+"""
 
 from __future__ import annotations
 
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
 
 from sqlcurate.build.query_pairs import sql_answer, split_leading_comment
@@ -15,25 +23,53 @@ from sqlcurate.sql.fingerprint import template
 
 # sqlglot dialect -> (how the prompt names it, fence label)
 TARGETS = {"tsql": ("SQL Server (T-SQL)", "tsql"), "bigquery": ("BigQuery", "bigquery")}
+# Nodes with no spelling in the targets: sqlglot passes them through as ClickHouse text.
+UNTRANSLATABLE = (exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc, exp.CombinedParameterizedAgg,
+                  exp.ParameterizedAgg, exp.Quantile)
+
+# Target rules sqlglot does not enforce when generating: a query breaking one is not offered.
+INVALID_IN = {
+    "tsql": lambda tree: any(isinstance(s.parent, (exp.From, exp.Join)) and not s.alias for s in tree.find_all(exp.Subquery)),
+    "bigquery": lambda tree: False,
+}
 
 
-def _transpile(sql: str, read: str, write: str) -> str | None:
+def _parse(sql: str, dialect: str) -> exp.Expression | None:
     try:
-        out = sqlglot.transpile(sql, read=read, write=write, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
-    except (ParseError, TokenError, UnsupportedError):
+        return sqlglot.parse_one(sql, read=dialect)
+    except (ParseError, TokenError):
         return None
-    return out[0] if len(out) == 1 else None
+
+
+def _count_star(node: exp.Expression) -> exp.Expression:
+    """ClickHouse ``count()`` is ``COUNT(*)`` elsewhere (``COUNT()`` is an error in T-SQL and BigQuery)."""
+    if isinstance(node, exp.Count) and node.this is None:
+        return exp.Count(this=exp.Star())
+    return node
+
+
+def _generate(tree: exp.Expression, dialect: str) -> str | None:
+    try:
+        return tree.sql(dialect=dialect, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except UnsupportedError:
+        return None
 
 
 def contrast_pairs(rec: QueryRecord) -> list[Conversation]:
     _, sql = split_leading_comment(rec.query)
+    tree = _parse(sql, "clickhouse")
+    if tree is None or any(tree.find_all(*UNTRANSLATABLE)):
+        return []
+    tree = tree.transform(_count_star)
+    original = template(tree.sql("clickhouse"), "clickhouse")
     out = []
     for dialect, (display, label) in TARGETS.items():
-        foreign = _transpile(sql, "clickhouse", dialect)
+        foreign = _generate(tree, dialect)
         if foreign is None or template(foreign, dialect) == template(sql, "clickhouse"):
             continue
-        back = _transpile(foreign, dialect, "clickhouse")
-        if back is None or template(back, "clickhouse") != template(_transpile(sql, "clickhouse", "clickhouse") or sql, "clickhouse"):
+        back = _parse(foreign, dialect)
+        if back is None or any(back.find_all(exp.Anonymous)) or INVALID_IN[dialect](back) \
+                or template(back.sql("clickhouse"), "clickhouse") != original:
             continue
         question = f"Rewrite this {display} query for ClickHouse:\n\n```{label}\n{foreign}\n```"
         out.append(Conversation(
