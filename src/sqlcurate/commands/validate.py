@@ -65,7 +65,8 @@ def execute(inputs: list[Path], fmt: str, runner: CheckRunner, out: Path | None,
         click.echo(f"error: {e}", err=True)
         return 2
     except OSError as e:
-        click.echo(f"error: {e.filename or ''}: {e.strerror or e}", err=True)
+        # a failed rename names the temp file first and the destination second: show the destination
+        click.echo(f"error: {e.filename2 or e.filename or ''}: {e.strerror or e}", err=True)
         return 2
     finally:
         runner.close()
