@@ -164,3 +164,19 @@ def test_spans_in_several_messages():
     it = Item(conversation=conv, source="x", line=1)
     assert SqlCheck(fix=True).findings(it) == []
     assert [s.sql for s in extract_from_conversation(it.conversation)] == ["SELECT a FROM t LIMIT 1", "SELECT b FROM u LIMIT 2"]
+
+
+def test_clickhouse_tables_are_created_from_their_own_ddl(engine):
+    """FINAL and PREWHERE are legal because of the table engine: the scratch table keeps it."""
+    ddl = ("CREATE TABLE web.sessions (id UInt64, user String, version UInt32) "
+           "ENGINE = ReplacingMergeTree(version) ORDER BY id")
+    table = TableRecord(source="t", database="web", name="sessions", ddl=ddl, columns=[
+        Column(name="id", type="UInt64"), Column(name="user", type="String"), Column(name="version", type="UInt32")])
+    check = EngineCheck([table])
+    try:
+        assert check.findings(item("SELECT user FROM web.sessions FINAL PREWHERE id > 10")) == []
+        # planning errors (not only name resolution) are caught: EXPLAIN PLAN, not QUERY TREE or AST
+        (f,) = check.findings(item("SELECT id FROM web.sessions UNION ALL SELECT user, id FROM web.sessions"))
+        assert "UNION_ALL_RESULT_STRUCTURES_MISMATCH" in f.message
+    finally:
+        check.close()

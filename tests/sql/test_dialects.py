@@ -75,11 +75,30 @@ _SHARED = {
 
 
 def test_marker_table_is_well_formed():
-    for dialects, label, pattern, standing in MARKERS:
+    for dialects, label, keys, pattern, standing in MARKERS:
         assert dialects and label and pattern and standing in ("foreign", "noncanonical", "hint")
+        assert keys and all(k == k.upper() for k in keys), label
 
 
 def test_normalize_dialect():
     assert normalize_dialect("T-SQL") == "tsql" and normalize_dialect("PostgreSQL") == "postgres"
     with pytest.raises(ValueError, match="unknown dialect"):
         normalize_dialect("oracle")
+
+
+def test_key_prefilter_never_hides_a_marker():
+    """scan() runs a marker's regex only when one of its keys occurs; on every corpus query that must
+    find exactly what running every regex finds."""
+    from sqlcurate.sql import dialects as D
+
+    for case in CASES:
+        for sql in (case.source, case.clickhouse):
+            text = D._masked(sql)
+            every = sorted((m.start(1), label) for _, label, _, rx, _ in D._COMPILED for m in rx.finditer(text))
+            keyed = sorted((_offset(sql, e.line, e.column), e.label) for e in D.scan(sql))
+            assert keyed == every, case.name
+
+
+def _offset(sql: str, line: int, column: int) -> int:
+    lines = sql.split("\n")
+    return sum(len(s) + 1 for s in lines[: line - 1]) + column - 1

@@ -1,7 +1,7 @@
 """The engine check: the real ClickHouse engine plans every query against the catalog's tables.
 
 The tables are created empty (``sqlcurate.sql.engine.ScratchSchema``) and each distinct query, by
-fingerprint of its ClickHouse text, is planned once with ``EXPLAIN PLAN``; unknown functions, unknown
+fingerprint, is planned once with ``EXPLAIN PLAN``; unknown functions, unknown
 identifiers and type mismatches come back as ``SQL_ENGINE_REJECTED`` with ClickHouse's own error name
 and message. Queries that do not parse or cannot be transpiled are the SQL check's to report.
 """
@@ -14,7 +14,6 @@ from sqlcurate.checks.base import Check, Item
 from sqlcurate.findings import Finding
 from sqlcurate.sql.engine import EngineError, ScratchSchema
 from sqlcurate.sql.extract import extract_from_conversation
-from sqlcurate.sql.fingerprint import fingerprint
 from sqlcurate.sql.transpile import analyze, generate
 
 CODES = {
@@ -35,14 +34,13 @@ class EngineCheck(Check):
         self.cache: dict[str, EngineError | None] = {}
         self.planned = 0  # distinct queries sent to the engine
 
-    def check_statement(self, tree: exp.Expression) -> EngineError | None:
-        """The engine's verdict on one ClickHouse statement (cached by fingerprint)."""
+    def check_statement(self, tree: exp.Expression, key: str) -> EngineError | None:
+        """The engine's verdict on one ClickHouse statement, cached under ``key`` (its fingerprint):
+        queries that differ only in literals are planned once."""
         if not isinstance(tree, exp.Query):
             return None  # EXPLAIN PLAN only plans queries; DDL and DML are out of scope
-        sql = generate(self.schema.point_at_scratch(tree))
-        key = fingerprint(sql)
         if key not in self.cache:
-            self.cache[key] = self.schema.explain(sql)
+            self.cache[key] = self.schema.explain(generate(self.schema.point_at_scratch(tree)))
             self.planned += 1
         return self.cache[key]
 
@@ -53,7 +51,7 @@ class EngineCheck(Check):
             if not a.ok:
                 continue
             for n, tree in enumerate(a.statements, 1):
-                err = self.check_statement(tree)
+                err = self.check_statement(tree, f"{a.fingerprint}:{n}")
                 if err is not None:
                     where = f"message {span.message_index} (query at offset {span.start}"
                     where += f", statement {n})" if len(a.statements) > 1 else ")"

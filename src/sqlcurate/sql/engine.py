@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
+import sqlglot
 from sqlglot import exp
 
 from sqlcurate.records import TableRecord
@@ -104,12 +105,41 @@ class ScratchSchema:
         for db in sorted(self.databases):
             self.conn.query(f"CREATE DATABASE IF NOT EXISTS `{self.prefix}{db}`")
         for t in tables:
-            self.conn.query(self.create_statement(t))
+            self._create(t)
+
+    def _create(self, t: TableRecord) -> None:
+        """A ClickHouse table is created from its own DDL, so its engine, sorting and sampling keys hold
+        (FINAL, SAMPLE and PREWHERE are legal or not because of them); an engine chdb cannot run here
+        (Replicated*, Distributed, Kafka...) falls back to the generic table."""
+        own = self.own_ddl(t)
+        if own is not None:
+            try:
+                self.conn.query(own)
+                return
+            except Exception:  # chdb raises its own error type; the generic table below still works
+                pass
+        self.conn.query(self.create_statement(t))
+
+    def own_ddl(self, t: TableRecord) -> str | None:
+        """``t``'s ClickHouse CREATE TABLE pointed at the scratch database, or None if it has none."""
+        if t.dialect != "clickhouse" or not t.ddl:
+            return None
+        try:
+            tree = sqlglot.parse_one(t.ddl, read="clickhouse")
+        except sqlglot.errors.SqlglotError:
+            return None
+        if not isinstance(tree, exp.Create) or (tree.kind or "").upper() != "TABLE":
+            return None
+        table = tree.find(exp.Table)
+        table.set("db", exp.to_identifier(self.prefix + t.database, quoted=True))
+        tree.set("exists", True)
+        return tree.sql("clickhouse")
 
     def create_statement(self, t: TableRecord) -> str:
+        """A generic MergeTree table with the catalog's columns (mapped to ClickHouse types)."""
         cols = ", ".join(f"`{c.name}` {clickhouse_type(c.type or 'String', t.dialect)}" for c in t.columns)
-        # Memory engine: no parts on disk, no ORDER BY to invent; EXPLAIN PLAN needs nothing more
-        return f"CREATE TABLE IF NOT EXISTS `{self.prefix}{t.database}`.`{t.name}` ({cols}) ENGINE = Memory"
+        return (f"CREATE TABLE IF NOT EXISTS `{self.prefix}{t.database}`.`{t.name}` ({cols}) "
+                "ENGINE = MergeTree ORDER BY tuple()")
 
     def point_at_scratch(self, tree: exp.Expression) -> exp.Expression:
         """A copy of ``tree`` whose catalog table names point at the scratch tables."""
@@ -135,7 +165,8 @@ class ScratchSchema:
     def explain(self, sql: str) -> EngineError | None:
         """None if the engine plans ``sql``, else its error."""
         try:
-            self.conn.query(f"EXPLAIN PLAN {sql}")
+            # output format Null: the plan text is not needed, only whether there is one
+            self.conn.query(f"EXPLAIN PLAN {sql}", "Null")
         except Exception as e:  # chdb raises its own error type with ClickHouse's text
             return parse_engine_error(str(e), self.prefix)
         return None

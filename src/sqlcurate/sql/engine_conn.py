@@ -88,8 +88,9 @@ def engine_connection(path: str | os.PathLike | None = None):
     engine_client(path)  # opens (or checks) the one directory, exactly as every other caller does
     with _lock:
         if _raw is None:
-            import chdb
             from urllib.parse import urlencode
+
+            import chdb
 
             _raw = chdb.connect(f"{_path}?{urlencode({'config-file': _config_file()})}")
         return _raw

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 LITERAL_TOKENS = frozenset(
     {TokenType.STRING, TokenType.NUMBER, TokenType.NATIONAL_STRING, TokenType.BIT_STRING, TokenType.HEX_STRING,
@@ -35,6 +35,10 @@ def _words(sql: str, dialect: str) -> list[str]:
     except TokenError:
         # An unterminated quote and the like: fall back to whitespace words, still case-folded.
         return sql.lower().split()
+    return _token_words(tokens)
+
+
+def _token_words(tokens: list[Token]) -> list[str]:
     words: list[str] = []
     for tok in tokens:
         if tok.token_type in LITERAL_TOKENS:
@@ -84,4 +88,13 @@ def template(sql: str, dialect: str = "clickhouse") -> str:
 
 def fingerprint(sql: str, dialect: str = "clickhouse") -> str:
     """A 16-hex-digit hash of ``template(sql, dialect)``."""
-    return hashlib.blake2b(template(sql, dialect).encode(), digest_size=8).hexdigest()
+    return _hash(template(sql, dialect))
+
+
+def fingerprint_tokens(tokens: list[Token]) -> str:
+    """``fingerprint`` from tokens already made (the parse's own, see ``transpile.Analysis``)."""
+    return _hash(" ".join(_token_words(tokens)))
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()

@@ -11,11 +11,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
+from sqlglot.tokens import Token
 
 from sqlcurate.sql.dialects import DISPLAY, Detection, detect, normalize_dialect
+from sqlcurate.sql.fingerprint import fingerprint, fingerprint_tokens
 from sqlcurate.sql.fixups import Untranspilable, apply
 
 TARGET = "clickhouse"
@@ -40,9 +42,15 @@ class Analysis:
     detection: Detection
     declared: bool  # the source dialect came from the caller, not from detection
     statements: list[exp.Expression] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list, repr=False)  # the parse's tokens (source dialect)
     clickhouse: list[str] | None = None
     parse_error: str | None = None
     untranspilable: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """``fingerprint.fingerprint(sql, source)`` from the parse's own tokens (no second tokenize)."""
+        return fingerprint_tokens(self.tokens) if self.tokens else fingerprint(self.sql, self.source)
 
     @property
     def ok(self) -> bool:
@@ -57,8 +65,12 @@ class Analysis:
         return text + ";" if self.sql.rstrip().endswith(";") else text
 
 
-def _parse(sql: str, dialect: str | type) -> list[exp.Expression]:
-    trees = sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE)
+def _parse(sql: str, dialect: str) -> list[exp.Expression]:
+    return _parse_tokens(sql, dialect, Dialect.get_or_raise(dialect).tokenize(sql))
+
+
+def _parse_tokens(sql: str, dialect: str, tokens: list[Token]) -> list[exp.Expression]:
+    trees = Dialect.get_or_raise(dialect).parser(error_level=ErrorLevel.RAISE).parse(tokens, sql)
     return [t for t in trees if t is not None]
 
 
@@ -73,10 +85,14 @@ def _first_error(e: Exception) -> str:
     return str(e).splitlines()[0]
 
 
+_CLICKHOUSE = Dialect.get_or_raise(TARGET)
+
+
 def generate(tree: exp.Expression, pretty: bool = False) -> str:
     """ClickHouse text of an AST already passed through ``fixups.apply``; UnsupportedError if sqlglot
-    knows it would lose meaning."""
-    return tree.sql(dialect=TARGET, unsupported_level=ErrorLevel.RAISE, pretty=pretty)
+    knows it would lose meaning. The tree is not copied first (as in ``sqlglot.transpile``): callers
+    pass trees they own, and the generator's own rewrites keep them ClickHouse trees."""
+    return _CLICKHOUSE.generate(tree, copy=False, unsupported_level=ErrorLevel.RAISE, pretty=pretty)
 
 
 def convert(tree: exp.Expression, source: str, pretty: bool = False,
@@ -89,19 +105,25 @@ def convert(tree: exp.Expression, source: str, pretty: bool = False,
         raise TranspileError(str(e).splitlines()[0]) from None
 
 
-@lru_cache(maxsize=65536)
 def analyze(sql: str, source: str | None = None) -> Analysis:
     """Parse ``sql`` once (as ``source``, or as the detected dialect) and derive the rest.
 
     ClickHouse queries with no non-canonical marker are parsed only (for grounding) and kept as written:
-    regenerating them would only reformat the author's text.
+    regenerating them would only reformat the author's text. Cached by (sql, source): every check of a
+    run shares one analysis per distinct query. Treat the result as read-only.
     """
+    return _analyze(sql, source)
+
+
+@lru_cache(maxsize=65536)
+def _analyze(sql: str, source: str | None) -> Analysis:
     detection = detect(sql)
     declared = source is not None
     dialect = normalize_dialect(source) if declared else detection.dialect
     result = Analysis(sql=sql, source=dialect, detection=detection, declared=declared)
     try:
-        trees = _parse(sql, dialect)
+        result.tokens = Dialect.get_or_raise(dialect).tokenize(sql)
+        trees = _parse_tokens(sql, dialect, result.tokens)
     except (ParseError, TokenError) as e:
         result.parse_error = f"{DISPLAY[dialect]} parse error: {_first_error(e)}"
         return result
@@ -145,14 +167,13 @@ def to_clickhouse(sql: str, source: str, pretty: bool = False,
     return out
 
 
-@lru_cache(maxsize=4096)
 def parses_somewhere(sql: str) -> bool:
-    """True if ``sql`` parses in its detected dialect (used to tell unlabelled SQL fences from prose)."""
-    dialect = detect(sql).dialect
-    try:
-        trees = _parse(sql, dialect)
-    except (ParseError, TokenError):
+    """True if ``sql`` parses in its detected dialect (used to tell unlabelled SQL fences and bare
+    answers from prose). Goes through ``analyze``, so the SQL check reuses this parse."""
+    a = analyze(sql)
+    if a.parse_error is not None:
         return False
+    trees = a.statements
     # prose such as "Select the rows you need" parses as SELECT of a column alias; real queries have a
     # FROM, a function call, or a literal
     return bool(trees) and all(
