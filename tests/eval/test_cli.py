@@ -112,7 +112,7 @@ def test_bad_lines_and_usage_errors_exit_2(repo, demo_catalog, tmp_path):
     res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", bad, "--catalog", demo_catalog,
                     "--engine", "none", cwd=repo)
     assert res.returncode == 2
-    assert f"{bad}:1: EVAL_ITEM_NO_GOLD" in res.stderr and f"{bad}:2: EVAL_ITEM_JSON" in res.stderr
+    assert f"{bad}:1: EVAL_ITEM_NO_GOLD" in res.stderr and f"{bad}:2: LINE_INVALID_JSON" in res.stderr
     assert "Traceback" not in res.stderr
     res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", repo / "demo/eval/dex_eval.jsonl",
                     "--catalog", demo_catalog, "--engine", "none", cwd=repo)

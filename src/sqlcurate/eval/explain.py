@@ -7,9 +7,6 @@ which builds empty scratch tables from the catalog first; eval only adapts it to
 
 from __future__ import annotations
 
-import sqlglot
-from sqlglot.errors import ParseError, TokenError
-
 from sqlcurate.eval.runner import QueryRunner
 from sqlcurate.findings import Finding
 from sqlcurate.sql.catalog import Catalog
@@ -30,15 +27,15 @@ def explain_on_scratch_tables(catalog: Catalog):
     of SQL text. Returns None for a query sqlglot cannot parse: the scratch tables are reached by
     rewriting the parsed query's table names, so such a query cannot be asked about."""
     from sqlcurate.checks.engine import EngineCheck
+    from sqlcurate.sql.transpile import analyze
 
     engine_check = EngineCheck(catalog, source_dialect="clickhouse")
 
     def check(sql: str) -> list[Finding] | None:
-        try:
-            trees = [t for t in sqlglot.parse(sql, read="clickhouse") if t is not None]
-        except (ParseError, TokenError):
+        a = analyze(sql, "clickhouse")  # as written: an eval must not transpile the model's answer
+        if not a.ok:
             return None
-        errors = [engine_check.check_statement(t) for t in trees]
+        errors = [engine_check.check_statement(t, f"{a.fingerprint}:{n}") for n, t in enumerate(a.statements, 1)]
         return [Finding("EVAL_ENGINE_REJECTED", f"{e.name}: {e.message}") for e in errors if e is not None]
 
     return check

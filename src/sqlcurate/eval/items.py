@@ -1,5 +1,6 @@
 """Eval items: a question (the conversation up to its last user turn) and the gold SQL (from the final
-assistant turn), read from the same JSONL a user trains on (nanochat bare lists or ``{"messages": [...]}``).
+assistant turn), read by the project's readers from any file a user trains on (nanochat JSONL,
+``{"messages": [...]}``, ShareGPT, Alpaca, our Parquet).
 
 A line that cannot serve as an item (bad JSON, broken conversation, no SQL in the answer) is an error
 with its line number; an eval over a silently shortened set would be a wrong number.
@@ -7,7 +8,6 @@ with its line number; an eval over a silently shortened set would be a wrong num
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +15,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from sqlcurate.conversation import check_messages
+from sqlcurate.conversation import Conversation, check_messages
 from sqlcurate.findings import Finding
+from sqlcurate.formats.lines import FileLevelError
+from sqlcurate.formats.readers import read_file
 from sqlcurate.sql.extract import extract_sql
 
 CODES = {
-    "EVAL_ITEM_JSON": "an eval line is not valid JSON",
-    "EVAL_ITEM_SHAPE": "an eval line is not a conversation (bare list or {\"messages\": [...]})",
     "EVAL_ITEM_NO_GOLD": "the final assistant turn of an eval line holds no SQL to use as gold",
 }
 
@@ -65,6 +65,10 @@ def item_from_messages(messages: list[dict[str, str]], source: str, line: int) -
     conv, findings = check_messages(messages)
     if conv is None:
         return None, findings
+    return item_from_conversation(conv, source, line)
+
+
+def item_from_conversation(conv: Conversation, source: str, line: int) -> tuple[EvalItem | None, list[Finding]]:
     msgs = conv.as_messages()
     answer = msgs[-1]["content"]
     spans = extract_sql(answer, len(msgs) - 1)
@@ -76,30 +80,25 @@ def item_from_messages(messages: list[dict[str, str]], source: str, line: int) -
 
 
 def load_items(path: str | Path, limit: int | None = None) -> list[EvalItem]:
-    """All items of a JSONL file; raises EvalDataError listing every bad line."""
+    """All items of a conversation file (format detected per line; .parquet as Parquet); raises
+    EvalDataError listing every bad line."""
     path = Path(path)
     items: list[EvalItem] = []
     diagnostics: list[str] = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
+    try:
+        for rec in read_file(path, "parquet" if path.suffix == ".parquet" else "auto"):
+            if rec.blank:
                 continue
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError as e:
-                diagnostics.append(Finding("EVAL_ITEM_JSON", f"invalid JSON: {e.msg} at column {e.colno}").render(str(path), lineno))
-                continue
-            if isinstance(value, dict):
-                if "messages" not in value:
-                    diagnostics.append(Finding("EVAL_ITEM_SHAPE", "an object without 'messages'").render(str(path), lineno))
-                    continue
-                value = value["messages"]
-            item, findings = item_from_messages(value, str(path), lineno)
-            diagnostics.extend(f.render(str(path), lineno) for f in findings)
-            if item is not None:
-                items.append(item)
+            findings = rec.findings
+            if rec.conversation is not None:
+                item, findings = item_from_conversation(rec.conversation, str(path), rec.line)
+                if item is not None:
+                    items.append(item)
+            diagnostics.extend(f.render(str(path), rec.line) for f in findings if f.severity == "error")
             if limit is not None and len(items) >= limit:
                 break
+    except FileLevelError as e:
+        raise EvalDataError([str(e)]) from None
     if diagnostics:
         raise EvalDataError(diagnostics)
     return items
