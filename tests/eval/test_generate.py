@@ -8,6 +8,8 @@ import pytest
 
 from sqlcurate.eval.generate import Generator, load_for_inference
 
+pytestmark = pytest.mark.train
+
 
 @pytest.fixture(scope="module")
 def generator(nanochat_fixtures):

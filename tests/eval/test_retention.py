@@ -110,6 +110,7 @@ class LogitsAt:
         return logits
 
 
+@pytest.mark.train
 def test_letter_scoring_ignores_non_letter_tokens(tokenizer):
     letters = letter_token_ids(tokenizer, 4)
     assert len(set(letters)) == 4
@@ -125,6 +126,7 @@ def test_letter_scoring_ignores_non_letter_tokens(tokenizer):
     assert score_mc(model, tokenizer, [item]) == (0, [3])
 
 
+@pytest.mark.train
 def test_d2_prediction_is_the_argmax_over_letter_logits(nanochat_fixtures, tokenizer):
     import torch
 
