@@ -34,14 +34,11 @@ class EvalItem:
     prompt: tuple[dict[str, str], ...]  # messages up to and including the last user turn
     gold_sql: str
     reference_answer: str  # the whole gold assistant turn, for reports
+    gold_ordered: bool  # the gold query orders its result, so row order is compared too
 
     @property
     def question(self) -> str:
         return self.prompt[-1]["content"]
-
-    @property
-    def gold_ordered(self) -> bool:
-        return query_orders(self.gold_sql)
 
 
 class EvalDataError(ValueError):
@@ -75,7 +72,7 @@ def item_from_conversation(conv: Conversation, source: str, line: int) -> tuple[
     if not spans:
         return None, [Finding("EVAL_ITEM_NO_GOLD", "the final assistant turn holds no SQL (expected a ```sql fence)")]
     item = EvalItem(id=f"{Path(source).name}:{line}", source=source, line=line, prompt=tuple(msgs[:-1]),
-                    gold_sql=spans[0].sql, reference_answer=answer)
+                    gold_sql=spans[0].sql, reference_answer=answer, gold_ordered=query_orders(spans[0].sql))
     return item, []
 
 

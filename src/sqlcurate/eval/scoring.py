@@ -16,9 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-import sqlglot
-from sqlglot.errors import ParseError, TokenError
-
 from sqlcurate.eval.compare import compare_results
 from sqlcurate.eval.items import EvalItem
 from sqlcurate.eval.runner import Execution, QueryRunner
@@ -26,7 +23,8 @@ from sqlcurate.findings import Finding
 from sqlcurate.sql import dialects
 from sqlcurate.sql.catalog import Catalog
 from sqlcurate.sql.extract import extract_sql
-from sqlcurate.sql.grounding import ground_sql
+from sqlcurate.sql.grounding import ground
+from sqlcurate.sql.transpile import analyze
 
 CODES = {
     "EVAL_CORRECT": "executed and returned the gold result",
@@ -105,12 +103,11 @@ class Scorer:
         v.has_sql = True
         failed: set[str] = set()
 
-        try:
-            sqlglot.parse(sql, read="clickhouse")
-            v.parses = True
-        except (ParseError, TokenError) as e:
+        parsed = analyze(sql, "clickhouse")  # as written: the answer must be ClickHouse, not become it
+        v.parses = parsed.parse_error is None
+        if not v.parses:
             failed.add("EVAL_PARSE_ERROR")
-            v.findings.append(Finding("EVAL_PARSE_ERROR", _first_line(str(e))))
+            v.findings.append(Finding("EVAL_PARSE_ERROR", parsed.parse_error))
 
         violations = [e for e in dialects.scan(sql) if e.standing != dialects.HINT]
         v.dialect_clean = not violations
@@ -119,7 +116,7 @@ class Scorer:
             where = "/".join(dialects.DISPLAY[d] for d in e.dialects)
             v.findings.append(Finding("EVAL_DIALECT", f"{where} {e.render()} ({e.standing} in ClickHouse)"))
 
-        grounding = ground_sql(sql, self.catalog) if v.parses else None
+        grounding = ground(parsed.statements, self.catalog) if v.parses else None
         v.grounded = grounding is not None and not any(f.severity == "error" for f in grounding)
         if grounding:
             v.findings.extend(grounding)
@@ -163,6 +160,3 @@ class Scorer:
             failed.add("EVAL_WRONG_RESULT")
             v.findings.append(Finding(cmp.code, cmp.detail))
 
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:300] if text.strip() else "parse error"
