@@ -92,3 +92,11 @@ def test_engine_check_in_its_own_process(tmp_path, repo):
     assert result.returncode == 1, result.stderr
     assert codes(result.stderr) == {2: "SQL_ENGINE_REJECTED"}
     assert json.loads(result.stdout)["checks"]["engine"]["dropped"] == 1
+
+
+def test_redact_without_out_reports_secrets(tmp_path):
+    pytest.importorskip("sqlcurate.checks.redaction")
+    src = write(tmp_path, [chat("SELECT 1", "mail me at dana.lee@acme.io"), chat("SELECT 1")])
+    result = invoke("validate", "--no-sql", "--redact", src)
+    assert result.exit_code == 1 and codes(result.stderr) == {1: "SECRET_EMAIL"}
+    assert "dana.lee@acme.io" not in result.stderr  # the diagnostic masks what it warns about

@@ -91,7 +91,7 @@ def _require(module: str, option: str) -> None:
 
 def build_checks(*, to: str, system: str, sql: bool, sql_dialect: str | None, fix: bool, catalog: Path | None,
                  engine: str | None, redact: bool, tokenizer: Path | None, max_tokens: int | None,
-                 over_length: str) -> list[Check]:
+                 over_length: str, writes_output: bool = True) -> list[Check]:
     """The checks in the order they must run: policy, then fixers (redaction before SQL so a secret never
     reaches the engine), then SQL, grounding, engine, the contract again after fixes, then length."""
     from sqlcurate.checks.schema import SchemaCheck, SystemCheck
@@ -103,7 +103,8 @@ def build_checks(*, to: str, system: str, sql: bool, sql_dialect: str | None, fi
         _require("sqlcurate.checks.redaction", "--redact")
         from sqlcurate.checks.redaction import RedactionCheck
 
-        checks.append(RedactionCheck(fix=True))
+        # with an output, redact in place; without one there is nothing to redact into: report each secret
+        checks.append(RedactionCheck(fix=writes_output))
     if sql or fix:
         if _module_exists("sqlcurate.checks.sql"):
             from sqlcurate.checks.sql import SqlCheck
@@ -146,7 +147,8 @@ def build_checks(*, to: str, system: str, sql: bool, sql_dialect: str | None, fi
 @click.option("--sql-dialect", help="Dialect the SQL was written in (default: detected per query).")
 @click.option("--catalog", type=click.Path(path_type=Path), help="Catalog (DDL or JSON): check names against it.")
 @click.option("--engine", type=click.Choice(["chdb"]), help="Prove every query on the embedded ClickHouse (needs --catalog).")
-@click.option("--redact", is_flag=True, help="Replace secrets and personal data with typed placeholders.")
+@click.option("--redact", is_flag=True, help="Replace secrets and personal data with typed placeholders in OUT "
+              "(without --out: report each one).")
 @click.option("--fix", is_flag=True, help="Rewrite fixable SQL; needs --out; changes go to OUT's .changes.jsonl.")
 @click.option("--tokenizer", type=click.Path(path_type=Path), help="nanochat tokenizer directory for --max-tokens.")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Longest conversation in tokens (needs --tokenizer).")
@@ -171,7 +173,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], from_: str, out: Path 
     try:
         checks = build_checks(to=to, system=system, sql=not no_sql, sql_dialect=sql_dialect, fix=fix,
                               catalog=catalog, engine=engine, redact=redact, tokenizer=tokenizer,
-                              max_tokens=max_tokens, over_length=over_length)
+                              max_tokens=max_tokens, over_length=over_length, writes_output=out is not None)
     except click.UsageError:
         raise
     except Exception as e:  # a catalog or tokenizer that cannot be loaded is an input error, not a crash
