@@ -78,3 +78,15 @@ def test_rebuild_ddl_round_trips_through_the_catalog_parser():
     (table,) = parse_ddl(ddl, "bigquery")
     assert table.qualified == "ds.t" and table.comment == "A table"
     assert [(c.name, c.comment) for c in table.columns] == [("id", 'Say "hi"'), ("tags", "")]
+
+
+def test_validate_uses_the_pulled_bigquery_catalog(bigquery_emulator, tmp_path):
+    pull_bigquery(_profile(*bigquery_emulator), tmp_path, jobs=False)
+    data = tmp_path / "conv.jsonl"
+    rows = [[{"role": "user", "content": "Order ids?"}, {"role": "assistant", "content": "```sql\nSELECT order_id FROM shop.orders\n```"}],
+            [{"role": "user", "content": "Order ids?"}, {"role": "assistant", "content": "```sql\nSELECT order_id FROM shop.order_lines\n```"}]]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = run_cli("validate", str(data), "--catalog", str(tmp_path / "schemas" / "bigquery"))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{data}:2: CATALOG_UNKNOWN_TABLE" in run.stdout + run.stderr
+    assert f"{data}:1:" not in run.stdout + run.stderr
