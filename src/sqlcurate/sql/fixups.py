@@ -434,9 +434,15 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
 def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset()) -> exp.Expression:
     """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified."""
     ctx = Context(source, nullable_columns)
-
-    def rewrite(node: exp.Expression) -> exp.Expression:
-        fn = REWRITES.get(type(node))
-        return fn(node, ctx) if fn is not None else node
-
-    return tree.transform(rewrite, copy=False)
+    # Children before parents (reversed pre-order), so a rewrite that copies its children copies them
+    # already rewritten. find_all walks in sqlglot's compiled code; only the nodes with a rewrite come
+    # back to Python, which keeps this pass cheap next to the parse.
+    for node in reversed(list(tree.find_all(*REWRITES, bfs=False))):
+        rewrite = REWRITES.get(type(node))  # find_all also yields subclasses, which have no rewrite
+        new = rewrite(node, ctx) if rewrite is not None else node
+        if new is not node:
+            if node is tree:
+                tree = new
+            else:
+                node.replace(new)
+    return tree

@@ -115,7 +115,10 @@ def analyze(sql: str, source: str | None = None) -> Analysis:
     return _analyze(sql, source)
 
 
-@lru_cache(maxsize=65536)
+# Small on purpose: the cache only has to bridge the checks that look at one conversation (and repeats
+# of a query nearby). A large cache keeps thousands of ASTs alive, and Python's cyclic GC then walks all
+# of them on every collection, which doubled the cost of a parse in the benchmark.
+@lru_cache(maxsize=256)
 def _analyze(sql: str, source: str | None) -> Analysis:
     detection = detect(sql)
     declared = source is not None
