@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from tests.build.conftest import run_cli
+
 from sqlcurate.demo.history import HISTORY
 from sqlcurate.sql.catalog import load_catalog
-from tests.build.conftest import run_cli
 
 
 def test_demo_pull_skips_noise_and_keeps_every_analyst_template(demo_workspace):

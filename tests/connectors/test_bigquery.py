@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.connectors.conftest import run_cli
 
 from sqlcurate.connectors.bigquery import pull_bigquery, rebuild_ddl
 from sqlcurate.connectors.clickhouse import PullError
 from sqlcurate.connectors.profiles import Profile
 from sqlcurate.records import Column
 from sqlcurate.sql.catalog import load_catalog, parse_ddl
-from tests.connectors.conftest import run_cli
 
 pytestmark = pytest.mark.bigquery
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from sqlcurate.connectors.docs import html_to_markdown, pull_docs, split_file, split_markdown
 from tests.connectors.conftest import run_cli
+
+from sqlcurate.connectors.docs import html_to_markdown, pull_docs, split_file, split_markdown
 
 MD = """Intro line before any heading.
 

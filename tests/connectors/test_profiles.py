@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from tests.connectors.conftest import free_port, run_cli
 
 from sqlcurate.connectors.clickhouse import PullError, connect
 from sqlcurate.connectors.profiles import ProfileError, load_profile, profile_from_dsn, scrub
-from tests.connectors.conftest import free_port, run_cli
 
 SECRET = "s3cr3t-Pa55-do-not-print"
 

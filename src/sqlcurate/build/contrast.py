@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
 
-from sqlcurate.build.query_pairs import sql_answer, split_leading_comment
+from sqlcurate.build.query_pairs import split_leading_comment, sql_answer
 from sqlcurate.conversation import Conversation, Message
 from sqlcurate.records import QueryRecord
 from sqlcurate.sql.fingerprint import template
