@@ -191,3 +191,13 @@ def test_catalog_written_as_ddl_and_json(shop, tmp_path):
 ])
 def test_strip_client_trailer(logged, clean):
     assert strip_client_trailer(logged) == clean
+
+
+def test_rows_younger_than_the_settle_time_wait_for_the_next_pull(shop, tmp_path):
+    shop.query("SELECT uniqExact(customer) FROM t_pull.orders")
+    _flush(shop)
+    patient = _profile().model_copy(update={"settle_seconds": 3600})
+    pull_query_log(shop, patient, tmp_path)
+    assert _find(_records(tmp_path), "uniqExact(customer)") is None
+    pull_query_log(shop, _profile(), tmp_path)  # settle 0: the same rows come now, not lost
+    assert _find(_records(tmp_path), "uniqExact(customer)")["count"] == 1

@@ -108,3 +108,12 @@ def test_repo_example_profiles_load(repo):
     for name in names:
         profile = load_profile(str(repo / "connectors" / f"{name}.toml"))
         assert profile.kind in ("clickhouse", "bigquery")
+
+
+def test_dsn_overrides_the_profile_location_and_keeps_the_rest(tmp_path, monkeypatch):
+    _write(tmp_path, 'host = "ch.internal"\nport = 8443\nsecure = true\nlog_table = "logs.query_log_long"\n'
+                     'password_env = "SQLCURATE_TEST_CH_PASSWORD"\n')
+    monkeypatch.chdir(tmp_path)
+    profile = profile_from_dsn("chdb://engine", load_profile("prod", tmp_path))
+    assert profile.chdb_path() == (tmp_path / "engine").resolve()
+    assert profile.log_table == "logs.query_log_long" and profile.host == ""

@@ -169,7 +169,7 @@ _SKIP_REASONS = {
 
 def _window(since: str | None, users: list[str] | None, after: str | None) -> str:
     """The WHERE clause of this pull's rows; only placeholders, values go in as parameters."""
-    conds = ["1"]
+    conds = ["event_time_microseconds <= now64(6) - toIntervalSecond({settle:UInt32})"]
     if after:
         conds.append("event_time_microseconds > {after:DateTime64(6, 'UTC')}")
     if since:
@@ -196,7 +196,7 @@ def pull_query_log(
     from_sql, log_table_name = validate_log_table(log_table or profile.log_table)
     mark_key = f"{profile.target()}|{from_sql}"
     after = read_watermarks(workspace).get(mark_key)
-    params = {"log_table_name": log_table_name, "max_chars": max_query_chars}
+    params = {"log_table_name": log_table_name, "max_chars": max_query_chars, "settle": profile.settle()}
     params.update({k: v for k, v in (("after", after), ("since", since), ("users", list(users or []))) if v})
     where = _window(since, users, after)
     summary = PullSummary(records_path=workspace / QUERY_LOG_FILE)

@@ -7,7 +7,7 @@ text that leaves a connector goes through ``scrub`` first.
 ClickHouse profile keys: ``kind = "clickhouse"``, ``host``, ``port``, ``secure``, ``user``, ``database``,
 ``password_env``, ``connect_timeout`` (seconds), or ``dsn`` (``https://user@host:8443/db`` or
 ``chdb://<dir>`` for the embedded engine; a relative chdb directory is relative to the profile file),
-plus pull defaults ``log_table`` and ``databases``.
+plus pull defaults ``log_table``, ``databases`` and ``settle_seconds``.
 BigQuery profile keys: ``kind = "bigquery"``, ``project``, ``location``, ``datasets``,
 ``credentials_file`` (a service-account key; otherwise Application Default Credentials),
 ``emulator_endpoint`` (anonymous credentials against a local emulator).
@@ -57,6 +57,9 @@ class Profile(BaseModel):
     password_env: str = ""
     connect_timeout: float = 10.0
     log_table: str = "system.query_log"
+    # A server flushes query_log every few seconds (7.5 s by default): rows younger than this are left
+    # for the next pull, so a row flushed after the watermark moved past its time is never missed.
+    settle_seconds: int | None = None  # None: 30 on a server, 0 on the embedded engine (flushed on demand)
     databases: list[str] = []
     # BigQuery
     project: str = ""
@@ -77,6 +80,11 @@ class Profile(BaseModel):
                 f"(export {self.password_env}=... before pulling)",
             )
         return value
+
+    def settle(self) -> int:
+        if self.settle_seconds is not None:
+            return self.settle_seconds
+        return 0 if self.chdb_path() is not None else 30
 
     def chdb_path(self) -> Path | None:
         """The embedded engine's data directory for a ``chdb://`` DSN, else None."""
@@ -136,9 +144,8 @@ def load_profile(name_or_path: str, workspace: Path = Path(".")) -> Profile:
 def profile_from_dsn(dsn: str, base: Profile | None = None) -> Profile:
     """A profile for ``--dsn``: the DSN overrides the base profile's location, the rest is kept."""
     data = base.model_dump() if base else {"name": "dsn"}
-    data.update(dsn=dsn, host="", port=None, path=data.get("path", "") if dsn.startswith("chdb://") else "")
-    if dsn.startswith("chdb://") and not Path(dsn[len("chdb://"):]).is_absolute():
-        data["path"] = ""  # a relative --dsn directory is relative to the current directory
+    # path="": a relative chdb directory given on the command line is relative to the current directory
+    data.update(dsn=dsn, host="", port=None, path="")
     profile = Profile.model_validate(data)
     _check_no_inline_secret(profile)
     return profile
