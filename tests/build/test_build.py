@@ -184,3 +184,9 @@ def test_contrast_count_becomes_count_star_and_tsql_derived_tables_need_an_alias
     assert "COUNT()" not in pairs["contrast:bigquery"].messages[0].content
     nested = contrast_pairs(_record("SELECT count() FROM (SELECT wallet FROM dex.swaps GROUP BY wallet)", "h"))
     assert "contrast:tsql" not in {c.meta["task"] for c in nested}
+
+
+def test_no_contrast_pair_when_sqlglot_can_only_approximate():
+    # toMonday is a Monday week; sqlglot warns that the target's week starts on Sunday.
+    pairs = contrast_pairs(_record("SELECT toMonday(block_time) AS week, count() FROM dex.swaps GROUP BY week", "h"))
+    assert "contrast:bigquery" not in {c.meta["task"] for c in pairs}

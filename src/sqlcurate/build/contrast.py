@@ -7,10 +7,15 @@ when the foreign text is a query a user of that dialect could have written:
   ``uniqExact`` or ``quantile(0.5)(x)`` would come out unchanged, a dialect nobody speaks);
 - the foreign text really differs from the original;
 - transpiling it back gives the original's template (the answer is a faithful rewrite);
+- sqlglot neither raised nor warned, either way (a warning means an approximation);
 - it breaks no rule of the target that sqlglot leaves to the user (T-SQL derived tables need an alias).
 """
 
 from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
 
 import sqlglot
 from sqlglot import exp
@@ -48,11 +53,42 @@ def _count_star(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _generate(tree: exp.Expression, dialect: str) -> str | None:
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _sqlglot_warnings() -> Iterator[list[str]]:
+    """What sqlglot warns while transpiling: it raises for some untranslatable constructs but only
+    logs for others (a BigQuery WEEK, which starts on Sunday, read as ClickHouse's Monday week)."""
+    logger = logging.getLogger("sqlglot")
+    collect, propagate = _Collect(), logger.propagate
+    logger.addHandler(collect)
+    logger.propagate = False
     try:
-        return tree.sql(dialect=dialect, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
-    except UnsupportedError:
-        return None
+        yield collect.messages
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = propagate
+
+
+def _foreign(tree: exp.Expression, dialect: str, original: str) -> str | None:
+    """The query in ``dialect`` if it is a faithful rewrite of ``tree`` (see the module doc), else None."""
+    with _sqlglot_warnings() as warnings:
+        try:
+            foreign = tree.sql(dialect=dialect, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
+        except UnsupportedError:
+            return None
+        back = _parse(foreign, dialect)
+        if back is None or any(back.find_all(exp.Anonymous)) or INVALID_IN[dialect](back):
+            return None
+        round_trip = template(back.sql("clickhouse"), "clickhouse")
+    return foreign if not warnings and round_trip == original else None
 
 
 def contrast_pairs(rec: QueryRecord) -> list[Conversation]:
@@ -64,12 +100,8 @@ def contrast_pairs(rec: QueryRecord) -> list[Conversation]:
     original = template(tree.sql("clickhouse"), "clickhouse")
     out = []
     for dialect, (display, label) in TARGETS.items():
-        foreign = _generate(tree, dialect)
+        foreign = _foreign(tree, dialect, original)
         if foreign is None or template(foreign, dialect) == template(sql, "clickhouse"):
-            continue
-        back = _parse(foreign, dialect)
-        if back is None or any(back.find_all(exp.Anonymous)) or INVALID_IN[dialect](back) \
-                or template(back.sql("clickhouse"), "clickhouse") != original:
             continue
         question = f"Rewrite this {display} query for ClickHouse:\n\n```{label}\n{foreign}\n```"
         out.append(Conversation(
