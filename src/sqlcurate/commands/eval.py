@@ -236,7 +236,7 @@ def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalo
     for index, res in retention_pairs:
         res.label = runs[index].label
         retention.append(res)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)  # logs and pipes: do not wrap at 80
     click.echo(f"data: {data}  catalog: {catalog}  engine: {engine_desc}  items: {len(items)}")
     console.print(comparison_table(runs, retention))
     if show_items and items:
