@@ -190,3 +190,21 @@ def test_no_contrast_pair_when_sqlglot_can_only_approximate():
     # toMonday is a Monday week; sqlglot warns that the target's week starts on Sunday.
     pairs = contrast_pairs(_record("SELECT toMonday(block_time) AS week, count() FROM dex.swaps GROUP BY week", "h"))
     assert "contrast:bigquery" not in {c.meta["task"] for c in pairs}
+
+
+def test_schema_questions_never_have_two_answers():
+    from sqlcurate.build.schema_qa import schema_conversations
+    from sqlcurate.records import Column, TableRecord
+
+    def table(name, cols):
+        return TableRecord(source="t", database="db", name=name, columns=[Column(name=n, type="String", comment=c) for n, c in cols])
+
+    convs = schema_conversations([table("a", [("chain", "Chain name"), ("wallet", "Trader wallet")]),
+                                  table("b", [("chain", "Chain name"), ("fee", "Fee in bps")]),
+                                  table("c", [("wallet", "Trader wallet"), ("label", "Segment")])])
+    questions = [c.messages[0].content for c in convs]
+    assert len(questions) == len(set(questions))
+    assert not any("chain name" in q for q in questions)
+    assert "Where do we store the fee in bps?" in questions
+    joins = {tuple(c.meta["tables"]) for c in convs if c.meta.get("question") == "join"}
+    assert joins == {("db.a", "db.b"), ("db.a", "db.c")}

@@ -21,7 +21,9 @@ def _column_lines(table: TableRecord) -> str:
     return "\n".join(f"- `{c.name}` {c.type}" + (f": {c.comment}" if c.comment else "") for c in table.columns)
 
 
-def table_questions(table: TableRecord) -> list[Conversation]:
+def table_questions(table: TableRecord, shared_comments: frozenset[str] = frozenset()) -> list[Conversation]:
+    """Questions about one table. A column comment in ``shared_comments`` (the same text on columns of
+    several tables, like ``chain``) gets no "where do we store" question: it would have several answers."""
     meta = {"source": table.source, "task": "schema", "tables": [table.qualified]}
     out = [_conv(
         f"What columns does the table {table.qualified} have?",
@@ -35,7 +37,7 @@ def table_questions(table: TableRecord) -> list[Conversation]:
             meta | {"question": "which_table"},
         ))
     for c in table.columns:
-        if c.comment:
+        if c.comment and c.comment not in shared_comments:
             out.append(_conv(
                 f"Where do we store the {c.comment[0].lower() + c.comment[1:].rstrip('.')}?",
                 f"In the column `{c.name}` ({c.type}) of `{table.qualified}`.",
@@ -75,8 +77,14 @@ def join_questions(tables: list[TableRecord]) -> list[Conversation]:
 
 
 def schema_conversations(tables: list[TableRecord]) -> list[Conversation]:
+    seen: dict[str, int] = {}
+    for t in tables:
+        for c in t.columns:
+            if c.comment:
+                seen[c.comment] = seen.get(c.comment, 0) + 1
+    shared = frozenset(text for text, n in seen.items() if n > 1)
     out = []
     for t in sorted(tables, key=lambda t: t.qualified):
-        out.extend(table_questions(t))
+        out.extend(table_questions(t, shared))
     out.extend(join_questions(tables))
     return out
