@@ -87,6 +87,8 @@ class Runner:
         self.info = info
         self.dtype = dtype
         self.micro_rows = 1
+        self.time_optimizer = False
+        self.last_optimizer_s = 0.0
 
     def autocast(self):
         if self.dtype is None or self.dtype == torch.float32:
@@ -129,8 +131,14 @@ class Runner:
                 (loss_sum * scale).backward()
             total += loss_sum.detach()
         self.opts.set_lr_multiplier(lrm)
+        if self.time_optimizer:  # benchmark only: the sync costs a little
+            torch.cuda.synchronize() if self.device.type == "cuda" else None
+            t0 = time.perf_counter()
         self.opts.step()
         self.opts.zero_grad()
+        if self.time_optimizer:
+            torch.cuda.synchronize() if self.device.type == "cuda" else None
+            self.last_optimizer_s = time.perf_counter() - t0
         loss_total = ddist.all_sum(self.info, [total.item()], self.device)[0]
         return loss_total / max(count, 1), count
 
@@ -179,6 +187,10 @@ def probe_micro_batch(runner: Runner, budget_bytes: int | None = None, max_rows:
     gen = torch.Generator().manual_seed(0)
 
     def trial(rows: int) -> int:
+        # Gradients exist from the second micro-batch of a step on (accumulation), while every activation
+        # of the forward is still alive: allocate them first, or the probe misses their whole size.
+        for p in runner.raw.parameters():
+            p.grad = torch.zeros_like(p)
         # full rows of ~400-token conversations: the shape training runs (the block mask is per row)
         x = torch.randint(0, vocab, (rows, runner.seq_len), generator=gen).to(runner.device)
         ids = (torch.arange(runner.seq_len, dtype=torch.int32) // 400).expand(rows, -1).contiguous().to(runner.device)
