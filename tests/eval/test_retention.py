@@ -133,9 +133,11 @@ def test_d2_prediction_is_the_argmax_over_letter_logits(nanochat_fixtures, token
     from sqlcurate.eval.generate import load_for_inference
 
     loaded = load_for_inference(nanochat_fixtures / "base_checkpoints" / "d2", source="base", device="cpu")
-    items = load_mc(DATA / "mc_mmlu.jsonl")
-    correct, predictions = score_mc(loaded.model, loaded.tokenizer, items)
+    items = load_mc(DATA / "mc_mmlu.jsonl") + load_mc(DATA / "mc_arc.jsonl")  # 4 and 3 choices, mixed lengths
+    correct, predictions = score_mc(loaded.model, loaded.tokenizer, items, batch_size=4)
     assert correct == sum(p == it.answer for p, it in zip(predictions, items, strict=True))
+    # right padding in a batch changes nothing: the same predictions one item at a time
+    assert predictions == [predict(loaded.model, loaded.tokenizer, it) for it in items]
     for it, pred in zip(items, predictions, strict=True):
         ids = tokenizer.render_for_completion([{"role": "user", "content": render_mc(it.question, it.choices)},
                                                {"role": "assistant", "content": ""}])

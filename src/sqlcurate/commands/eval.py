@@ -122,7 +122,7 @@ def _open_engine(workspace: Path | None, sample_data: Path | None, catalog, want
               help="Per-query execution limit (ClickHouse max_execution_time).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=100_000, show_default=True, help="Result row limit per query.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=256, show_default=True, help="Tokens to generate per answer.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Prompts per generation batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Prompts per generation batch (and retention items per forward pass).")
 @click.option("--temperature", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="0 = greedy.")
 @click.option("--top-k", type=click.IntRange(min=1), default=None, help="Sample from the k most likely tokens.")
 @click.option("--seed", type=int, default=42, show_default=True)
@@ -218,7 +218,7 @@ def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalo
             for item, g in zip(items, gens, strict=True):
                 run.verdicts.append(scorer.score(item, g.texts[0]))
         for rfile in retention_files:
-            retention_pairs.append((len(runs), _retention(loaded, rfile, label, limit)))
+            retention_pairs.append((len(runs), _retention(loaded, rfile, label, limit, batch_size)))
         run.seconds = time.perf_counter() - t0
         runs.append(run)
     for j, afile in enumerate(answer_files):
@@ -260,7 +260,7 @@ def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalo
         sys.exit(1)
 
 
-def _retention(loaded, path: Path, label: str, limit: int | None):
+def _retention(loaded, path: Path, label: str, limit: int | None, batch_size: int):
     from sqlcurate.eval.report import RetentionResult
     from sqlcurate.eval.retention import MCDataError, load_mc, score_mc
 
@@ -268,5 +268,5 @@ def _retention(loaded, path: Path, label: str, limit: int | None):
         mc = load_mc(path, limit)
     except MCDataError as e:
         _fail(str(e))
-    correct, _ = score_mc(loaded.model, loaded.tokenizer, mc)
+    correct, _ = score_mc(loaded.model, loaded.tokenizer, mc, batch_size)
     return RetentionResult(label, str(path), len(mc), correct)

@@ -115,22 +115,41 @@ def letter_token_ids(tokenizer, count: int) -> list[int]:
     return ids
 
 
-def predict(model, tokenizer, item: MCItem) -> int:
-    """The index of the choice whose letter token the model ranks highest after the assistant start."""
-    import torch
-
+def prompt_ids(tokenizer, item: MCItem) -> list[int]:
+    """The rendered item, ending with ``<|assistant_start|>`` (the answer letter is what comes next)."""
     conversation = [{"role": "user", "content": render_mc(item.question, item.choices)},
                     {"role": "assistant", "content": LETTERS[item.answer]}]
-    ids = tokenizer.render_for_completion(conversation)  # ends with <|assistant_start|>
-    candidates = letter_token_ids(tokenizer, len(item.choices))
+    return tokenizer.render_for_completion(conversation)  # drops the assistant turn, primes its start
+
+
+def predict_batch(model, tokenizer, items: list[MCItem]) -> list[int]:
+    """For each item, the index of the choice whose letter token the model ranks highest after the
+    assistant start. Rows are padded on the right: attention is causal, so padding after a row's last
+    token cannot change that token's logits, and each row is read at its own last position."""
+    import torch
+
+    ids = [prompt_ids(tokenizer, it) for it in items]
+    longest = max(len(x) for x in ids)
+    pad = tokenizer.get_bos_token_id()  # any id: it only ever sits after the positions we read
     device = next(model.parameters()).device
+    batch = torch.tensor([x + [pad] * (longest - len(x)) for x in ids], dtype=torch.long, device=device)
     with torch.no_grad():
-        logits = model(torch.tensor([ids], dtype=torch.long, device=device))
-    last = logits[0, -1, candidates]
-    return int(torch.argmax(last).item())
+        logits = model(batch)
+    out = []
+    for row, (it, x) in enumerate(zip(items, ids, strict=True)):
+        candidates = letter_token_ids(tokenizer, len(it.choices))
+        out.append(int(torch.argmax(logits[row, len(x) - 1, candidates]).item()))
+    return out
 
 
-def score_mc(model, tokenizer, items: list[MCItem]) -> tuple[int, list[int]]:
+def predict(model, tokenizer, item: MCItem) -> int:
+    return predict_batch(model, tokenizer, [item])[0]
+
+
+def score_mc(model, tokenizer, items: list[MCItem], batch_size: int = 8) -> tuple[int, list[int]]:
     """(number correct, predicted index per item)."""
-    predictions = [predict(model, tokenizer, it) for it in items]
+    assert batch_size >= 1, f"batch_size must be >= 1, got {batch_size}"
+    predictions: list[int] = []
+    for start in range(0, len(items), batch_size):
+        predictions += predict_batch(model, tokenizer, items[start:start + batch_size])
     return sum(int(p == it.answer) for p, it in zip(predictions, items, strict=True)), predictions
