@@ -201,3 +201,12 @@ def test_rows_younger_than_the_settle_time_wait_for_the_next_pull(shop, tmp_path
     assert _find(_records(tmp_path), "uniqExact(customer)") is None
     pull_query_log(shop, _profile(), tmp_path)  # settle 0: the same rows come now, not lost
     assert _find(_records(tmp_path), "uniqExact(customer)")["count"] == 1
+
+
+def test_cli_fresh_embedded_engine_has_no_query_log_and_says_what_to_do(tmp_path):
+    from tests.connectors.conftest import run_cli
+
+    run = run_cli("pull", "clickhouse", "--dsn", f"chdb://{tmp_path / 'engine'}", "--workspace", str(tmp_path))
+    assert run.returncode == 2
+    assert "CH_LOG_TABLE_MISSING" in run.stderr and "--log-table" in run.stderr
+    assert "In scope" not in run.stderr and "Traceback" not in run.stderr

@@ -133,16 +133,21 @@ def connect(profile: Profile):
 
 def _as_pull_error(e: Exception, profile: Profile) -> PullError:
     text = scrub(str(e), profile)
+    # ClickHouse repeats the whole query after "In scope"; the reason is what comes before it.
+    text = re.sub(r"\s+In scope .*?(?=\s*\(\w+\)\s*(?:\(version [^)]*\))?\.?\s*$|$)", "", text.splitlines()[0] if text else "")
     where = profile.target()
     if any(s in text for s in ("AUTHENTICATION_FAILED", "Authentication failed", "REQUIRED_PASSWORD", "password is incorrect")):
-        return PullError("CH_AUTH_FAILED", f"{where}: the server refused user {profile.user!r}: {text.splitlines()[0]}")
+        return PullError("CH_AUTH_FAILED", f"{where}: the server refused user {profile.user!r}: {text[:300]}")
     if any(s in text for s in ("UNKNOWN_TABLE", "Unknown table", "doesn't exist")) and "query_log" in text:
-        return PullError("CH_LOG_TABLE_MISSING", f"{where}: {text.splitlines()[0]}")
+        hint = (" (the embedded engine keeps system.query_log only while its process lives: pull a persistent "
+                "copy with --log-table, as the demo's demo_logs.query_log)") if profile.chdb_path() else \
+            " (is query_log enabled on the server, or the copy's name right?)"
+        return PullError("CH_LOG_TABLE_MISSING", f"{where}: {text[:300]}{hint}")
     if any(s in text for s in ("Connection refused", "timed out", "Timeout", "Name or service not known",
                                 "Failed to establish", "Max retries", "unreachable", "No route")):
         return PullError("CH_UNREACHABLE", f"{where}: cannot connect within {profile.connect_timeout:g}s "
-                                           f"(is the host/port right and the server up?): {text.splitlines()[0][:200]}")
-    return PullError("CH_QUERY_FAILED", f"{where}: {text.splitlines()[0][:500] if text else type(e).__name__}")
+                                           f"(is the host/port right and the server up?): {text[:200]}")
+    return PullError("CH_QUERY_FAILED", f"{where}: {text[:500] or type(e).__name__}")
 
 
 # ---------------------------------------------------------------------------------------------- queries
