@@ -28,9 +28,12 @@ def free_port() -> int:
 def bigquery_emulator(tmp_path_factory):
     """(endpoint URL, project) of a running, seeded emulator."""
     if not EMULATOR.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"BigQuery emulator missing at {EMULATOR}: run .ci/bigquery_emulator.sh first")
-        pytest.skip(f"BigQuery emulator not installed ({EMULATOR}); run .ci/bigquery_emulator.sh")
+        if os.environ.get("CI") != "true":
+            pytest.skip(f"BigQuery emulator not installed ({EMULATOR}); run .ci/bigquery_emulator.sh")
+        # In CI the emulator is required: set it up here if .ci/run did not, and fail if that fails.
+        setup = subprocess.run(["bash", str(REPO / ".ci" / "bigquery_emulator.sh")], capture_output=True, text=True, timeout=900)
+        if setup.returncode != 0 or not EMULATOR.exists():
+            pytest.fail(f"BigQuery emulator setup failed: {setup.stderr[-2000:]}")
     port, grpc_port = free_port(), free_port()
     data = tmp_path_factory.mktemp("bq-emulator")
     log = (data / "emulator.log").open("w")
