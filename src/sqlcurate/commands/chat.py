@@ -53,6 +53,13 @@ def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, tempera
         click.echo(gen.answer([{"role": "user", "content": prompt}], seed=seed, **settings).texts[0])
         return
 
+    try:
+        _repl(gen, seed, settings)
+    except KeyboardInterrupt:  # Ctrl-C leaves quietly, as /quit does
+        click.echo(err=True)
+
+
+def _repl(gen, seed: int, settings: dict) -> None:
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(REPL_HELP, err=True)
