@@ -180,3 +180,12 @@ def test_clickhouse_tables_are_created_from_their_own_ddl(engine):
         assert "UNION_ALL_RESULT_STRUCTURES_MISMATCH" in f.message
     finally:
         check.close()
+
+
+def test_engine_check_stays_out_of_the_query_log(engine, engine_check):
+    """A workspace's query log is what `pull` reads as the team's queries: the check must not add to it."""
+    engine_check.findings(item("SELECT status, count() FROM shop.orders WHERE amount > 7 GROUP BY status"))
+    engine_check.findings(item("SELECT user_id, max(created_at) FROM shop.orders GROUP BY user_id SETTINGS max_threads = 1"))
+    engine.command("SYSTEM FLUSH LOGS")
+    logged = engine.query("SELECT count() FROM system.query_log WHERE query LIKE '%sqlcurate_scratch%' AND query LIKE 'EXPLAIN%'")
+    assert logged.result_rows[0][0] == 0

@@ -34,6 +34,7 @@ TYPE_MAP: dict[str, str] = {
 _ERROR_NAME = re.compile(r"\(([A-Z][A-Z0-9_]+)\)\s*$")
 _ERROR_TEXT = re.compile(r"DB::Exception:\s*(.*?)(?:\s*In scope .*)?\s*\([A-Z][A-Z0-9_]+\)\s*$", re.DOTALL)
 _scratch_ids = itertools.count(1)
+_NO_QUERY_LOG = exp.EQ(this=exp.column("log_queries"), expression=exp.Literal.number(0))
 
 
 def clickhouse_type(type_sql: str, dialect: str) -> str:
@@ -142,7 +143,7 @@ class ScratchSchema:
                 "ENGINE = MergeTree ORDER BY tuple()")
 
     def point_at_scratch(self, tree: exp.Expression) -> exp.Expression:
-        """A copy of ``tree`` whose catalog table names point at the scratch tables."""
+        """A copy of ``tree`` whose catalog table names point at the scratch tables, not logged."""
         tree = tree.copy()
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
         for table in tree.find_all(exp.Table):
@@ -160,6 +161,9 @@ class ScratchSchema:
                 database = record.database if record is not None else None
             if database is not None:
                 table.set("db", exp.to_identifier(self.prefix + database, quoted=True))
+        # Keep the check's EXPLAINs out of system.query_log: the engine may be a workspace's, whose query
+        # log `pull` reads as the team's real queries (and logging costs a write per query).
+        tree.set("settings", [*(tree.args.get("settings") or []), _NO_QUERY_LOG.copy()])
         return tree
 
     def explain(self, sql: str) -> EngineError | None:
