@@ -5,11 +5,14 @@ the join then uses every shared column."""
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 from sqlcurate.build.query_pairs import sql_answer
 from sqlcurate.conversation import Conversation, Message
 from sqlcurate.records import TableRecord
+
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def _conv(question: str, answer: str, meta: dict) -> Conversation:
@@ -38,8 +41,11 @@ def table_questions(table: TableRecord, shared_comments: frozenset[str] = frozen
         ))
     for c in table.columns:
         if c.comment and c.comment not in shared_comments:
+            what = _TRAILING_NOTE.sub("", c.comment).rstrip(".")  # "(see dex.pools)" is for the answer's reader
+            if not what:
+                continue
             out.append(_conv(
-                f"Where do we store the {c.comment[0].lower() + c.comment[1:].rstrip('.')}?",
+                f"Where do we store the {what[0].lower() + what[1:]}?",
                 f"In the column `{c.name}` ({c.type}) of `{table.qualified}`.",
                 meta | {"question": "which_column", "column": c.name},
             ))
