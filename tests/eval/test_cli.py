@@ -59,6 +59,8 @@ def test_handmade_answers_get_their_verdicts(repo, workspace, demo_catalog, tmp_
                     "--out", out, "--chart", chart, "--items", cwd=repo)
     assert res.returncode == 0, res.stderr
     assert "handmade" in res.stdout and "change" in res.stdout and "execution accuracy" in res.stdout
+    assert f"[handmade] {data}:2: EVAL_DIALECT T-SQL TOP at 1:8" in res.stdout
+    assert f"[handmade] {data}:3: CATALOG_UNKNOWN_TABLE" in res.stdout
     report = json.loads(out.read_text())
     handmade, gold = report["runs"]
     assert [v["outcome"] for v in handmade["items"]] == ["EVAL_CORRECT", "EVAL_DIALECT", "EVAL_UNGROUNDED", "EVAL_NO_SQL"]

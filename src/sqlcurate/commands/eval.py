@@ -128,7 +128,8 @@ def _open_engine(workspace: Path | None, sample_data: Path | None, catalog, want
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items (each file).")
 @click.option("--device", default=None, help="cpu, cuda or mps (default: autodetect).")
-@click.option("--items/--no-items", "show_items", default=False, help="Also print each item's outcome per run.")
+@click.option("--items/--no-items", "show_items", default=False,
+              help="Also print each item's outcome per run and its findings as path:line: CODE message.")
 def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalog, engine_kind, workspace, sample_data,
           retention_files, out, chart, timeout_s, max_rows, max_tokens, batch_size, temperature, top_k, seed, limit, device,
           show_items):
@@ -241,6 +242,10 @@ def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalo
     console.print(comparison_table(runs, retention))
     if show_items and items:
         console.print(outcome_table(runs))
+        for run in runs:  # why each item failed, as `path:line: CODE message` diagnostics
+            for item, verdict in zip(items, run.verdicts, strict=True):
+                for finding in verdict.findings:
+                    click.echo(f"[{run.label}] {finding.render(item.source, item.line)}")
     settings = {"data": str(data) if data else None, "catalog": str(catalog) if catalog else None, "engine": engine_desc,
                 "timeout_s": timeout_s, "max_rows": max_rows, "max_tokens": max_tokens, "temperature": temperature,
                 "top_k": top_k, "seed": seed, "limit": limit}
