@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import sqlglot
+from sqlglot.dialects.dialect import Dialect
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "sql" / "corpus"))
@@ -33,10 +34,12 @@ from sqlcurate.checks.base import Item  # noqa: E402
 from sqlcurate.checks.engine import EngineCheck  # noqa: E402
 from sqlcurate.checks.sql import SqlCheck  # noqa: E402
 from sqlcurate.conversation import Conversation, Message  # noqa: E402
+from sqlcurate.sql import fixups  # noqa: E402
 from sqlcurate.sql.catalog import load_catalog  # noqa: E402
+from sqlcurate.sql.dialects import detect  # noqa: E402
 from sqlcurate.sql.extract import extract_from_conversation  # noqa: E402
 from sqlcurate.sql.grounding import ground  # noqa: E402
-from sqlcurate.sql.transpile import _analyze, analyze  # noqa: E402
+from sqlcurate.sql.transpile import _analyze, _parse_tokens, analyze, generate  # noqa: E402
 
 SEED = 20261125
 COUNTRIES = ["US", "DE", "FR", "BR", "IN", "JP", "GB", "NG"]
@@ -192,6 +195,39 @@ def run_bare(queries: list[tuple[str, str]]) -> None:
             pass
 
 
+def stage_costs(queries: list[tuple[str, str]], catalog) -> dict[str, float]:
+    """CPU microseconds per query of each stage of ``analyze`` plus grounding, timed one stage at a time
+    over the whole set (so the sum is close to, not exactly, the pipeline's cost)."""
+    texts = [sql for _, sql in queries]
+    detected = [detect(sql).dialect for sql in texts]
+    out: dict[str, float] = {}
+
+    def timed(name, fn):
+        gc.collect()
+        t0 = time.process_time()
+        result = fn()
+        out[name] = round((time.process_time() - t0) / len(texts) * 1e6, 1)
+        return result
+
+    timed("detect", lambda: [detect(sql) for sql in texts])
+    tokens = timed("tokenize", lambda: [Dialect.get_or_raise(d).tokenize(sql) for d, sql in zip(detected, texts, strict=True)])
+    trees = timed("parse", lambda: [_parse_tokens(sql, d, t) for d, sql, t in zip(detected, texts, tokens, strict=True)])
+
+    def fix_and_generate():
+        for d, ts in zip(detected, trees, strict=True):
+            if d == "clickhouse":
+                continue
+            for tree in ts:
+                try:
+                    generate(fixups.apply(tree, d))
+                except Exception:  # untranspilable ones: the check reports them, the cost still counts
+                    pass
+
+    timed("fixups+generate", fix_and_generate)
+    timed("grounding", lambda: [ground(ts, catalog) for ts in trees])
+    return out
+
+
 def engine_statements(queries: list[tuple[str, str]]) -> list[tuple[object, str]]:
     """(ClickHouse AST, fingerprint) of every query with a distinct fingerprint (so the engine check's
     cache never hits), parsed and transpiled beforehand: the timing is the engine check's own work."""
@@ -226,9 +262,15 @@ def main() -> None:
     run_pipeline(convs[-200:], catalog)  # the analyses of these are cached now: time fingerprints alone
     _, fp_cpu = min(_timed(lambda: run_fingerprints(convs[-200:])) for _ in range(3))
 
+    stages = stage_costs(queries, catalog)
     statements = engine_statements(queries)
     check = EngineCheck(catalog)
-    eng_wall, eng_cpu = _timed(lambda: [check.check_statement(tree, key) for tree, key in statements])
+    engine_runs = []
+    for _ in range(3):  # the first pass also warms the engine (table metadata, function lookups)
+        check.cache.clear()
+        check.planned = 0
+        engine_runs.append(_timed(lambda: [check.check_statement(tree, key) for tree, key in statements]))
+    eng_wall, eng_cpu = min(engine_runs, key=lambda r: r[0])
     rejected = sum(1 for v in check.cache.values() if v is not None)
     planned = check.planned
     check.close()
@@ -244,6 +286,7 @@ def main() -> None:
         "bare_sqlglot_transpile_per_s_cpu": round(n / bare_cpu),
         "ratio_pipeline_to_bare_cpu": round(pipe_cpu / bare_cpu, 2),
         "fingerprint_us_per_query_cpu": round(fp_cpu / 200 * 1e6, 1),
+        "stage_us_per_query_cpu": stages,
         "engine_distinct_queries": planned,
         "engine_rejected": rejected,
         "engine_distinct_queries_per_s_wall": round(planned / eng_wall),
@@ -254,6 +297,7 @@ def main() -> None:
         ("pipeline: extract+detect+parse+transpile+grounding", f"{result['pipeline_conversations_per_s_cpu']:,} conv/s CPU, {result['pipeline_conversations_per_s_wall']:,} wall"),
         ("bare sqlglot.transpile, same queries", f"{result['bare_sqlglot_transpile_per_s_cpu']:,} queries/s CPU"),
         ("ratio pipeline / bare (CPU time)", f"{result['ratio_pipeline_to_bare_cpu']}"),
+        ("stages, us/query CPU", ", ".join(f"{k} {v}" for k, v in stages.items())),
         ("fingerprint from the parse's tokens", f"{result['fingerprint_us_per_query_cpu']} us/query CPU"),
         ("engine check (EXPLAIN PLAN), distinct queries", f"{planned} ({rejected} rejected)"),
         ("engine check throughput", f"{result['engine_distinct_queries_per_s_cpu']:,} q/s CPU, {result['engine_distinct_queries_per_s_wall']:,} wall"),
