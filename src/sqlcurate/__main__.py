@@ -1,0 +1,5 @@
+"""`python -m sqlcurate` is the `sqlcurate` command."""
+
+from sqlcurate.cli import main
+
+main()
