@@ -189,3 +189,22 @@ def test_engine_check_stays_out_of_the_query_log(engine, engine_check):
     engine.command("SYSTEM FLUSH LOGS")
     logged = engine.query("SELECT count() FROM system.query_log WHERE query LIKE '%sqlcurate_scratch%' AND query LIKE 'EXPLAIN%'")
     assert logged.result_rows[0][0] == 0
+
+
+BIGQUERY_TYPES = {
+    "INT64": "Nullable(Int64)", "FLOAT64": "Nullable(Float64)", "NUMERIC": "Nullable(Decimal(38, 9))",
+    "BIGNUMERIC": "Nullable(Decimal(76, 38))", "NUMERIC(10, 2)": "Nullable(Decimal(10, 2))", "BOOL": "Nullable(Bool)",
+    "STRING": "Nullable(String)", "BYTES": "Nullable(String)", "DATE": "Nullable(Date32)",
+    "DATETIME": "Nullable(DateTime64(6))", "TIMESTAMP": "Nullable(DateTime64(6, 'UTC'))", "TIME": "Nullable(String)",
+    "JSON": "Nullable(String)", "GEOGRAPHY": "Nullable(String)", "ARRAY<INT64>": "Array(Int64)",
+    "STRUCT<a INT64, b ARRAY<STRING>>": "Tuple(a Nullable(Int64), b Array(String))",
+}
+
+
+@pytest.mark.parametrize("bq_type, ch_type", BIGQUERY_TYPES.items(), ids=list(BIGQUERY_TYPES))
+def test_bigquery_types_map_to_clickhouse_types_the_engine_accepts(engine, bq_type, ch_type):
+    from sqlcurate.sql.engine import clickhouse_type
+
+    assert clickhouse_type(bq_type, "bigquery") == ch_type
+    engine.command(f"CREATE TEMPORARY TABLE IF NOT EXISTS bq_type_probe (c {ch_type})")
+    engine.command("DROP TEMPORARY TABLE bq_type_probe")

@@ -27,8 +27,9 @@ TYPE_MAP: dict[str, str] = {
     "BOOLEAN": "Bool", "TEXT": "String", "VARCHAR": "String", "CHAR": "String", "NVARCHAR": "String",
     "BINARY": "String", "VARBINARY": "String", "BLOB": "String", "JSON": "String", "GEOGRAPHY": "String",
     "INTERVAL": "String", "TIME": "String", "UUID": "UUID",
+    # sqlglot reads BigQuery DATETIME (civil time) as TIMESTAMP and TIMESTAMP (an instant) as TIMESTAMPTZ
     "DATE": "Date32", "DATETIME": "DateTime64(6)", "DATETIME64": "DateTime64(6)",
-    "TIMESTAMP": "DateTime64(6, 'UTC')", "TIMESTAMPTZ": "DateTime64(6, 'UTC')",
+    "TIMESTAMP": "DateTime64(6)", "TIMESTAMPTZ": "DateTime64(6, 'UTC')",
 }
 
 _ERROR_NAME = re.compile(r"\(([A-Z][A-Z0-9_]+)\)\s*$")
