@@ -11,6 +11,8 @@ from sqlcurate.conversation import check_messages
 from sqlcurate.records import Column, TableRecord
 from sqlcurate.sql.extract import extract_from_conversation
 
+from .conftest import CASES
+
 
 def item(answer: str, question: str = "q") -> Item:
     conv, findings = check_messages([{"role": "user", "content": question}, {"role": "assistant", "content": answer}])
@@ -208,3 +210,18 @@ def test_bigquery_types_map_to_clickhouse_types_the_engine_accepts(engine, bq_ty
     assert clickhouse_type(bq_type, "bigquery") == ch_type
     engine.command(f"CREATE TEMPORARY TABLE IF NOT EXISTS bq_type_probe (c {ch_type})")
     engine.command("DROP TEMPORARY TABLE bq_type_probe")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fix_is_idempotent_on_the_corpus(case):
+    """A fixed answer is canonical ClickHouse: checking it again finds nothing and changes nothing."""
+    it = item(f"Here it is:\n\n```sql\n{case.source}\n```\n")
+    SqlCheck(fix=True).findings(it)
+    again = Item(conversation=it.conversation, source="t", line=1)
+    assert SqlCheck(fix=True).findings(again) == [] and again.changes == [], it.conversation.messages[1].content
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hand_written_clickhouse_has_no_sql_findings(case):
+    """No false alarms on canonical ClickHouse: those would throw away good training rows."""
+    assert SqlCheck().findings(item(f"```sql\n{case.clickhouse}\n```")) == []

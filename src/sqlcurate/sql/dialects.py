@@ -71,7 +71,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("bigquery",), "EXTRACT(DAYOFWEEK ...)", ('EXTRACT',), r"\bEXTRACT\s*\(\s*(DAYOFWEEK|DAYOFYEAR|ISOWEEK)\b", FOREIGN),
     (("bigquery",), "FORMAT_DATE()", ('FORMAT_', 'PARSE_'), r"\b(FORMAT_DATE|FORMAT_TIMESTAMP|PARSE_DATE|PARSE_TIMESTAMP)\s*\(", FOREIGN),
     (("bigquery",), "APPROX_QUANTILES()", ('APPROX_',), r"\b(APPROX_QUANTILES|APPROX_COUNT_DISTINCT|APPROX_TOP_COUNT)\s*\(", FOREIGN),
-    (("bigquery",), "COUNTIF()", ('COUNTIF',), r"\b(COUNTIF)\s*\(", FOREIGN),
+    (("bigquery",), "COUNTIF()", ('COUNTIF',), r"\b(COUNTIF|countif|CountIf)\s*\(", FOREIGN),  # not countIf: ClickHouse's own
     (("bigquery",), "PERCENTILE_CONT(x, p) OVER", ('PERCENTILE_',), r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*,[^()]*\)\s*OVER\b", FOREIGN),
     (("bigquery",), "ARRAY_LENGTH()", ('ARRAY_LENGTH', 'ARRAY_TO_STRING', 'GENERATE_DATE_ARRAY', 'UNIX_'), r"\b(ARRAY_LENGTH|ARRAY_TO_STRING|GENERATE_DATE_ARRAY|UNIX_SECONDS|UNIX_MILLIS)\s*\(", FOREIGN),
     (("bigquery",), "CURRENT_DATE()", ('CURRENT_',), r"\b(CURRENT_DATE|CURRENT_TIMESTAMP)\s*\(\s*\)", HINT),
@@ -96,7 +96,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("mysql",), "CURDATE()", ('CURDATE', 'UNIX_TIMESTAMP', 'FROM_UNIXTIME'), r"\b(CURDATE|UNIX_TIMESTAMP|FROM_UNIXTIME)\s*\(", FOREIGN),
     (("mysql",), "GROUP_CONCAT()", ('GROUP_CONCAT',), r"\b(GROUP_CONCAT)\s*\(", FOREIGN),
     (("mysql",), "DATEDIFF(a, b)", ('DATEDIFF',), r"\b(DATEDIFF)\s*\((?:[^(),]|\([^()]*\))*,(?:[^(),]|\([^()]*\))*\)", FOREIGN),
-    (("mysql",), "SUBSTRING_INDEX()", ('SUBSTRING_INDEX', 'LOCATE', 'INSTR'), r"\b(SUBSTRING_INDEX|LOCATE|INSTR)\s*\(", FOREIGN),
+    (("mysql",), "SUBSTRING_INDEX()", ('SUBSTRING_INDEX', 'LOCATE', 'INSTR'), r"\b(SUBSTRING_INDEX|LOCATE|INSTR)\s*\(", HINT),  # ClickHouse has these too
     (("mysql",), "LIMIT offset, count", ('LIMIT',), r"\b(LIMIT)\s+\d+\s*,\s*\d+", HINT),
     (("mysql",), "`backticks`", ('`',), r"(`[^`.\s]+`)", HINT),
     (("mysql",), "IFNULL()", ('IFNULL',), r"\b(IFNULL)\s*\(", HINT),
@@ -108,7 +108,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "FLATTEN()", ('FLATTEN',), r"\b(FLATTEN)\s*\(", FOREIGN),
 ]
 
-_CASE_SENSITIVE = frozenset({"::type cast", "::TYPE cast"})
+_CASE_SENSITIVE = frozenset({"::type cast", "::TYPE cast", "COUNTIF()"})
 _COMPILED = [(dialects, label, frozenset(keys), re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), standing)
              for dialects, label, keys, pattern, standing in MARKERS]
 # one pass finds which keys occur (longest first, so a key is not hidden inside a shorter one's match)
