@@ -41,8 +41,9 @@ _TSQL_UNITS = r"(?:year|yy|yyyy|quarter|qq|month|mm|m|week|wk|ww|day|dd|d|hour|h
 _BQ_PARTS = r"(?:MICROSECOND|MILLISECOND|SECOND|MINUTE|HOUR|DAY|DAYOFWEEK|WEEK|ISOWEEK|MONTH|QUARTER|YEAR)"
 
 # (dialects it points to, label shown as evidence, keys, pattern (group 1 locates it), standing in ClickHouse).
-# A marker's pattern only runs when one of its keys (plain upper-case text) occurs in the query: most
-# queries contain few of them, which keeps detection to a few regex passes per query.
+# A marker's pattern only runs when one of its keys occurs in the query: a whole upper-cased word
+# (GETDATE, DATE_TRUNC) or one of the symbols in _SYMBOL_KEYS. Most queries contain few of them, which
+# keeps detection to a few regex passes per query.
 MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     # T-SQL
     (("tsql",), "TOP", ('TOP',), r"\bSELECT\s+(?:DISTINCT\s+)?(TOP)\b", NONCANONICAL),
@@ -62,25 +63,25 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("postgres",), "STRING_AGG(x, sep ORDER BY ...)", ('STRING_AGG',), r"\b(STRING_AGG)\s*\([^()]*\bORDER\s+BY\b", FOREIGN),
     # BigQuery
     (("bigquery",), "`project.dataset.table`", ('`',), r"(`[^`\s]+\.[^`\s]+`)", FOREIGN),
-    (("bigquery",), "SAFE_DIVIDE()", ('SAFE',), r"\b(SAFE_DIVIDE|SAFE_CAST|SAFE\.\w+)\s*\(", FOREIGN),
+    (("bigquery",), "SAFE_DIVIDE()", ('SAFE_DIVIDE', 'SAFE_CAST', 'SAFE'), r"\b(SAFE_DIVIDE|SAFE_CAST|SAFE\.\w+)\s*\(", FOREIGN),
     (("bigquery",), "STRUCT()", ('STRUCT',), r"\b(STRUCT)\s*\(", FOREIGN),
     (("bigquery",), "UNNEST()", ('UNNEST',), r"\b(UNNEST)\s*\(", FOREIGN),
-    (("bigquery",), "TIMESTAMP_DIFF()", ('TIMESTAMP_', 'DATETIME_DIFF'), r"\b(TIMESTAMP_DIFF|DATETIME_DIFF|TIMESTAMP_TRUNC|TIMESTAMP_SUB|TIMESTAMP_ADD)\s*\(", FOREIGN),
+    (("bigquery",), "TIMESTAMP_DIFF()", ('TIMESTAMP_DIFF', 'DATETIME_DIFF', 'TIMESTAMP_TRUNC', 'TIMESTAMP_SUB', 'TIMESTAMP_ADD'), r"\b(TIMESTAMP_DIFF|DATETIME_DIFF|TIMESTAMP_TRUNC|TIMESTAMP_SUB|TIMESTAMP_ADD)\s*\(", FOREIGN),
     (("bigquery",), "DATE_DIFF(a, b, PART)", ('DATE_DIFF', 'DATE_SUB', 'DATE_ADD'), rf"\b(DATE_DIFF|DATE_SUB|DATE_ADD)\s*\([^()]*(?:\([^()]*\))?[^()]*,\s*(?:INTERVAL\s+\S+\s+)?{_BQ_PARTS}\s*\)", FOREIGN),
     (("bigquery",), "DATE_TRUNC(x, PART)", ('DATE_TRUNC',), rf"\b(DATE_TRUNC)\s*\([^'()]*(?:\([^()]*\))?\s*,\s*{_BQ_PARTS}\s*\)", FOREIGN),
     (("bigquery",), "EXTRACT(DAYOFWEEK ...)", ('EXTRACT',), r"\bEXTRACT\s*\(\s*(DAYOFWEEK|DAYOFYEAR|ISOWEEK)\b", FOREIGN),
-    (("bigquery",), "FORMAT_DATE()", ('FORMAT_', 'PARSE_'), r"\b(FORMAT_DATE|FORMAT_TIMESTAMP|PARSE_DATE|PARSE_TIMESTAMP)\s*\(", FOREIGN),
-    (("bigquery",), "APPROX_QUANTILES()", ('APPROX_',), r"\b(APPROX_QUANTILES|APPROX_COUNT_DISTINCT|APPROX_TOP_COUNT)\s*\(", FOREIGN),
+    (("bigquery",), "FORMAT_DATE()", ('FORMAT_DATE', 'FORMAT_TIMESTAMP', 'PARSE_DATE', 'PARSE_TIMESTAMP'), r"\b(FORMAT_DATE|FORMAT_TIMESTAMP|PARSE_DATE|PARSE_TIMESTAMP)\s*\(", FOREIGN),
+    (("bigquery",), "APPROX_QUANTILES()", ('APPROX_QUANTILES', 'APPROX_COUNT_DISTINCT', 'APPROX_TOP_COUNT'), r"\b(APPROX_QUANTILES|APPROX_COUNT_DISTINCT|APPROX_TOP_COUNT)\s*\(", FOREIGN),
     (("bigquery",), "COUNTIF()", ('COUNTIF',), r"\b(COUNTIF|countif|CountIf)\s*\(", FOREIGN),  # not countIf: ClickHouse's own
-    (("bigquery",), "PERCENTILE_CONT(x, p) OVER", ('PERCENTILE_',), r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*,[^()]*\)\s*OVER\b", FOREIGN),
-    (("bigquery",), "ARRAY_LENGTH()", ('ARRAY_LENGTH', 'ARRAY_TO_STRING', 'GENERATE_DATE_ARRAY', 'UNIX_'), r"\b(ARRAY_LENGTH|ARRAY_TO_STRING|GENERATE_DATE_ARRAY|UNIX_SECONDS|UNIX_MILLIS)\s*\(", FOREIGN),
-    (("bigquery",), "CURRENT_DATE()", ('CURRENT_',), r"\b(CURRENT_DATE|CURRENT_TIMESTAMP)\s*\(\s*\)", HINT),
+    (("bigquery",), "PERCENTILE_CONT(x, p) OVER", ('PERCENTILE_CONT', 'PERCENTILE_DISC'), r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*,[^()]*\)\s*OVER\b", FOREIGN),
+    (("bigquery",), "ARRAY_LENGTH()", ('ARRAY_LENGTH', 'ARRAY_TO_STRING', 'GENERATE_DATE_ARRAY', 'UNIX_SECONDS', 'UNIX_MILLIS'), r"\b(ARRAY_LENGTH|ARRAY_TO_STRING|GENERATE_DATE_ARRAY|UNIX_SECONDS|UNIX_MILLIS)\s*\(", FOREIGN),
+    (("bigquery",), "CURRENT_DATE()", ('CURRENT_DATE', 'CURRENT_TIMESTAMP'), r"\b(CURRENT_DATE|CURRENT_TIMESTAMP)\s*\(\s*\)", HINT),
     # Postgres
     # lower-case type names after :: are the Postgres habit, upper-case ones Snowflake's (ClickHouse's
     # own casts name CamelCase types: ::Date, ::UInt64)
     (("postgres",), "::type cast", ('::',), r"(::)\s*(?:int|integer|bigint|smallint|text|numeric|date|timestamp|timestamptz|varchar|float8?|boolean|interval|jsonb?)\b", FOREIGN),
     (("snowflake",), "::TYPE cast", ('::',), r"(::)\s*(?:INT|INTEGER|NUMBER|NUMERIC|VARCHAR|STRING|TEXT|DATE|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_TZ|FLOAT|BOOLEAN|VARIANT)\b", FOREIGN),
-    (("postgres", "snowflake", "tsql"), "PERCENTILE_CONT() WITHIN GROUP", ('PERCENTILE_',), r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*\)\s*WITHIN\s+GROUP\b", FOREIGN),
+    (("postgres", "snowflake", "tsql"), "PERCENTILE_CONT() WITHIN GROUP", ('PERCENTILE_CONT', 'PERCENTILE_DISC'), r"\b(PERCENTILE_CONT|PERCENTILE_DISC)\s*\([^()]*\)\s*WITHIN\s+GROUP\b", FOREIGN),
     (("postgres",), "generate_series()", ('GENERATE_SERIES',), r"\b(generate_series)\s*\(", FOREIGN),
     (("postgres",), "INTERVAL '7 days'", ('INTERVAL',), r"\b(INTERVAL)\s+'", FOREIGN),
     (("postgres",), "EXTRACT(EPOCH ...)", ('EPOCH',), r"\bEXTRACT\s*\(\s*(EPOCH)\b", FOREIGN),
@@ -104,15 +105,29 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "LISTAGG()", ('LISTAGG',), r"\b(LISTAGG)\s*\(", FOREIGN),
     (("snowflake",), "IFF()", ('IFF',), r"\b(IFF)\s*\(", FOREIGN),
     (("snowflake",), "QUALIFY", ('QUALIFY',), r"\b(QUALIFY)\b", HINT),
-    (("snowflake",), "ZEROIFNULL()", ('ZEROIFNULL', 'DIV0', 'NVL', 'TO_VARCHAR', 'TRY_TO_NUMBER', 'ARRAY_SIZE', 'CONVERT_TIMEZONE'), r"\b(ZEROIFNULL|DIV0|NVL|NVL2|TO_VARCHAR|TRY_TO_NUMBER|ARRAY_SIZE|CONVERT_TIMEZONE)\s*\(", FOREIGN),
+    (("snowflake",), "ZEROIFNULL()", ('ZEROIFNULL', 'DIV0', 'NVL', 'NVL2', 'TO_VARCHAR', 'TRY_TO_NUMBER', 'ARRAY_SIZE', 'CONVERT_TIMEZONE'), r"\b(ZEROIFNULL|DIV0|NVL|NVL2|TO_VARCHAR|TRY_TO_NUMBER|ARRAY_SIZE|CONVERT_TIMEZONE)\s*\(", FOREIGN),
     (("snowflake",), "FLATTEN()", ('FLATTEN',), r"\b(FLATTEN)\s*\(", FOREIGN),
 ]
 
 _CASE_SENSITIVE = frozenset({"::type cast", "::TYPE cast", "COUNTIF()"})
-_COMPILED = [(dialects, label, frozenset(keys), re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), standing)
+_COMPILED = [(dialects, label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), standing)
              for dialects, label, keys, pattern, standing in MARKERS]
-# one pass finds which keys occur (longest first, so a key is not hidden inside a shorter one's match)
-_KEYS = re.compile("|".join(re.escape(k) for k in sorted({k for m in MARKERS for k in m[2]}, key=len, reverse=True)))
+_SYMBOL_KEYS = ("[", "`", "::", "N'")
+_WORD = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+def _index_keys() -> dict[str, list[int]]:
+    """key -> indexes of the markers it unlocks."""
+    by_key: dict[str, list[int]] = {}
+    for i, (_, label, keys, _, _) in enumerate(MARKERS):
+        for key in keys:
+            assert key in _SYMBOL_KEYS or _WORD.fullmatch(key), f"{label}: key {key!r} is neither a word nor a symbol key"
+            by_key.setdefault(key, []).append(i)
+    return by_key
+
+
+_MARKERS_BY_KEY = _index_keys()
+_WORD_KEYS = frozenset(k for k in _MARKERS_BY_KEY if k not in _SYMBOL_KEYS)
 
 # Priority when two dialects score the same (the more common source of analytics SQL first)
 _TIE_ORDER = ("tsql", "bigquery", "postgres", "snowflake", "mysql")
@@ -172,11 +187,12 @@ def _position(sql: str, offset: int) -> tuple[int, int]:
 def scan(sql: str) -> list[Evidence]:
     """Every marker found in ``sql``, in order of position."""
     text = _masked(sql)
-    present = set(_KEYS.findall(text.upper()))
+    upper = text.upper()
+    present = set(_WORD_KEYS.intersection(_WORD.findall(upper)))
+    present.update(k for k in _SYMBOL_KEYS if k in upper)
     found: list[tuple[int, Evidence]] = []
-    for dialects, label, keys, rx, standing in _COMPILED:
-        if present.isdisjoint(keys):
-            continue
+    for index in sorted({i for k in present for i in _MARKERS_BY_KEY[k]}):
+        dialects, label, rx, standing = _COMPILED[index]
         for m in rx.finditer(text):
             offset = m.start(1) if m.re.groups else m.start()
             line, col = _position(sql, offset)
