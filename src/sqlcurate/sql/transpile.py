@@ -14,7 +14,7 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
-from sqlglot.tokens import Token
+from sqlglot.tokens import Token, TokenType
 
 from sqlcurate.sql.dialects import DISPLAY, Detection, detect, normalize_dialect
 from sqlcurate.sql.fingerprint import fingerprint, fingerprint_tokens
@@ -116,8 +116,7 @@ def analyze(sql: str, source: str | None = None) -> Analysis:
 
 
 # Small on purpose: the cache only has to bridge the checks that look at one conversation (and repeats
-# of a query nearby). A large cache keeps thousands of ASTs alive, and Python's cyclic GC then walks all
-# of them on every collection, which doubled the cost of a parse in the benchmark.
+# of a query nearby); a large one would keep thousands of ASTs alive for the cyclic GC to walk.
 @lru_cache(maxsize=256)
 def _analyze(sql: str, source: str | None) -> Analysis:
     detection = detect(sql)
@@ -139,8 +138,7 @@ def _analyze(sql: str, source: str | None) -> Analysis:
         try:
             fixed, text = convert(tree, dialect, pretty=pretty)
         except TranspileError as e:
-            result.untranspilable = str(e)
-            result.statements = trees
+            result.untranspilable = str(e)  # no ClickHouse AST either: fixups may have stopped half-way
             return result
         out_trees.append(fixed)
         out_text.append(text)
@@ -194,9 +192,6 @@ class Statement:
 def split_statements(text: str, dialect: str) -> list[Statement]:
     """The statements of ``text`` (split at top-level semicolons by the dialect's tokenizer, so a ``;``
     inside a string or comment does not split), each with the line it starts on."""
-    from sqlglot.dialects.dialect import Dialect
-    from sqlglot.tokens import TokenType
-
     tokens = Dialect.get_or_raise(normalize_dialect(dialect)).tokenize(text)
     out: list[Statement] = []
     start = None
