@@ -44,6 +44,11 @@ def test_clickhouse_queries_stay_clickhouse():
         assert detect(sql).dialect == "clickhouse", sql
 
 
+def test_clickhouse_array_literals_are_not_tsql_brackets():
+    assert detect("SELECT arrayConcat(tags, [NULL]), [1, 2], arr[1] FROM t").dialect == "clickhouse"
+    assert detect("SELECT [Order Date] FROM t").dialect == "tsql"
+
+
 def test_markers_inside_strings_and_comments_are_not_evidence():
     sql = "SELECT 'GETDATE() and TOP 10' AS note -- ISNULL(a, b)\nFROM t /* SAFE_DIVIDE( */"
     assert detect(sql).dialect == "clickhouse"

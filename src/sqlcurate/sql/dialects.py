@@ -49,7 +49,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("tsql",), "TOP", ('TOP',), r"\bSELECT\s+(?:DISTINCT\s+)?(TOP)\b", NONCANONICAL),
     (("tsql",), "GETDATE()", ('GETDATE', 'GETUTCDATE', 'SYSDATETIME'), r"\b(GETDATE|GETUTCDATE|SYSDATETIME)\s*\(", FOREIGN),
     (("tsql",), "ISNULL(x, y)", ('ISNULL',), r"\b(ISNULL)\s*\((?:[^()]|\([^()]*\))*,", FOREIGN),
-    (("tsql",), "[bracketed] name", ('[',), r"(?<![\w\])'\"])(\[[A-Za-z_][\w ]*\])", FOREIGN),
+    (("tsql",), "[bracketed] name", ('[',), r"(?<![\w\])'\"])(\[(?!(?:NULL|TRUE|FALSE)\])[A-Za-z_][\w ]*\])", FOREIGN),
     (("tsql",), "CONVERT(type, ...)", ('CONVERT',), r"\b(CONVERT)\s*\(\s*(?:N?VARCHAR|N?CHAR|DATE|DATETIME2?|INT|BIGINT|DECIMAL|FLOAT)\b", FOREIGN),
     (("tsql", "snowflake"), "DATEADD(unit, ...)", ('DATEADD',), rf"\b(DATEADD)\s*\(\s*{_TSQL_UNITS}\s*,", FOREIGN),
     (("tsql", "snowflake"), "DATEDIFF(unit, ...)", ('DATEDIFF',), rf"\b(DATEDIFF)\s*\(\s*{_TSQL_UNITS}\s*,", FOREIGN),

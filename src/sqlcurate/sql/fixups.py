@@ -111,7 +111,13 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
             raise Untranspilable("UNNEST of several arrays or without a column alias")
         side = join.args.get("side")
         if side and side.upper() == "LEFT":
-            new = exp.Join(this=exp.Alias(this=arrays[0].copy(), alias=names[0].copy()), side="LEFT", kind="ARRAY")
+            # LEFT JOIN UNNEST gives NULL for an empty array; LEFT ARRAY JOIN gives the element type's
+            # default ('' or 0) unless the elements are Nullable, so make them Nullable
+            nullable = exp.Anonymous(this="arrayMap", expressions=[
+                exp.Lambda(this=exp.Anonymous(this="toNullable", expressions=[exp.column("x")]),
+                           expressions=[exp.to_identifier("x")]),
+                arrays[0].copy()])
+            new = exp.Join(this=exp.Alias(this=nullable, alias=names[0].copy()), side="LEFT", kind="ARRAY")
         elif side or (join.args.get("kind") not in (None, "CROSS", "INNER")):
             raise Untranspilable(f"{side or join.args.get('kind')} JOIN UNNEST has no ARRAY JOIN form")
         else:

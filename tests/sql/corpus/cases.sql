@@ -562,3 +562,13 @@ SELECT tx_hash, toUnixTimestamp(block_time) AS ts FROM dexlog.trades ORDER BY bl
 SELECT COUNT(*) AS n FROM webstats.events WHERE event_time < STR_TO_DATE('2024-01-10 08:15', '%Y-%m-%d %H:%i')
 -- clickhouse:
 SELECT count() AS n FROM webstats.events WHERE event_time < toDateTime('2024-01-10 08:15:00')
+
+-- case: bigquery_left_join_unnest
+-- from: bigquery
+SELECT tag, COUNT(*) AS events
+FROM webstats.events LEFT JOIN UNNEST(tags) AS tag
+GROUP BY tag ORDER BY events DESC, tag
+-- clickhouse:
+SELECT tag, count() AS events
+FROM webstats.events ARRAY JOIN if(empty(tags), [NULL], CAST(tags, 'Array(Nullable(String))')) AS tag
+GROUP BY tag ORDER BY events DESC, tag
