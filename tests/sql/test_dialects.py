@@ -65,10 +65,18 @@ def test_corpus_query_read_as_detected_dialect_gives_the_right_rows(corpus_engin
     the markers are shared (DATE_SUB(d, INTERVAL 7 DAY) is MySQL and BigQuery) or absent (plain SQL,
     QUALIFY), the detected reading must still give the hand-written version's rows."""
     got = detect(case.source).dialect
+    if case.name in _PORTABLE_BUT_DIFFERENT:
+        # Portable SQL without a marker reads as ClickHouse, where it means something else; only
+        # --sql-dialect (or --from) can say which was meant (test_corpus covers that reading).
+        assert got == "clickhouse"
+        return
     assert got in (case.dialect, "clickhouse") or got in _SHARED.get(case.name, ()), got
     sql = case.source if got == "clickhouse" else to_clickhouse(case.source, got)[0]
     assert Counter(rows(corpus_engine, sql)) == Counter(rows(corpus_engine, case.clickhouse))
 
+
+# LEFT JOIN ... WHERE right.id IS NULL: NULL for missing rows everywhere but in ClickHouse (defaults)
+_PORTABLE_BUT_DIFFERENT = {"postgres_left_join_anti"}
 
 # corpus queries written with constructs two dialects share (both readings mean the same)
 _SHARED = {

@@ -437,6 +437,25 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
 }
 
 
+_OUTER_SIDES = frozenset({"LEFT", "RIGHT", "FULL"})
+_JOIN_USE_NULLS = exp.EQ(this=exp.column("join_use_nulls"), expression=exp.Literal.number(1))
+
+
+def _outer_join_nulls(tree: exp.Expression) -> exp.Expression:
+    """In every source dialect an outer join fills missing rows with NULL; ClickHouse fills them with the
+    column type's default ('' or 0) unless join_use_nulls is on, so `LEFT JOIN ... WHERE b.id IS NULL`
+    silently returns nothing. A query with an outer join gets the setting."""
+    outer = any(
+        (j.args.get("side") or "").upper() in _OUTER_SIDES and (j.args.get("kind") or "").upper() != "ARRAY"
+        for j in tree.find_all(exp.Join)
+    )
+    if outer and isinstance(tree, exp.Query):
+        settings = tree.args.get("settings") or []
+        if not any(isinstance(s, exp.EQ) and s.this.name == "join_use_nulls" for s in settings):
+            tree.set("settings", [*settings, _JOIN_USE_NULLS.copy()])
+    return tree
+
+
 def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset()) -> exp.Expression:
     """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified."""
     ctx = Context(source, nullable_columns)
@@ -451,4 +470,4 @@ def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = 
                 tree = new
             else:
                 node.replace(new)
-    return tree
+    return _outer_join_nulls(tree)

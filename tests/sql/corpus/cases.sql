@@ -572,3 +572,30 @@ GROUP BY tag ORDER BY events DESC, tag
 SELECT tag, count() AS events
 FROM webstats.events ARRAY JOIN if(empty(tags), [NULL], CAST(tags, 'Array(Nullable(String))')) AS tag
 GROUP BY tag ORDER BY events DESC, tag
+
+-- case: postgres_left_join_anti
+-- from: postgres
+SELECT u.user_id, u.email
+FROM webstats.users u
+LEFT JOIN webstats.events e ON e.user_id = u.user_id AND e.event_type = 'purchase'
+WHERE e.event_id IS NULL
+ORDER BY u.user_id
+-- clickhouse:
+SELECT user_id, email FROM webstats.users
+WHERE user_id NOT IN (SELECT user_id FROM webstats.events WHERE event_type = 'purchase')
+ORDER BY user_id
+
+-- case: tsql_left_join_isnull_default
+-- from: tsql
+SELECT TOP 10 u.user_id, ISNULL(SUM(e.revenue), -1) AS revenue
+FROM webstats.users u
+LEFT JOIN webstats.events e ON e.user_id = u.user_id AND e.event_type = 'purchase'
+GROUP BY u.user_id
+ORDER BY revenue, u.user_id
+-- clickhouse:
+SELECT u.user_id, if(countIf(e.event_id != 0) = 0, -1, sum(e.revenue)) AS revenue
+FROM webstats.users AS u
+LEFT JOIN (SELECT * FROM webstats.events WHERE event_type = 'purchase') AS e ON e.user_id = u.user_id
+GROUP BY u.user_id
+ORDER BY revenue, u.user_id
+LIMIT 10
