@@ -155,7 +155,7 @@ class SoftcapCrossEntropy(torch.autograd.Function):
         ctx.vocab_size, ctx.chunk = vocab_size, chunk
         w = _lm_head_weight(weight, vocab_size)
         losses = torch.empty(h.size(0), dtype=torch.float32, device=h.device)
-        chunk_loss = _on_device(_chunk_loss, h)
+        chunk_loss = _on_device(_chunk_loss, h, chunk)
         for start in range(0, h.size(0), chunk):
             sl = slice(start, start + chunk)
             losses[sl] = chunk_loss(h[sl], w, targets[sl])
@@ -169,7 +169,7 @@ class SoftcapCrossEntropy(torch.autograd.Function):
         w = _lm_head_weight(weight, V)
         grad_h = torch.empty_like(h)
         grad_w = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
-        chunk_grad = _on_device(_chunk_logit_grad, h)
+        chunk_grad = _on_device(_chunk_logit_grad, h, ctx.chunk)
         for start in range(0, h.size(0), ctx.chunk):
             sl = slice(start, start + ctx.chunk)
             grad = chunk_grad(h[sl], w, targets[sl], grad_losses[sl])
@@ -198,15 +198,21 @@ def _chunk_logit_grad(h: torch.Tensor, w: torch.Tensor, tgt: torch.Tensor, grad_
 _COMPILED_CHUNKS: dict = {}
 
 
-def _on_device(fn, like: torch.Tensor):
-    """On CUDA, the compiled chunk function: the soft-cap, log-sum-exp and gradient become one fused pass
-    over each chunk's logits instead of a dozen eager passes (a large share of a step at a 65k vocab).
+def _on_device(fn, like: torch.Tensor, chunk: int):
+    """On CUDA, the compiled chunk function for full chunks: the soft-cap, log-sum-exp and gradient become
+    one fused pass over each chunk's logits instead of a dozen eager passes (a large share of a step at a
+    65k vocab). A shorter last chunk (inputs of varying length) runs eager, so no shape ever recompiles.
     Elsewhere the eager function (the reference numerics on CPU)."""
     if not like.is_cuda:
         return fn
     if fn not in _COMPILED_CHUNKS:
         _COMPILED_CHUNKS[fn] = torch.compile(fn, dynamic=False)
-    return _COMPILED_CHUNKS[fn]
+    compiled = _COMPILED_CHUNKS[fn]
+
+    def run(h, *args):
+        return compiled(h, *args) if h.size(0) == chunk else fn(h, *args)
+
+    return run
 
 
 def _lm_head_weight(weight: torch.Tensor, vocab_size: int) -> torch.Tensor:
