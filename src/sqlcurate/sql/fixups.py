@@ -204,6 +204,33 @@ def _group_concat(node: exp.GroupConcat, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this="arrayStringConcat", expressions=[arr, sep.copy()])
 
 
+def _integer(e: exp.Expression) -> bool:
+    """True if ``e`` is an integer whatever the column types: integer literals, COUNT, arithmetic
+    (+, -, *) of those, and scalar subqueries of them."""
+    if isinstance(e, exp.Paren):
+        return _integer(e.this)
+    if isinstance(e, exp.Literal):
+        return e.is_int
+    if isinstance(e, exp.Neg):
+        return _integer(e.this)
+    if isinstance(e, exp.Count):
+        return True
+    if isinstance(e, (exp.Add, exp.Sub, exp.Mul)):
+        return _integer(e.this) and _integer(e.expression)
+    if isinstance(e, exp.Subquery) and isinstance(e.this, exp.Select) and len(e.this.expressions) == 1:
+        return _integer(e.this.expressions[0].unalias())  # a scalar subquery such as (SELECT COUNT(*) ...)
+    return False
+
+
+def _div(node: exp.Div, ctx: Context) -> exp.Expression:
+    """T-SQL and Postgres divide integers as integers (``COUNT(x) / 2``, ``7 / 2`` = 3); ClickHouse's
+    ``/`` always gives a float. Where both sides are certainly integers, ``intDiv`` keeps the meaning.
+    (With column operands the types are unknown here; the engine check sees the catalog's types.)"""
+    if node.args.get("typed") and _integer(node.this) and _integer(node.expression):
+        return exp.Anonymous(this="intDiv", expressions=[node.this.copy(), node.expression.copy()])
+    return node
+
+
 # ---------------------------------------------------------------- dates and times
 
 # (source dialect or "*", EXTRACT part) -> (ClickHouse function, extra args). Day-of-week numbering
@@ -413,6 +440,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Ordered: _ordered,
     exp.Select: _select,
     exp.Filter: _filter,
+    exp.Div: _div,
     exp.PercentileCont: _percentile_cont,
     exp.WithinGroup: _within_group,
     exp.ApproxQuantiles: _approx_quantiles,

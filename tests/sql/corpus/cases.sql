@@ -599,3 +599,11 @@ LEFT JOIN (SELECT * FROM webstats.events WHERE event_type = 'purchase') AS e ON 
 GROUP BY u.user_id
 ORDER BY revenue, u.user_id
 LIMIT 10
+
+-- case: postgres_integer_division
+-- from: postgres
+SELECT country, 100 * COUNT(*) / (SELECT COUNT(*) FROM webstats.users) AS pct_users
+FROM webstats.users GROUP BY country ORDER BY country
+-- clickhouse:
+SELECT country, toInt64(floor(100 * count() / (SELECT count() FROM webstats.users))) AS pct_users
+FROM webstats.users GROUP BY country ORDER BY country
