@@ -100,6 +100,7 @@ def test_three_part_names_become_database_table():
     ("tsql", "SELECT CONVERT(VARCHAR(10), ts, 109) FROM t", "style 109"),
     ("tsql", "SELECT CONVERT(VARCHAR(6), ts, 120) FROM t", "mid-field"),
     ("tsql", "SELECT a FROM t ORDER BY a OFFSET 0 ROWS FETCH NEXT 10 PERCENT ROWS ONLY", "PERCENT"),
+    ("tsql", "SELECT TOP 5 PERCENT a FROM t ORDER BY a", "PERCENT"),
     ("bigquery", "SELECT APPROX_QUANTILES(x, n) FROM t", "non-constant"),
     ("mysql", "SELECT DATE_FORMAT(ts, fmt) FROM t", "not a string constant"),
 ])

@@ -84,6 +84,10 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
         if opts is not None and (opts.args.get("percent") or opts.args.get("with_ties")):
             raise Untranspilable("FETCH ... PERCENT / WITH TIES has no ClickHouse LIMIT form")
         node.set("limit", exp.Limit(expression=limit.args["count"].copy()))
+    if isinstance(limit, exp.Limit):
+        opts = limit.args.get("limit_options")
+        if opts is not None and opts.args.get("percent"):
+            raise Untranspilable("TOP/LIMIT ... PERCENT has no ClickHouse form")
     offset = node.args.get("offset")
     if isinstance(offset, exp.Offset) and offset.expression.name == "0" and offset.expression.is_int:
         node.set("offset", None)
@@ -202,6 +206,29 @@ def _group_concat(node: exp.GroupConcat, ctx: Context) -> exp.Expression:
         first = exp.Lambda(this=exp.Dot(this=exp.column("p"), expression=exp.Literal.number(1)), expressions=[exp.to_identifier("p")])
         arr = exp.Anonymous(this="arrayMap", expressions=[first, sorted_pairs])
     return exp.Anonymous(this="arrayStringConcat", expressions=[arr, sep.copy()])
+
+
+def _string_operand(e: exp.Expression) -> bool:
+    return (isinstance(e, exp.Literal) and e.is_string) or (isinstance(e, exp.Add) and _is_concat(e))
+
+
+def _is_concat(node: exp.Add) -> bool:
+    return _string_operand(node.this) or _string_operand(node.expression)
+
+
+def _concat_parts(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.Add):
+        return _concat_parts(e.this) + _concat_parts(e.expression)
+    return [e]
+
+
+def _add(node: exp.Add, ctx: Context) -> exp.Expression:
+    """T-SQL joins strings with ``+``; ClickHouse's ``+`` is numeric only. Where a string literal shows
+    that it is a concatenation, ``concat(...)`` (column-only additions keep ``+``: the types are not
+    known here, and the engine check sees them)."""
+    if ctx.source != "tsql" or not _is_concat(node) or isinstance(node.parent, exp.Add):
+        return node
+    return exp.Anonymous(this="concat", expressions=[p.copy() for p in _concat_parts(node)])
 
 
 def _integer(e: exp.Expression) -> bool:
@@ -441,6 +468,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Select: _select,
     exp.Filter: _filter,
     exp.Div: _div,
+    exp.Add: _add,
     exp.PercentileCont: _percentile_cont,
     exp.WithinGroup: _within_group,
     exp.ApproxQuantiles: _approx_quantiles,

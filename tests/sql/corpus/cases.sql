@@ -607,3 +607,10 @@ FROM webstats.users GROUP BY country ORDER BY country
 -- clickhouse:
 SELECT country, toInt64(floor(100 * count() / (SELECT count() FROM webstats.users))) AS pct_users
 FROM webstats.users GROUP BY country ORDER BY country
+
+-- case: tsql_string_concat_plus
+-- from: tsql
+SELECT TOP 5 'user-' + CAST(user_id AS VARCHAR(10)) + ':' + country AS label
+FROM webstats.users ORDER BY user_id
+-- clickhouse:
+SELECT concat('user-', toString(user_id), ':', country) AS label FROM webstats.users ORDER BY user_id LIMIT 5
