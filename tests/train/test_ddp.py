@@ -51,3 +51,17 @@ def test_two_gloo_processes_match_one_process(repo, tmp_path):
     ckpt = tmp_path / "chatsft_checkpoints" / "two"
     assert len(list(ckpt.glob("model_*.pt"))) == 2  # one per epoch, written by rank 0 only
     assert len(list(ckpt.glob("meta_*.json"))) == 2
+
+
+def test_gpus_flag_reruns_itself_under_torchrun(repo, tmp_path):
+    data = write_jsonl(tmp_path / "train.jsonl", conversations(24, seed=9))
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(repo / "src"), str(repo)]))
+    cmd = [sys.executable, "-c", "from sqlcurate.cli import main; main()", "train", "--data", str(data),
+           "--base", str(repo / "demo" / "nanochat_base" / "base_checkpoints" / "d2"), "--out", str(tmp_path),
+           "--epochs", "1", "--device", "cpu", "--device-batch", "1", "--gpus", "2"]
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=repo)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "launching 2 processes under torchrun" in run.stdout
+    assert "x 2 rank(s)" in run.stdout
+    (ckpt,) = (tmp_path / "chatsft_checkpoints").iterdir()  # one tag shared by both ranks
+    assert len(list(ckpt.glob("model_*.pt"))) == 1

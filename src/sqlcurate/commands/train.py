@@ -128,6 +128,8 @@ def train(data, val, base, source, model_tag, model_step, tokenizer_dir, epochs,
     """Fine-tune a nanochat checkpoint on curated conversations (custom data only unless --mix)."""
     from nanochat.dist import NO_MULTICAST_ENV, torchrun_argv
 
+    if resume and not tag:
+        raise click.UsageError("--resume needs --tag NAME: the run to continue")
     if gpus > 1 and "RANK" not in os.environ:
         if resume is False and tag is None:
             tag = default_tag(base, model_tag)  # one tag for every rank
@@ -204,6 +206,9 @@ def train(data, val, base, source, model_tag, model_step, tokenizer_dir, epochs,
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except FloatingPointError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     if int(os.environ.get("RANK", "0")) == 0:
         click.echo(json.dumps({k: v for k, v in summary.items() if not isinstance(v, dict)}))
 
