@@ -21,7 +21,8 @@ from typing import Any
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
-# A bound on the column-permutation search; results wider than this compare in the gold's column order.
+# A bound on the column-matching search. It is reached only by wide results whose columns hold the same
+# values (all zeros, say); an answer still unmatched after this many tries counts as a mismatch.
 MAX_PERMUTATIONS = 5040
 
 CODES = {
