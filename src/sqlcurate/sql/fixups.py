@@ -249,6 +249,15 @@ def _integer(e: exp.Expression) -> bool:
     return False
 
 
+def _cast(node: exp.Cast, ctx: Context) -> exp.Expression:
+    """sqlglot casts to ``Nullable(T)`` so that NULL survives as in the source; for a value that cannot be
+    NULL (a literal, COUNT, integer arithmetic of those) that is noise in the target: ``CAST(x AS T)``."""
+    value = node.this
+    if (isinstance(value, exp.Literal) or _integer(value)) and isinstance(node.to, exp.DataType):
+        node.to.set("nullable", False)
+    return node
+
+
 def _div(node: exp.Div, ctx: Context) -> exp.Expression:
     """T-SQL and Postgres divide integers as integers (``COUNT(x) / 2``, ``7 / 2`` = 3); ClickHouse's
     ``/`` always gives a float. Where both sides are certainly integers, ``intDiv`` keeps the meaning.
@@ -468,6 +477,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Select: _select,
     exp.Filter: _filter,
     exp.Div: _div,
+    exp.Cast: _cast,
     exp.Add: _add,
     exp.PercentileCont: _percentile_cont,
     exp.WithinGroup: _within_group,
