@@ -231,3 +231,15 @@ def test_empty_scratch_tables_do_not_cause_false_rejections(engine_check):
     """The scalar subquery is evaluated while planning; over empty tables it is 0."""
     sql = "SELECT status, intDiv(100 * count(), (SELECT count() FROM shop.orders)) FROM shop.orders GROUP BY status"
     assert engine_check.findings(item(sql)) == []
+
+
+def test_tables_with_remote_engines_get_the_generic_table(engine):
+    ddl = "CREATE TABLE web.raw (id UInt64, body String) ENGINE = Kafka('broker:9092', 'topic', 'group', 'JSONEachRow')"
+    table = TableRecord(source="t", database="web", name="raw", ddl=ddl, columns=[
+        Column(name="id", type="UInt64"), Column(name="body", type="String")])
+    check = EngineCheck([table])
+    try:
+        assert check.schema.own_ddl(table) is None
+        assert check.findings(item("SELECT id, length(body) FROM web.raw")) == []
+    finally:
+        check.close()

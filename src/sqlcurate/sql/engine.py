@@ -39,6 +39,11 @@ EMPTY_TABLE_ARTEFACTS = frozenset({"ILLEGAL_DIVISION"})
 _ERROR_NAME = re.compile(r"\(([A-Z][A-Z0-9_]+)\)\s*$")
 _ERROR_TEXT = re.compile(r"DB::Exception:\s*(.*?)(?:\s*In scope .*)?\s*\([A-Z][A-Z0-9_]+\)\s*$", re.DOTALL)
 _scratch_ids = itertools.count(1)
+# engines whose tables are created from their own DDL: local storage only, no network, no Keeper
+_LOCAL_ENGINE = re.compile(
+    r"^(?:(?:Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)?MergeTree"
+    r"|Memory|Log|TinyLog|StripeLog|Null|Set|Join)\b"
+)
 _NO_QUERY_LOG = exp.EQ(this=exp.column("log_queries"), expression=exp.Literal.number(0))
 
 
@@ -114,9 +119,9 @@ class ScratchSchema:
             self._create(t)
 
     def _create(self, t: TableRecord) -> None:
-        """A ClickHouse table is created from its own DDL, so its engine, sorting and sampling keys hold
-        (FINAL, SAMPLE and PREWHERE are legal or not because of them); an engine chdb cannot run here
-        (Replicated*, Distributed, Kafka...) falls back to the generic table."""
+        """A ClickHouse table with a local engine is created from its own DDL, so its engine, sorting and
+        sampling keys hold (FINAL, SAMPLE and PREWHERE are legal or not because of them); other engines
+        (Replicated*, Distributed, Kafka, URL...) and DDL chdb rejects get the generic table."""
         own = self.own_ddl(t)
         if own is not None:
             try:
@@ -136,6 +141,9 @@ class ScratchSchema:
             return None
         if not isinstance(tree, exp.Create) or (tree.kind or "").upper() != "TABLE":
             return None
+        engine = tree.find(exp.EngineProperty)
+        if engine is None or not _LOCAL_ENGINE.match(engine.this.sql("clickhouse")):
+            return None  # Kafka, URL, MySQL... could reach out to other machines; Replicated needs Keeper
         table = tree.find(exp.Table)
         table.set("db", exp.to_identifier(self.prefix + t.database, quoted=True))
         tree.set("exists", True)
