@@ -25,13 +25,14 @@ LIST_PLACEHOLDER = "?..."
 
 
 @lru_cache(maxsize=32)
-def _dialect(name: str) -> Dialect:
+def dialect_of(name: str) -> Dialect:
+    """sqlglot's Dialect for ``name``, made once (``Dialect.get_or_raise`` builds a new one per call)."""
     return Dialect.get_or_raise(name)
 
 
 def _words(sql: str, dialect: str) -> list[str]:
     try:
-        tokens = _dialect(dialect).tokenize(sql)
+        tokens = dialect_of(dialect).tokenize(sql)
     except TokenError:
         # An unterminated quote and the like: fall back to whitespace words, still case-folded.
         return sql.lower().split()

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+
+from sqlcurate.sql.fingerprint import dialect_of
 
 
 class Untranspilable(ValueError):
@@ -431,7 +432,7 @@ def _to_char(node: exp.ToChar, ctx: Context) -> exp.Expression:
         return node  # TO_CHAR(number): sqlglot's toString is right
     if not (isinstance(fmt, exp.Literal) and fmt.is_string):
         raise Untranspilable("TO_CHAR with a format that is not a string constant")
-    strftime = Dialect.get_or_raise(ctx.source).format_time(fmt)
+    strftime = dialect_of(ctx.source).format_time(fmt)
     return exp.Anonymous(this="formatDateTime", expressions=[node.this.copy(), exp.Literal.string(clickhouse_format(strftime.name))])
 
 

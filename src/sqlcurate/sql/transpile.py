@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokens import Token, TokenType
 
 from sqlcurate.sql.dialects import DISPLAY, Detection, detect, normalize_dialect
-from sqlcurate.sql.fingerprint import fingerprint, fingerprint_tokens
+from sqlcurate.sql.fingerprint import dialect_of, fingerprint, fingerprint_tokens
 from sqlcurate.sql.fixups import Untranspilable, apply
 
 TARGET = "clickhouse"
@@ -66,11 +65,11 @@ class Analysis:
 
 
 def _parse(sql: str, dialect: str) -> list[exp.Expression]:
-    return _parse_tokens(sql, dialect, Dialect.get_or_raise(dialect).tokenize(sql))
+    return _parse_tokens(sql, dialect, dialect_of(dialect).tokenize(sql))
 
 
 def _parse_tokens(sql: str, dialect: str, tokens: list[Token]) -> list[exp.Expression]:
-    trees = Dialect.get_or_raise(dialect).parser(error_level=ErrorLevel.RAISE).parse(tokens, sql)
+    trees = dialect_of(dialect).parser(error_level=ErrorLevel.RAISE).parse(tokens, sql)
     return [t for t in trees if t is not None]
 
 
@@ -85,7 +84,7 @@ def _first_error(e: Exception) -> str:
     return str(e).splitlines()[0]
 
 
-_CLICKHOUSE = Dialect.get_or_raise(TARGET)
+_CLICKHOUSE = dialect_of(TARGET)
 
 
 def generate(tree: exp.Expression, pretty: bool = False) -> str:
@@ -124,7 +123,7 @@ def _analyze(sql: str, source: str | None) -> Analysis:
     dialect = normalize_dialect(source) if declared else detection.dialect
     result = Analysis(sql=sql, source=dialect, detection=detection, declared=declared)
     try:
-        result.tokens = Dialect.get_or_raise(dialect).tokenize(sql)
+        result.tokens = dialect_of(dialect).tokenize(sql)
         trees = _parse_tokens(sql, dialect, result.tokens)
     except (ParseError, TokenError) as e:
         result.parse_error = f"{DISPLAY[dialect]} parse error: {_first_error(e)}"
@@ -192,7 +191,7 @@ class Statement:
 def split_statements(text: str, dialect: str) -> list[Statement]:
     """The statements of ``text`` (split at top-level semicolons by the dialect's tokenizer, so a ``;``
     inside a string or comment does not split), each with the line it starts on."""
-    tokens = Dialect.get_or_raise(normalize_dialect(dialect)).tokenize(text)
+    tokens = dialect_of(normalize_dialect(dialect)).tokenize(text)
     out: list[Statement] = []
     start = None
     for tok in tokens:
