@@ -407,7 +407,9 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
     runner = Runner(model, opts, device, seq_len, info, dtype)
     if token_bytes is not None:
         token_bytes = token_bytes.to(device)
-    micro_rows = choose_micro_batch(cfg, runner, device_type, say)
+    # no micro-batch larger than a rank's share of an epoch: the extra rows would be empty padding
+    rows_per_rank = math.ceil(len(pack_rows(train_samples, seq_len)) / info.world_size)
+    micro_rows = choose_micro_batch(cfg, runner, device_type, say, max_rows=max(1, min(MAX_PROBE_ROWS, rows_per_rank)))
     runner.micro_rows = micro_rows
 
     rps = rows_per_step(cfg.target_batch_tokens, seq_len, micro_rows, info.world_size)
@@ -489,7 +491,7 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
             "tokens": tokens_seen, **last_val}
 
 
-def choose_micro_batch(cfg: TrainConfig, runner: Runner, device_type: str, say) -> int:
+def choose_micro_batch(cfg: TrainConfig, runner: Runner, device_type: str, say, max_rows: int = MAX_PROBE_ROWS) -> int:
     if cfg.device_batch != "auto":
         rows = int(cfg.device_batch)
         assert rows >= 1, "--device-batch must be at least 1"
@@ -499,13 +501,13 @@ def choose_micro_batch(cfg: TrainConfig, runner: Runner, device_type: str, say) 
         say(f"micro-batch: {CPU_MICRO_BATCH} rows (fixed on {device_type})")
         return CPU_MICRO_BATCH
     try:
-        result = probe_micro_batch(runner, cfg.memory_budget_bytes)
+        result = probe_micro_batch(runner, cfg.memory_budget_bytes, max_rows)
     except RuntimeError:
         if cfg.activation_checkpointing != "auto":
             raise
         say("micro-batch: one row does not fit; turning on activation checkpointing")
         enable_activation_checkpointing(runner.raw)
-        result = probe_micro_batch(runner, cfg.memory_budget_bytes)
+        result = probe_micro_batch(runner, cfg.memory_budget_bytes, max_rows)
     say(result.line())
     return ddist.min_over_ranks(runner.info, result.rows, runner.device)
 

@@ -94,3 +94,26 @@ def test_auto_micro_batch_follows_the_memory_budget():
     assert all(p.grad is None for p in model.parameters())  # probing leaves no gradients behind
     with pytest.raises(RuntimeError, match="not even one row"):
         probe_micro_batch(runner, budget_bytes=2**10, max_rows=8)
+
+
+def test_activation_checkpointing_turns_on_only_when_one_row_does_not_fit(tmp_path):
+    from nanochat.sft import TrainConfig, choose_micro_batch, enable_activation_checkpointing
+
+    def runner_for(model):
+        return Runner(model, setup_optimizers(model, model.config.n_embd), torch.device("cpu"), 64)
+
+    plain = probe_micro_batch(runner_for(tiny_model()), budget_bytes=2**40, max_rows=1).trials[0][2]
+    ckpt_model = tiny_model()
+    enable_activation_checkpointing(ckpt_model)
+    lean = probe_micro_batch(runner_for(ckpt_model), budget_bytes=2**40, max_rows=1).trials[0][2]
+    assert lean < plain  # checkpointing keeps fewer activations
+    budget = int((lean + plain) / 2 / 0.9)  # one row fits only with checkpointing
+    said = []
+    model = tiny_model()
+    rows = choose_micro_batch(TrainConfig(out_dir=tmp_path, memory_budget_bytes=budget), runner_for(model),
+                              "cpu", said.append, max_rows=8)
+    assert rows >= 1
+    assert any("turning on activation checkpointing" in line for line in said)
+    # the model still computes the same loss with checkpointing on
+    x, y, ids = collate([], 64)
+    assert torch.isfinite(model(x, y, seq_ids=ids))
