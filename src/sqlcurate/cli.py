@@ -7,6 +7,7 @@ Each verb lives in ``sqlcurate.commands.<module>`` as a click command; it is imp
 from __future__ import annotations
 
 import importlib
+import logging
 
 import click
 
@@ -45,3 +46,6 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="sqlcurate")
 def main() -> None:
     """sqlcurate: curate company SQL knowledge into nanochat fine-tuning data."""
+    # sqlglot logs parser fallbacks ("contains unsupported syntax") as warnings; our checks report what
+    # matters as findings with file and line, so its log stays quiet.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
