@@ -114,3 +114,13 @@ def test_mix_needs_an_explicit_ratio(tmp_path, data):
     result = CliRunner().invoke(main, ["train", "--data", str(data["train"]), "--base", str(data["base"]),
                                        "--mix", str(data["val"])])
     assert result.exit_code == 2 and "TRAIN_BAD_MIX" in result.output
+
+
+def test_mix_adds_the_stated_share_of_extra_conversations(tmp_path, data):
+    extra = write_jsonl(tmp_path / "general.jsonl", conversations(30, seed=11))
+    result = run(["--data", str(data["train"]), "--base", str(data["base"]), "--out", str(tmp_path), "--tag", "mix",
+                  "--epochs", "1", "--device", "cpu", "--mix", f"{extra}:0.5"])
+    assert result.exit_code == 0, result.output
+    # 41 custom conversations (one is then dropped as over-length): 0.5 x 41 = 20 mixed in
+    assert f"mix: 20 conversations from {extra} (ratio 0.5 of 41 custom)" in result.output
+    assert "61 conversations, 60 kept" in result.output
