@@ -413,6 +413,13 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
     runner.micro_rows = micro_rows
 
     rps = rows_per_step(cfg.target_batch_tokens, seq_len, micro_rows, info.world_size)
+    if resume_state is not None:
+        # the same rows per step as the interrupted run (its micro-batch or GPU count may differ now: the
+        # gradient does not depend on them), on the same data
+        rps = resume_state["meta"]["rows_per_step"]
+        if resume_state["meta"]["data_hash"] != data_hash(train_convs):
+            raise ValueError(f"--resume: the training data differ from the interrupted run's "
+                             f"(data hash {data_hash(train_convs)} != {resume_state['meta']['data_hash']})")
     plan = make_plan(train_samples, seq_len, cfg.epochs, cfg.seed, rps)
     val_rows = pack_rows(val_samples, seq_len)
     say(f"packing: {len(train_samples)} conversations -> {sum(len(r) for _, r in plan.steps) // cfg.epochs} rows "

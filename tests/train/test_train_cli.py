@@ -124,3 +124,13 @@ def test_mix_adds_the_stated_share_of_extra_conversations(tmp_path, data):
     # 41 custom conversations (one is then dropped as over-length): 0.5 x 41 = 20 mixed in
     assert f"mix: 20 conversations from {extra} (ratio 0.5 of 41 custom)" in result.output
     assert "61 conversations, 60 kept" in result.output
+
+
+def test_resume_refuses_changed_data(data, tmp_path):
+    first = run(common(data, tmp_path, "chg") + ["--stop-after-steps", "1"])
+    assert first.exit_code == 0, first.output
+    other = write_jsonl(tmp_path / "other.jsonl", conversations(12, seed=99))
+    args = common(data, tmp_path, "chg") + ["--resume"]
+    args[args.index(str(data["train"]))] = str(other)
+    again = run(args)
+    assert again.exit_code == 2 and "training data differ" in again.output
