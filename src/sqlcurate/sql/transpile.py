@@ -8,6 +8,7 @@ grounding check and the engine check of one run share a single parse per distinc
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,7 +17,7 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokens import Token, TokenType
 
 from sqlcurate.sql.dialects import DISPLAY, Detection, detect, normalize_dialect
-from sqlcurate.sql.fingerprint import dialect_of, fingerprint, fingerprint_tokens
+from sqlcurate.sql.fingerprint import dialect_of, fingerprint, fingerprint_tokens, tokenize
 from sqlcurate.sql.fixups import Untranspilable, apply
 
 TARGET = "clickhouse"
@@ -65,11 +66,24 @@ class Analysis:
 
 
 def _parse(sql: str, dialect: str) -> list[exp.Expression]:
-    return _parse_tokens(sql, dialect, dialect_of(dialect).tokenize(sql))
+    return _parse_tokens(sql, dialect, tokenize(sql, dialect))
+
+
+# One parser per dialect (per thread), as with the tokenizers: ``Parser.parse`` resets its state first,
+# and building one costs more than a small query's parse of a few tokens does.
+_local = threading.local()
+
+
+def _parser(dialect: str):
+    cache = _local.__dict__.setdefault("parsers", {})
+    parser = cache.get(dialect)
+    if parser is None:
+        parser = cache[dialect] = dialect_of(dialect).parser(error_level=ErrorLevel.RAISE)
+    return parser
 
 
 def _parse_tokens(sql: str, dialect: str, tokens: list[Token]) -> list[exp.Expression]:
-    trees = dialect_of(dialect).parser(error_level=ErrorLevel.RAISE).parse(tokens, sql)
+    trees = _parser(dialect).parse(tokens, sql)
     return [t for t in trees if t is not None]
 
 
@@ -91,7 +105,11 @@ def generate(tree: exp.Expression, pretty: bool = False) -> str:
     """ClickHouse text of an AST already passed through ``fixups.apply``; UnsupportedError if sqlglot
     knows it would lose meaning. The tree is not copied first (as in ``sqlglot.transpile``): callers
     pass trees they own, and the generator's own rewrites keep them ClickHouse trees."""
-    return _CLICKHOUSE.generate(tree, copy=False, unsupported_level=ErrorLevel.RAISE, pretty=pretty)
+    cache = _local.__dict__.setdefault("generators", {})
+    generator = cache.get(pretty)
+    if generator is None:  # reused: a generator keeps no state between calls but its unsupported list
+        generator = cache[pretty] = _CLICKHOUSE.generator(unsupported_level=ErrorLevel.RAISE, pretty=pretty)
+    return generator.generate(tree, copy=False)
 
 
 def convert(tree: exp.Expression, source: str, pretty: bool = False,
@@ -123,7 +141,7 @@ def _analyze(sql: str, source: str | None) -> Analysis:
     dialect = normalize_dialect(source) if declared else detection.dialect
     result = Analysis(sql=sql, source=dialect, detection=detection, declared=declared)
     try:
-        result.tokens = dialect_of(dialect).tokenize(sql)
+        result.tokens = tokenize(sql, dialect)
         trees = _parse_tokens(sql, dialect, result.tokens)
     except (ParseError, TokenError) as e:
         result.parse_error = f"{DISPLAY[dialect]} parse error: {_first_error(e)}"
@@ -191,7 +209,7 @@ class Statement:
 def split_statements(text: str, dialect: str) -> list[Statement]:
     """The statements of ``text`` (split at top-level semicolons by the dialect's tokenizer, so a ``;``
     inside a string or comment does not split), each with the line it starts on."""
-    tokens = dialect_of(normalize_dialect(dialect)).tokenize(text)
+    tokens = tokenize(text, normalize_dialect(dialect))
     out: list[Statement] = []
     start = None
     for tok in tokens:
