@@ -134,3 +134,18 @@ def test_resume_refuses_changed_data(data, tmp_path):
     args[args.index(str(data["train"]))] = str(other)
     again = run(args)
     assert again.exit_code == 2 and "training data differ" in again.output
+
+
+def test_out_becomes_a_base_dir_with_the_training_tokenizer(full_run, repo):
+    out, _ = full_run
+    for name in ("tokenizer.pkl", "token_bytes.pt"):
+        assert (out / "tokenizer" / name).read_bytes() == (repo / "demo" / "nanochat_base" / "tokenizer" / name).read_bytes()
+
+
+def test_a_different_tokenizer_in_out_is_refused(data, tmp_path):
+    (tmp_path / "tokenizer").mkdir()
+    (tmp_path / "tokenizer" / "tokenizer.pkl").write_bytes(b"not the same tokenizer")
+    result = run(common(data, tmp_path, "clash"))
+    assert result.exit_code == 2
+    assert "differs from the tokenizer this run uses" in result.output
+    assert not (tmp_path / "chatsft_checkpoints").exists()

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from sqlcurate.conversation import SystemPolicy, check_messages
+from sqlcurate.fileio import atomic_open
 from sqlcurate.findings import Finding
 
 CODES = {
@@ -76,6 +77,25 @@ def mix_in(custom: list, extra: list, ratio: float, seed: int) -> list:
 
 def base_dir() -> Path:
     return Path(os.environ.get("NANOCHAT_BASE_DIR", Path.home() / ".cache" / "nanochat"))
+
+
+TOKENIZER_FILES = ("tokenizer.pkl", "token_bytes.pt")
+
+
+def provide_tokenizer(source: Path, target: Path) -> None:
+    """Make ``--out`` a complete NANOCHAT_BASE_DIR: the fine-tuned checkpoints are only usable with the
+    tokenizer they were trained with, so copy it beside them (eval and chat find it there). A different
+    tokenizer already in place is an error, never silently paired with these checkpoints."""
+    if source.resolve() == target.resolve():
+        return
+    for name in TOKENIZER_FILES:
+        src, dst = source / name, target / name
+        if dst.exists():
+            if dst.read_bytes() != src.read_bytes():
+                raise click.UsageError(f"{dst} differs from the tokenizer this run uses ({src}); choose another --out")
+            continue
+        with atomic_open(dst, "wb") as fh:
+            fh.write(src.read_bytes())
 
 
 def find_tokenizer_dir(checkpoint_dir: Path, explicit: Path | None) -> Path:
@@ -190,7 +210,10 @@ def train(data, val, base, source, model_tag, model_step, tokenizer_dir, epochs,
     model = model.float()  # master weights in float32; bf16 is autocast's job
 
     tag = tag or default_tag(base, model_tag or Path(ckpt_dir).name)
-    out = (out_root or base_dir()) / "chatsft_checkpoints" / tag
+    root = out_root or base_dir()
+    if int(os.environ.get("RANK", "0")) == 0:
+        provide_tokenizer(tok_dir, root / "tokenizer")
+    out = root / "chatsft_checkpoints" / tag
     echo(f"writing checkpoints to {out}")
     cfg = TrainConfig(
         out_dir=out, epochs=epochs, max_seq_len=max_seq_len, over_length=over_length,
