@@ -17,7 +17,7 @@ from sqlcurate.sql.catalog import Catalog
 from sqlcurate.sql.extract import extract_from_conversation
 from sqlcurate.sql.grounding import CODES as GROUNDING_CODES
 from sqlcurate.sql.grounding import ground
-from sqlcurate.sql.transpile import analyze
+from sqlcurate.sql.transpile import analyze, tune_gc
 
 CACHE_SIZE = 100_000  # distinct query texts remembered; the oldest half is dropped when full
 
@@ -34,6 +34,7 @@ class GroundingCheck(Check):
         self.source_dialect = source_dialect
         self.roles = roles
         self._cache: dict[str, list[Finding]] = {}
+        tune_gc()  # the process now analyses many queries: see transpile.GC_THRESHOLD
 
     def findings(self, item: Item) -> list[Finding]:
         out: list[Finding] = []

@@ -22,7 +22,7 @@ from sqlcurate.findings import Finding
 from sqlcurate.sql.dialects import DISPLAY, normalize_dialect
 from sqlcurate.sql.extract import SqlSpan, extract_from_conversation, replace_spans
 from sqlcurate.sql.fingerprint import template
-from sqlcurate.sql.transpile import Analysis, analyze
+from sqlcurate.sql.transpile import Analysis, analyze, tune_gc
 
 CODES = {
     "SQL_PARSE_ERROR": "a query in an assistant message does not parse",
@@ -47,6 +47,7 @@ class SqlCheck(Check):
         self.source = normalize_dialect(source_dialect) if source_dialect else None
         self.fix = fix
         self.roles = roles
+        tune_gc()  # the process now analyses many queries: see transpile.GC_THRESHOLD
 
     def _verdict(self, a: Analysis) -> tuple[str, str] | None:
         """(code, message) for one analysed query, or None if it is canonical ClickHouse."""
