@@ -253,3 +253,32 @@ def test_building_the_sql_check_applies_the_pipeline_gc_setting():
     SqlCheck()
     assert gc.get_threshold() == GC_THRESHOLD
     assert gc.get_freeze_count() > 0  # what existed when the checks started is out of later collections
+
+
+def test_scratch_sql_leaves_the_shared_parse_unchanged(engine_check):
+    from sqlcurate.sql.transpile import analyze
+
+    a = analyze("SELECT o.user_id FROM shop.orders AS o JOIN orders USING (user_id) SETTINGS max_threads = 1")
+    before = a.statements[0].sql("clickhouse")
+    scratch = engine_check.schema.scratch_sql(a.statements[0])
+    assert f"\"{engine_check.schema.prefix}shop\".orders AS o" in scratch and "log_queries = 0" in scratch
+    assert "max_threads = 1" in scratch
+    assert a.statements[0].sql("clickhouse") == before  # the analysis other checks read is as it was
+
+
+def test_parallel_planning_gives_the_same_verdicts_as_one_connection(engine):
+    from sqlcurate.sql.transpile import analyze
+
+    queries = [f"SELECT user_id, sum(amount) AS s{n} FROM shop.orders GROUP BY user_id" for n in range(6)]
+    queries += ["SELECT nosuchfn(user_id) FROM shop.orders", "SELECT usr_id FROM shop.orders", "SELECT 1 FROM shop.refunds"]
+    statements = [(analyze(q).statements[0], analyze(q).fingerprint) for q in queries]
+    verdicts = {}
+    for workers in (1, 3):
+        check = EngineCheck(TABLES, workers=workers)
+        try:
+            assert len(check.schema.conns) == workers
+            verdicts[workers] = [e and e.name for e in check.check_statements(statements)]
+            assert check.planned == len(queries)
+        finally:
+            check.close()
+    assert verdicts[1] == verdicts[3] == [None] * 6 + ["UNKNOWN_FUNCTION", "UNKNOWN_IDENTIFIER", "UNKNOWN_TABLE"]

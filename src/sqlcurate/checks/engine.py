@@ -8,54 +8,75 @@ and message. Queries that do not parse or cannot be transpiled are the SQL check
 
 from __future__ import annotations
 
+import os
+
 from sqlglot import exp
 
 from sqlcurate.checks.base import Check, Item
 from sqlcurate.findings import Finding
 from sqlcurate.sql.engine import EngineError, ScratchSchema
 from sqlcurate.sql.extract import extract_from_conversation
-from sqlcurate.sql.transpile import analyze, generate
+from sqlcurate.sql.transpile import analyze
 
 CODES = {
     "SQL_ENGINE_REJECTED": "the ClickHouse engine rejects the query against the catalog (its error name and message given)",
 }
+
+# Two connections: the machines this runs on have few cores, and a plan is CPU-bound inside chdb.
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 class EngineCheck(Check):
     name = "engine"
     CODES = CODES
 
-    def __init__(self, catalog, source_dialect: str | None = None, roles: tuple[str, ...] = ("assistant",)):
+    def __init__(self, catalog, source_dialect: str | None = None, roles: tuple[str, ...] = ("assistant",),
+                 workers: int = WORKERS):
+        """``workers``: engine connections the distinct queries of one ``check_statements`` call are
+        planned over, side by side (chdb releases the GIL while it plans)."""
         tables = list(catalog)
         assert tables, "the engine check needs a catalog with at least one table"
-        self.schema = ScratchSchema(tables, default_database=getattr(catalog, "default_database", None))
+        self.schema = ScratchSchema(tables, default_database=getattr(catalog, "default_database", None), workers=workers)
         self.source = source_dialect
         self.roles = roles
         self.cache: dict[str, EngineError | None] = {}
         self.planned = 0  # distinct queries sent to the engine
 
+    def check_statements(self, statements: list[tuple[exp.Expression, str]]) -> list[EngineError | None]:
+        """The engine's verdict on each (ClickHouse statement, key) pair, cached under its key (its
+        fingerprint): queries that differ only in literals are planned once. The ones not cached yet
+        are planned together, over the check's connections."""
+        todo: dict[str, str] = {}  # key -> scratch SQL, in first-seen order
+        for tree, key in statements:
+            # EXPLAIN PLAN only plans queries; DDL and DML are out of scope
+            if isinstance(tree, exp.Query) and key not in self.cache and key not in todo:
+                todo[key] = self.schema.scratch_sql(tree)
+        if todo:
+            for key, error in zip(todo, self.schema.explain_many(list(todo.values())), strict=True):
+                self.cache[key] = error
+            self.planned += len(todo)
+        return [self.cache[key] if isinstance(tree, exp.Query) else None for tree, key in statements]
+
     def check_statement(self, tree: exp.Expression, key: str) -> EngineError | None:
-        """The engine's verdict on one ClickHouse statement, cached under ``key`` (its fingerprint):
-        queries that differ only in literals are planned once."""
-        if not isinstance(tree, exp.Query):
-            return None  # EXPLAIN PLAN only plans queries; DDL and DML are out of scope
-        if key not in self.cache:
-            self.cache[key] = self.schema.explain(generate(self.schema.point_at_scratch(tree)))
-            self.planned += 1
-        return self.cache[key]
+        """``check_statements`` of one statement."""
+        return self.check_statements([(tree, key)])[0]
 
     def findings(self, item: Item) -> list[Finding]:
-        out: list[Finding] = []
+        where: list[tuple[int, int, int, int]] = []  # (message index, offset, statement number, statements)
+        statements: list[tuple[exp.Expression, str]] = []
         for span in extract_from_conversation(item.conversation, roles=self.roles):
             a = analyze(span.sql, self.source)
             if not a.ok:
                 continue
             for n, tree in enumerate(a.statements, 1):
-                err = self.check_statement(tree, f"{a.fingerprint}:{n}")
-                if err is not None:
-                    where = f"message {span.message_index} (query at offset {span.start}"
-                    where += f", statement {n})" if len(a.statements) > 1 else ")"
-                    out.append(Finding("SQL_ENGINE_REJECTED", f"{where}: {err.name}: {err.message}"))
+                where.append((span.message_index, span.start, n, len(a.statements)))
+                statements.append((tree, f"{a.fingerprint}:{n}"))
+        out: list[Finding] = []
+        for (message_index, start, n, count), err in zip(where, self.check_statements(statements), strict=True):
+            if err is not None:
+                place = f"message {message_index} (query at offset {start}"
+                place += f", statement {n})" if count > 1 else ")"
+                out.append(Finding("SQL_ENGINE_REJECTED", f"{place}: {err.name}: {err.message}"))
         return out
 
     def close(self) -> None:

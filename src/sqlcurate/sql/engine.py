@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import sqlglot
@@ -98,10 +99,15 @@ def parse_engine_error(text: str, prefix: str = "") -> EngineError:
 class ScratchSchema:
     """The catalog's tables, empty, in private databases of the process's engine."""
 
-    def __init__(self, tables: list[TableRecord], default_database: str | None = None, conn=None):
-        from sqlcurate.sql.engine_conn import engine_connection
+    def __init__(self, tables: list[TableRecord], default_database: str | None = None, conn=None, workers: int = 1):
+        """``workers``: connections (and threads) ``explain_many`` plans over; extra ones are opened on
+        the same engine only when ``conn`` is not given."""
+        from sqlcurate.sql.engine_conn import engine_connection, extra_engine_connection
 
+        assert workers >= 1, f"workers must be at least 1, got {workers}"
         self.conn = conn if conn is not None else engine_connection()
+        self.conns = [self.conn] + ([extra_engine_connection() for _ in range(workers - 1)] if conn is None else [])
+        self._pool: ThreadPoolExecutor | None = None
         self.prefix = f"sqlcurate_scratch_{os.getpid()}_{next(_scratch_ids)}_"
         self.tables = {(t.database, t.name): t for t in tables}
         by_name: dict[str, list[TableRecord]] = {}
@@ -155,10 +161,13 @@ class ScratchSchema:
         return (f"CREATE TABLE IF NOT EXISTS `{self.prefix}{t.database}`.`{t.name}` ({cols}) "
                 "ENGINE = MergeTree ORDER BY tuple()")
 
-    def point_at_scratch(self, tree: exp.Expression) -> exp.Expression:
-        """A copy of ``tree`` whose catalog table names point at the scratch tables, not logged."""
-        tree = tree.copy()
+    def scratch_sql(self, tree: exp.Expression) -> str:
+        """ClickHouse text of ``tree`` with its catalog table names pointed at the scratch tables and
+        query logging off. The tree is changed only while it is generated and restored right after
+        (copying a tree cost more than generating it); the ClickHouse generator itself does not change
+        ClickHouse trees. Not for trees other threads read at the same time."""
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+        changed: list[tuple[exp.Table, exp.Expression | None]] = []
         for table in tree.find_all(exp.Table):
             if not isinstance(table.this, exp.Identifier):
                 continue  # a table function such as numbers(10)
@@ -173,22 +182,55 @@ class ScratchSchema:
                 record = self.bare.get(name)
                 database = record.database if record is not None else None
             if database is not None:
+                changed.append((table, table.args.get("db")))
                 table.set("db", exp.to_identifier(self.prefix + database, quoted=True))
         # Keep the check's EXPLAINs out of system.query_log: the engine may be a workspace's, whose query
         # log `pull` reads as the team's real queries (and logging costs a write per query).
-        tree.set("settings", [*(tree.args.get("settings") or []), _NO_QUERY_LOG.copy()])
-        return tree
+        settings = tree.args.get("settings")
+        tree.set("settings", [*(settings or []), _NO_QUERY_LOG.copy()])
+        try:
+            from sqlcurate.sql.transpile import generate
 
-    def explain(self, sql: str) -> EngineError | None:
-        """None if the engine plans ``sql``, else its error."""
+            return generate(tree)
+        finally:
+            tree.set("settings", settings)
+            for table, db in changed:
+                table.set("db", db)
+
+    def explain(self, sql: str, conn=None) -> EngineError | None:
+        """None if the engine plans ``sql``, else its error. ``conn``: one of ``self.conns``."""
         try:
             # output format Null: the plan text is not needed, only whether there is one
-            self.conn.query(f"EXPLAIN PLAN {sql}", "Null")
+            (conn or self.conn).query(f"EXPLAIN PLAN {sql}", "Null")
         except Exception as e:  # chdb raises its own error type with ClickHouse's text
             error = parse_engine_error(str(e), self.prefix)
             return None if error.name in EMPTY_TABLE_ARTEFACTS else error
         return None
 
+    def explain_many(self, sqls: list[str]) -> list[EngineError | None]:
+        """``explain`` of each, spread over the schema's connections, one thread each: chdb releases
+        the GIL while it plans, so the plans run side by side on as many cores as are free."""
+        if len(self.conns) == 1 or len(sqls) < 2:
+            return [self.explain(sql) for sql in sqls]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(len(self.conns), thread_name_prefix="sqlcurate-explain")
+        n = len(self.conns)
+        out: list[EngineError | None] = [None] * len(sqls)
+
+        def run(k: int) -> None:
+            for i in range(k, len(sqls), n):
+                out[i] = self.explain(sqls[i], self.conns[k])
+
+        for future in [self._pool.submit(run, k) for k in range(min(n, len(sqls)))]:
+            future.result()
+        return out
+
     def drop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         for db in self.databases:
             self.conn.query(f"DROP DATABASE IF EXISTS `{self.prefix}{db}`")
+        for extra in self.conns[1:]:
+            extra.close()
+        self.conns = [self.conn]

@@ -94,3 +94,14 @@ def engine_connection(path: str | os.PathLike | None = None):
 
             _raw = chdb.connect(f"{_path}?{urlencode({'config-file': _config_file()})}")
         return _raw
+
+
+def extra_engine_connection():
+    """Another raw ``chdb`` connection to the process's engine (opened by ``engine_connection`` first):
+    one per thread that plans queries side by side. The caller closes it."""
+    engine_connection()
+    from urllib.parse import urlencode
+
+    import chdb
+
+    return chdb.connect(f"{_path}?{urlencode({'config-file': _config_file()})}")
