@@ -34,7 +34,7 @@ class GroundingCheck(Check):
         self.source_dialect = source_dialect
         self.roles = roles
         self._cache: dict[str, list[Finding]] = {}
-        tune_gc()  # the process now analyses many queries: see transpile.GC_THRESHOLD
+        tune_gc()  # the process now analyses many queries: see transpile.tune_gc
 
     def findings(self, item: Item) -> list[Finding]:
         out: list[Finding] = []

@@ -47,7 +47,7 @@ class SqlCheck(Check):
         self.source = normalize_dialect(source_dialect) if source_dialect else None
         self.fix = fix
         self.roles = roles
-        tune_gc()  # the process now analyses many queries: see transpile.GC_THRESHOLD
+        tune_gc()  # the process now analyses many queries: see transpile.tune_gc
 
     def _verdict(self, a: Analysis) -> tuple[str, str] | None:
         """(code, message) for one analysed query, or None if it is canonical ClickHouse."""
