@@ -529,7 +529,15 @@ def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = 
     # Children before parents (reversed pre-order), so a rewrite that copies its children copies them
     # already rewritten. A plain walk with a dict lookup per node type is cheaper than find_all with
     # the table's twenty types (an isinstance test against each, per node).
-    todo = [node for node in tree.walk(bfs=False) if type(node) in REWRITES]
+    # The same walk notes whether there is a join at all: most queries have none, and then the outer
+    # join check's second walk is skipped (the only rewrite that makes joins makes ARRAY JOINs).
+    todo, has_join = [], False
+    for node in tree.walk(bfs=False):
+        cls = type(node)
+        if cls in REWRITES:
+            todo.append(node)
+        elif cls is exp.Join:
+            has_join = True
     for node in reversed(todo):
         new = REWRITES[type(node)](node, ctx)
         if new is not node:
@@ -537,4 +545,4 @@ def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = 
                 tree = new
             else:
                 node.replace(new)
-    return _outer_join_nulls(tree)
+    return _outer_join_nulls(tree) if has_join else tree
