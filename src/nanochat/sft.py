@@ -407,9 +407,13 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
     runner = Runner(model, opts, device, seq_len, info, dtype)
     if token_bytes is not None:
         token_bytes = token_bytes.to(device)
-    # no micro-batch larger than a rank's share of an epoch: the extra rows would be empty padding
+    # no micro-batch larger than a rank's share of an epoch (the extra rows would be empty padding), nor
+    # than its share of the target step: the step, hence the training trajectory, must not depend on
+    # how much memory the card has
     rows_per_rank = math.ceil(len(pack_rows(train_samples, seq_len)) / info.world_size)
-    micro_rows = choose_micro_batch(cfg, runner, device_type, say, max_rows=max(1, min(MAX_PROBE_ROWS, rows_per_rank)))
+    target_rows_per_rank = math.ceil(math.ceil(cfg.target_batch_tokens / seq_len) / info.world_size)
+    max_rows = max(1, min(MAX_PROBE_ROWS, rows_per_rank, target_rows_per_rank))
+    micro_rows = choose_micro_batch(cfg, runner, device_type, say, max_rows=max_rows)
     runner.micro_rows = micro_rows
 
     rps = rows_per_step(cfg.target_batch_tokens, seq_len, micro_rows, info.world_size)
@@ -505,8 +509,9 @@ def choose_micro_batch(cfg: TrainConfig, runner: Runner, device_type: str, say, 
         say(f"micro-batch: {rows} rows (--device-batch)")
         return rows
     if device_type != "cuda" and cfg.memory_budget_bytes is None:
-        say(f"micro-batch: {CPU_MICRO_BATCH} rows (fixed on {device_type})")
-        return CPU_MICRO_BATCH
+        rows = min(CPU_MICRO_BATCH, max_rows)
+        say(f"micro-batch: {rows} rows (fixed on {device_type})")
+        return rows
     try:
         result = probe_micro_batch(runner, cfg.memory_budget_bytes, max_rows)
     except RuntimeError:

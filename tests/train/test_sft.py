@@ -117,3 +117,23 @@ def test_activation_checkpointing_turns_on_only_when_one_row_does_not_fit(tmp_pa
     # the model still computes the same loss with checkpointing on
     x, y, ids = collate([], 64)
     assert torch.isfinite(model(x, y, seq_ids=ids))
+
+
+def test_auto_micro_batch_never_exceeds_the_target_step(tmp_path, repo):
+    """A card with room for many rows must not turn a small target step into a big one: the trajectory
+    would then depend on the card's memory."""
+    from tests.train.sqlchat import conversations
+
+    from nanochat.checkpoint import load_model
+    from nanochat.sft import TrainConfig
+    from nanochat.sft import train as run_sft
+    from nanochat.tokenizer import Tokenizer
+
+    base = repo / "demo" / "nanochat_base"
+    model, _ = load_model(base / "base_checkpoints" / "d2", 7)
+    said: list[str] = []
+    cfg = TrainConfig(out_dir=tmp_path / "run", epochs=1, max_seq_len=128, target_batch_tokens=2 * 128,
+                      device="cpu", memory_budget_bytes=2**40, log=said.append)
+    summary = run_sft(cfg, model.float(), Tokenizer.from_directory(base / "tokenizer"), conversations(40, seed=5), [])
+    assert summary["micro_batch"] == 2, said
+    assert any("2 rows per optimizer step" in line for line in said), said
