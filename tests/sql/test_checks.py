@@ -248,7 +248,10 @@ def test_tables_with_remote_engines_get_the_generic_table(engine):
 def test_building_the_sql_check_applies_the_pipeline_gc_setting():
     import gc
 
+    from sqlcurate.sql.transpile import GEN1_THRESHOLD
+
     SqlCheck()
+    assert gc.get_threshold()[1] == GEN1_THRESHOLD
     assert gc.get_freeze_count() > 0  # what existed when the checks started is out of later collections
 
 
