@@ -68,9 +68,19 @@ class _Scope:
     sources: dict[str, _Source] = field(default_factory=dict)
     local: set[str] = field(default_factory=set)
     using: set[str] = field(default_factory=set)
+    distinct: list[_Source] | None = None  # distinct_sources(), kept until a source is added
+
+    def put(self, name: str, src: _Source, replace: bool = True) -> None:
+        """Name ``src`` ``name`` in this scope (``replace=False``: only if the name is still free)."""
+        if replace or name not in self.sources:
+            self.sources[name] = src
+            self.distinct = None
 
     def distinct_sources(self) -> list[_Source]:
-        return list({id(s): s for s in self.sources.values()}.values())
+        """Each source once (a table is named by its alias, bare name and db.name); read-only."""
+        if self.distinct is None:
+            self.distinct = list({id(s): s for s in self.sources.values()}.values())
+        return self.distinct
 
 
 class _Grounder:
@@ -123,7 +133,7 @@ class _Grounder:
             if node.args.get("order") or node.args.get("limit"):
                 scope = _Scope(parent, ctes, local=set(left or ()) | scalar_names)
                 if left is None:
-                    scope.sources["*"] = _Source("union", _ANY)
+                    scope.put("*", _Source("union", _ANY))
                 for part in ("order", "limit", "offset"):
                     if node.args.get(part) is not None:
                         self.expression(node.args[part], scope, frozenset())
@@ -198,16 +208,16 @@ class _Grounder:
                     names.append(f"{node.catalog}.{node.db}.{node.name}")
             for n in names:
                 if n:
-                    scope.sources.setdefault(n, src)
+                    scope.put(n, src, replace=False)
             if node.alias:
-                scope.sources[node.alias] = src
+                scope.put(node.alias, src)
             return
         if isinstance(node, exp.Subquery):
             out = self.query(node.this, scope.parent, scope.ctes)
             alias = node.args.get("alias")
             if alias is not None and alias.columns:
                 out = frozenset(c.name for c in alias.columns)
-            scope.sources[node.alias or f"<subquery {len(scope.sources)}>"] = _Source(node.alias or "subquery", out)
+            scope.put(node.alias or f"<subquery {len(scope.sources)}>", _Source(node.alias or "subquery", out))
             return
         # UNNEST, LATERAL, VALUES, bare expressions: their columns come from the alias list if any.
         for child in node.iter_expressions():
@@ -216,7 +226,7 @@ class _Grounder:
         alias = node.args.get("alias")
         cols = frozenset(c.name for c in alias.columns) if isinstance(alias, exp.TableAlias) and alias.columns else _ANY
         name = node.alias or f"<source {len(scope.sources)}>"
-        scope.sources[name] = _Source(name, cols)
+        scope.put(name, _Source(name, cols))
         if node.alias:
             scope.local.add(node.alias)  # BigQuery UNNEST(arr) AS x: `x` is the element itself
 
