@@ -29,7 +29,7 @@ DE_NAMES = "SELECT name FROM eval_fx.customers WHERE country = 'DE'"
 
 @pytest.fixture(scope="module")
 def scorer(shop_engine, shop_catalog):
-    return Scorer(shop_catalog, runner=QueryRunner(shop_engine, timeout_s=1.0))
+    return Scorer(shop_catalog, runner=QueryRunner(timeout_s=1.0))
 
 
 def codes(v):
@@ -154,7 +154,7 @@ def test_gold_failure_is_reported(scorer):
 def explain_scorer(shop_engine, shop_catalog):
     from sqlcurate.eval.explain import explain_on_tables
 
-    runner = QueryRunner(shop_engine, timeout_s=1.0)
+    runner = QueryRunner(timeout_s=1.0)
     return Scorer(shop_catalog, engine_check=explain_on_tables(runner), runner=runner)
 
 
@@ -185,3 +185,10 @@ def test_query_cannot_lift_the_guards(scorer):
     assert v.outcome == "EVAL_GUARD_OVERRIDE" and v.executed is False
     v = scorer.score(make_item(DE_NAMES), fenced("SELECT name FROM eval_fx.customers SETTINGS readonly = 0"))
     assert v.outcome == "EVAL_GUARD_OVERRIDE"
+
+
+def test_runner_leaves_other_clients_able_to_write(scorer, shop_engine):
+    """chdb keeps a query's readonly setting on its client; the runner's own client takes it, not ours."""
+    assert scorer.score(make_item(DE_NAMES), fenced(DE_NAMES)).outcome == "EVAL_CORRECT"
+    shop_engine.command("CREATE TABLE IF NOT EXISTS eval_fx.after_scoring (a UInt8) ENGINE = Memory")
+    shop_engine.command("DROP TABLE eval_fx.after_scoring")

@@ -187,8 +187,8 @@ def eval_(checkpoints, answer_files, labels, source, tokenizer_dir, data, catalo
         from sqlcurate.eval.explain import make_engine_check
 
         scorer = Scorer(cat,
-                        engine_check=make_engine_check(client, cat, executes, timeout_s) if client is not None else None,
-                        runner=QueryRunner(client, timeout_s=timeout_s, max_rows=max_rows) if executes else None)
+                        engine_check=make_engine_check(cat, executes, timeout_s) if client is not None else None,
+                        runner=QueryRunner(timeout_s=timeout_s, max_rows=max_rows) if executes else None)
 
     names = list(labels) + [None] * (len(checkpoints) + len(answer_files) - len(labels))
     if len(labels) > len(checkpoints) + len(answer_files):

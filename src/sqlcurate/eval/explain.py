@@ -41,7 +41,7 @@ def explain_on_scratch_tables(catalog: Catalog):
     return check
 
 
-def make_engine_check(client, catalog: Catalog, tables_present: bool, timeout_s: float = 5.0):
+def make_engine_check(catalog: Catalog, tables_present: bool, timeout_s: float = 5.0):
     if tables_present:
-        return explain_on_tables(QueryRunner(client, timeout_s=timeout_s))
+        return explain_on_tables(QueryRunner(timeout_s=timeout_s))
     return explain_on_scratch_tables(catalog)

@@ -11,6 +11,9 @@ A generated query is untrusted: it may scan ``system.numbers`` forever, return a
 ``readonly = 2`` lets a query's own ``SETTINGS`` clause change settings too, so a query that names one
 of these guard settings is refused before it reaches the engine (``readonly = 1`` would forbid that,
 but also the per-query limits themselves).
+
+The runner opens its own client on the process's engine: chdb keeps a ``readonly`` sent with one query
+on that client's handle for good, so sharing a client would leave its other users unable to write.
 """
 
 from __future__ import annotations
@@ -63,12 +66,13 @@ def short_engine_message(text: str) -> tuple[str, str]:
 
 
 class QueryRunner:
-    """Runs read-only queries with a time and size budget on one engine client."""
+    """Runs read-only queries with a time and size budget on its own client of the process's engine."""
 
-    def __init__(self, client, timeout_s: float = 5.0, max_rows: int = 100_000,
-                 max_memory_bytes: int = 2 * 1024**3):
+    def __init__(self, timeout_s: float = 5.0, max_rows: int = 100_000, max_memory_bytes: int = 2 * 1024**3):
+        from sqlcurate.sql.engine_conn import engine_client
+
         assert timeout_s > 0, f"timeout_s must be positive, got {timeout_s}"
-        self.client = client
+        self.client = engine_client()  # a handle of its own (see the module docstring)
         self.settings = {
             "readonly": 2,
             "max_execution_time": timeout_s,
