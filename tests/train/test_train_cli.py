@@ -107,7 +107,7 @@ def test_invalid_lines_are_reported_with_file_and_line(tmp_path, data):
     result = run(["--data", str(bad), "--base", str(data["base"]), "--out", str(tmp_path), "--device", "cpu"])
     assert result.exit_code == 1
     assert f"{bad}:1: TOO_FEW_TURNS" in result.output
-    assert f"{bad}:2: TRAIN_BAD_JSON" in result.output
+    assert f"{bad}:2: LINE_INVALID_JSON" in result.output
 
 
 def test_mix_needs_an_explicit_ratio(tmp_path, data):

@@ -14,12 +14,12 @@ only. Custom-only is the default; a custom share under ``MIN_CUSTOM_SHARE`` warn
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlcurate.conversation import Conversation, check_messages
+from sqlcurate.conversation import Conversation
+from sqlcurate.formats.readers import read_file
 from sqlcurate.sql.extract import extract_from_conversation
 from sqlcurate.sql.fingerprint import fingerprint
 
@@ -84,24 +84,21 @@ def sample_mix(spec: MixSpec, wanted: int, seed: int) -> tuple[list[Conversation
     reservoir: list[Conversation] = []
     bad: list[dict] = []
     seen = 0
-    with spec.path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as e:
-                bad.append({"source": str(spec.path), "line": line_no, "codes": ["MIX_BAD_LINE"], "reasons": [f"not JSON: {e}"], "raw": line.rstrip("\n")})
-                continue
-            conv, findings = check_messages(value["messages"] if isinstance(value, dict) and "messages" in value else value)
-            if conv is None:
-                bad.append({"source": str(spec.path), "line": line_no, "codes": ["MIX_BAD_LINE"] + [f.code for f in findings],
-                            "reasons": [f.message for f in findings], "raw": line.rstrip("\n")})
-                continue
-            conv.meta = {"source": f"{spec.path}:{line_no}", "task": "mix"}
-            seen += 1
-            if len(reservoir) < wanted:
-                reservoir.append(conv)
-            elif (j := rng.randrange(seen)) < wanted:
-                reservoir[j] = conv
+    # the project's readers: any input format, and the same line-level reason codes as validate
+    for record in read_file(spec.path, "auto"):
+        if record.blank:
+            continue
+        errors = [f for f in record.findings if f.severity == "error"]
+        conv, line_no = record.conversation, record.line
+        if conv is None or errors:
+            problems = errors or record.findings
+            bad.append({"source": str(spec.path), "line": line_no, "codes": ["MIX_BAD_LINE"] + [f.code for f in problems],
+                        "reasons": [f.message for f in problems], "raw": record.raw})
+            continue
+        conv.meta = {"source": f"{spec.path}:{line_no}", "task": "mix"}
+        seen += 1
+        if len(reservoir) < wanted:
+            reservoir.append(conv)
+        elif (j := rng.randrange(seen)) < wanted:
+            reservoir[j] = conv
     return reservoir, bad

@@ -29,6 +29,7 @@ def build(workspace, out, catalog_path, engine, val_fraction, mix, seed, fmt, sy
     from sqlcurate.build.pipeline import BuildError
     from sqlcurate.build.pipeline import build as run_build
     from sqlcurate.fileio import InputOverwriteError
+    from sqlcurate.formats.lines import FileLevelError
     from sqlcurate.sql.catalog import CatalogError
 
     try:
@@ -40,6 +41,9 @@ def build(workspace, out, catalog_path, engine, val_fraction, mix, seed, fmt, sy
         click.echo(str(e), err=True)
         sys.exit(2)
     except ValueError as e:  # a bad --mix spec
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except FileLevelError as e:  # a --mix file that cannot be read at all
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     except (OSError, InputOverwriteError) as e:

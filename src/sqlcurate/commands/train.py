@@ -18,36 +18,33 @@ from pathlib import Path
 
 import click
 
-from sqlcurate.conversation import SystemPolicy, check_messages
+from sqlcurate.conversation import SystemPolicy
 from sqlcurate.fileio import atomic_open
-from sqlcurate.findings import Finding
+from sqlcurate.formats.lines import FileLevelError
+from sqlcurate.formats.readers import read_file
 
 CODES = {
-    "TRAIN_BAD_JSON": "a training/validation line is not valid JSON",
     "TRAIN_BAD_MIX": "a --mix argument is not FILE:RATIO with a ratio > 0",
     "TRAIN_NO_DATA": "a training file holds no conversation",
 }
 
 
 def read_conversations(path: Path) -> tuple[list[list[dict]], list[str]]:
-    """Conversations of a JSONL file as nanochat lists, and the diagnostics of the lines refused."""
+    """Conversations of a file in any input format (the project's readers, ``--from auto``) as nanochat
+    lists, and the ``file:line: CODE message`` diagnostics of the rows refused (warnings such as CRLF
+    line ends do not refuse a row)."""
     convs, problems = [], []
-    with open(path, encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
+    try:
+        for record in read_file(path, "auto"):
+            if record.blank:
                 continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(Finding("TRAIN_BAD_JSON", f"not JSON: {exc.msg} at column {exc.colno}").render(str(path), line_no))
+            errors = [f for f in record.findings if f.severity == "error"]
+            if record.conversation is None or errors:
+                problems.extend(f.render(record.source, record.line) for f in errors or record.findings)
                 continue
-            if isinstance(value, dict) and "messages" in value:
-                value = value["messages"]
-            conv, findings = check_messages(value)
-            if conv is None:
-                problems.extend(f.render(str(path), line_no) for f in findings)
-                continue
-            convs.append(conv.as_nanochat(SystemPolicy.MERGE))
+            convs.append(record.conversation.as_nanochat(SystemPolicy.MERGE))
+    except FileLevelError as exc:
+        raise click.UsageError(str(exc)) from exc
     return convs, problems
 
 

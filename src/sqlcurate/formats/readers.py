@@ -12,7 +12,8 @@ Formats (``--from``):
   optional top-level ``system`` string becomes the leading system message.
 - ``alpaca``: ``{"instruction", "input", "output"}`` (+ optional ``system``): one user turn
   (instruction, a blank line, input) and one assistant turn.
-- ``auto``: decided per line by ``detect_format``; each row records the format it was read as.
+- ``auto``: decided per line by ``detect_format``; each row records the format it was read as (a
+  ``.parquet`` file is read as Parquet).
 - ``parquet``: a file written by the Parquet writer (``messages`` list of struct, ``meta`` JSON string).
 
 ``read_file(path, fmt)`` streams ``Record``s, one per physical line (or Parquet row).
@@ -253,6 +254,6 @@ def read_parquet(path: Path, batch_rows: int = 10_000) -> Iterator[Record]:
 def read_file(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
     """Stream the records of one input file; raises FileLevelError for a file that cannot be read at all."""
     assert fmt in INPUT_FORMATS, f"unknown input format {fmt!r}; expected one of {INPUT_FORMATS}"
-    if fmt == "parquet":
+    if fmt == "parquet" or (fmt == "auto" and Path(path).suffix == ".parquet"):
         return read_parquet(Path(path))
     return read_jsonl(Path(path), fmt, max_line_bytes)
