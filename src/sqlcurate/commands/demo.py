@@ -25,7 +25,7 @@ SEED = "from pathlib import Path; import sys; from sqlcurate.demo.workspace impo
 
 def stages(ws: Path, epochs: int, max_tokens: int) -> list[tuple[str, list[str]]]:
     """(title, argv) for every stage; argv[0] is 'sqlcurate' or 'python'."""
-    raw, curated, schemas = ws / "training_data" / "raw", ws / "training_data" / "curated", ws / "schemas"
+    curated, schemas = ws / "training_data" / "curated", ws / "schemas"
     sft_root = ws / "nanochat"
     return [
         ("seed the demo warehouse", ["python", "-c", SEED, str(ws)]),
