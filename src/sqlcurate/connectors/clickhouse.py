@@ -16,7 +16,6 @@ per (target, log table); the next pull asks only for later rows and merges their
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -346,11 +345,3 @@ def pull_clickhouse(
     if tables:
         summary.catalog_paths = write_catalog(workspace, "clickhouse", tables, profile.target())
     return summary
-
-
-def summary_json(summary: PullSummary) -> str:
-    data = {k: (str(v) if isinstance(v, Path) else v) for k, v in summary.__dict__.items()}
-    data["catalog_paths"] = [str(p) for p in summary.catalog_paths]
-    return json.dumps(data, indent=1)
-
-
