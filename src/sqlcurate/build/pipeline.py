@@ -148,19 +148,21 @@ def build(
     try:
         for row in raw_rejects:
             rejects.add(row)
-        for n, conv in enumerate(convs, 1):
-            task = conv.meta.get("task", "")
-            tasks.setdefault(task, Counter())["candidates"] += 1
-            item = Item(conversation=conv, source=conv.meta.get("source", ""), line=n)
-            found = runner.run(item)
-            errors = [f for f in found if f.severity == "error"]
-            if errors:
-                tasks[task]["rejected"] += 1
-                rejects.add({"source": item.source, "line": n, "task": task, "codes": [f.code for f in errors],
-                             "reasons": [f.message for f in errors], "messages": conv.as_messages(), "meta": conv.meta})
-                continue
-            tasks[task]["written"] += 1
-            kept.append(conv)
+        for start in range(0, len(convs), runner.WINDOW):
+            # the checks take a window of candidates together (the engine plans their queries at once)
+            window = list(enumerate(convs[start:start + runner.WINDOW], start + 1))
+            items = [Item(conversation=conv, source=conv.meta.get("source", ""), line=n) for n, conv in window]
+            for (n, conv), item, found in zip(window, items, runner.run_window(items), strict=True):
+                task = conv.meta.get("task", "")
+                tasks.setdefault(task, Counter())["candidates"] += 1
+                errors = [f for f in found if f.severity == "error"]
+                if errors:
+                    tasks[task]["rejected"] += 1
+                    rejects.add({"source": item.source, "line": n, "task": task, "codes": [f.code for f in errors],
+                                 "reasons": [f.message for f in errors], "messages": conv.as_messages(), "meta": conv.meta})
+                    continue
+                tasks[task]["written"] += 1
+                kept.append(conv)
     finally:
         runner.close()
 

@@ -3,6 +3,10 @@
 
 A check may also *fix* an item in place (``--fix``): it replaces ``item.conversation`` and appends a
 ``Change`` to ``item.changes``; findings it returns are what it could not fix.
+
+``CheckRunner.run_window`` takes a short run of items check by check: each check first gets ``prepare``
+with the items that reach it (to batch slow work, e.g. the engine planning many queries at once), then
+``findings`` per item. Each check sees the same items, in the same order and state, as with ``run``.
 """
 
 from __future__ import annotations
@@ -51,6 +55,10 @@ class Check:
     def findings(self, item: Item) -> list[Finding]:
         raise NotImplementedError
 
+    def prepare(self, items: list[Item]) -> None:
+        """Optional batch hook: called with the items ``findings`` is about to see, in that order. It may
+        only warm caches; verdicts still come from ``findings``, item by item."""
+
     def close(self) -> None:
         """Release resources (an engine, a cache); called once by the runner."""
 
@@ -67,31 +75,69 @@ class CheckRunner:
     """Runs checks in order; an item with an error-severity finding is dropped (later checks still see
     items that only have warnings). Keeps per-check counts and timings and per-code totals."""
 
+    # Items per ``run_window``: enough for the engine check to keep its connections busy, few enough that
+    # the queries of one window stay in the shared parse cache (``transpile.analyze``, 256 entries)
+    # while every check of the window reads them, and that memory stays bounded.
+    WINDOW = 64
+
     def __init__(self, checks: list[Check]):
         self.checks = checks
         self.stats: dict[str, CheckStats] = {c.name: CheckStats() for c in checks}
         self.codes: Counter[str] = Counter()
 
+    def _apply(self, check: Check, item: Item) -> tuple[list[Finding], bool]:
+        """One check on one item: its findings, and whether they drop the item."""
+        stats = self.stats[check.name]
+        stats.seen += 1
+        t0 = time.perf_counter()
+        try:
+            found = check.findings(item)
+        except Exception as e:  # one bad row must not cost the whole run, nor hide which row it was
+            found = [Finding("CHECK_FAILED", f"check {check.name!r} raised {type(e).__name__}: {e}")]
+        stats.seconds += time.perf_counter() - t0
+        dropped = any(f.severity == "error" for f in found)
+        if dropped:
+            stats.dropped += 1
+        elif found:
+            stats.warned += 1
+        return found, dropped
+
     def run(self, item: Item) -> list[Finding]:
         """All findings for the item; the item is kept iff none has severity 'error'."""
         out: list[Finding] = []
         for check in self.checks:
-            stats = self.stats[check.name]
-            stats.seen += 1
-            t0 = time.perf_counter()
-            try:
-                found = check.findings(item)
-            except Exception as e:  # one bad row must not cost the whole run, nor hide which row it was
-                found = [Finding("CHECK_FAILED", f"check {check.name!r} raised {type(e).__name__}: {e}")]
-            stats.seconds += time.perf_counter() - t0
+            found, dropped = self._apply(check, item)
             for f in found:
                 self.codes[f.code] += 1
             out.extend(found)
-            if any(f.severity == "error" for f in found):
-                stats.dropped += 1
+            if dropped:
                 break
-            if found:
-                stats.warned += 1
+        return out
+
+    def run_window(self, items: list[Item]) -> list[list[Finding]]:
+        """``run`` of each item (same findings, counts and order), taken check by check so that each
+        check's ``prepare`` gets the window's items that reach it. Keep windows short (``WINDOW``)."""
+        out: list[list[Finding]] = [[] for _ in items]
+        live = list(range(len(items)))  # items not dropped yet, in input order
+        for check in self.checks:
+            if not live:
+                break
+            t0 = time.perf_counter()
+            try:
+                check.prepare([items[i] for i in live])
+            except Exception:  # prepare only warms caches: findings below meets (and reports) the same fault per row
+                pass
+            self.stats[check.name].seconds += time.perf_counter() - t0
+            survivors = []
+            for i in live:
+                found, dropped = self._apply(check, items[i])
+                out[i].extend(found)
+                if not dropped:
+                    survivors.append(i)
+            live = survivors
+        for found in out:  # counted in item order, as ``run`` does, so ties in ``codes`` order the same
+            for f in found:
+                self.codes[f.code] += 1
         return out
 
     def close(self) -> None:

@@ -61,8 +61,10 @@ class EngineCheck(Check):
         """``check_statements`` of one statement."""
         return self.check_statements([(tree, key)])[0]
 
-    def findings(self, item: Item) -> list[Finding]:
-        where: list[tuple[int, int, int, int]] = []  # (message index, offset, statement number, statements)
+    def _statements(self, item: Item) -> tuple[list[tuple[int, int, int, int]], list[tuple[exp.Expression, str]]]:
+        """The item's parsed statements with their cache keys, and where each one is (message index,
+        offset, statement number, statements in its query), through the parse every check shares."""
+        where: list[tuple[int, int, int, int]] = []
         statements: list[tuple[exp.Expression, str]] = []
         for span in extract_from_conversation(item.conversation, roles=self.roles):
             a = analyze(span.sql, self.source)
@@ -71,6 +73,16 @@ class EngineCheck(Check):
             for n, tree in enumerate(a.statements, 1):
                 where.append((span.message_index, span.start, n, len(a.statements)))
                 statements.append((tree, f"{a.fingerprint}:{n}"))
+        return where, statements
+
+    def prepare(self, items: list[Item]) -> None:
+        """Plan the distinct queries of a window of items together, over the check's connections; the
+        verdicts land in the cache ``findings`` reads, in the items' order, so the first query of each
+        fingerprint is the one planned, as item by item."""
+        self.check_statements([st for item in items for st in self._statements(item)[1]])
+
+    def findings(self, item: Item) -> list[Finding]:
+        where, statements = self._statements(item)
         out: list[Finding] = []
         for (message_index, start, n, count), err in zip(where, self.check_statements(statements), strict=True):
             if err is not None:

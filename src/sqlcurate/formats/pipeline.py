@@ -12,7 +12,7 @@ import contextlib
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -108,45 +108,52 @@ def run(inputs: list[Path], fmt: str, runner: CheckRunner, outputs: Outputs, dia
     try:
         for path in inputs:
             pending_bytes = 0
-            for n, record in enumerate(read_file(path, fmt, max_line_bytes), start=1):
-                summary.lines += 1
-                if bar is not None:
-                    pending_bytes += record.raw_bytes
-                    if n % _PROGRESS_EVERY == 0:
-                        bar[0].advance(bar[1], pending_bytes)
-                        pending_bytes = 0
-                if record.findings:
-                    report(record.source, record.line, record.findings)
-                if record.blank:
-                    summary.blank += 1
-                    continue
-                if verbose:
-                    write_diag(f"{record.source}:{record.line}: read as {record.read_as or 'unreadable'}\n")
-                if record.conversation is None:
-                    summary.read_as[record.read_as or "unreadable"] += 1
-                    summary.quarantined += 1
-                    if outputs.rejected is not None:
-                        outputs.rejected.add(quarantine_row(record, record.findings))
-                    continue
-                summary.read_as[record.read_as] += 1
-                item = Item(record.conversation, record.source, record.line, record.raw, record.read_as)
-                found = runner.run(item) if runner.checks else []
-                if found:
-                    report(item.source, item.line, found)
-                if any(f.severity == "error" for f in found):
-                    summary.quarantined += 1
-                    if outputs.rejected is not None:
-                        outputs.rejected.add(quarantine_row(item, [*record.findings, *found]))
-                    continue
-                summary.kept += 1
-                if outputs.writer is not None:
-                    outputs.writer.write(item.conversation)
-                if item.changes:
-                    summary.changed += 1
-                    if outputs.changes is not None:
-                        for change in item.changes:
-                            outputs.changes.add({"path": item.source, "line": item.line, "check": change.check,
-                                                 "code": change.code, "before": change.before, "after": change.after})
+            n = 0
+            for window in _windows(read_file(path, fmt, max_line_bytes), runner.WINDOW):
+                # the checks take the window's readable rows together (see CheckRunner.run_window);
+                # everything below still goes row by row, in input order
+                items = {i: Item(r.conversation, r.source, r.line, r.raw, r.read_as)
+                         for i, r in enumerate(window) if not r.blank and r.conversation is not None}
+                verdicts = dict(zip(items, runner.run_window(list(items.values())), strict=True))
+                for i, record in enumerate(window):
+                    n += 1
+                    summary.lines += 1
+                    if bar is not None:
+                        pending_bytes += record.raw_bytes
+                        if n % _PROGRESS_EVERY == 0:
+                            bar[0].advance(bar[1], pending_bytes)
+                            pending_bytes = 0
+                    if record.findings:
+                        report(record.source, record.line, record.findings)
+                    if record.blank:
+                        summary.blank += 1
+                        continue
+                    if verbose:
+                        write_diag(f"{record.source}:{record.line}: read as {record.read_as or 'unreadable'}\n")
+                    if record.conversation is None:
+                        summary.read_as[record.read_as or "unreadable"] += 1
+                        summary.quarantined += 1
+                        if outputs.rejected is not None:
+                            outputs.rejected.add(quarantine_row(record, record.findings))
+                        continue
+                    summary.read_as[record.read_as] += 1
+                    item, found = items[i], verdicts[i]
+                    if found:
+                        report(item.source, item.line, found)
+                    if any(f.severity == "error" for f in found):
+                        summary.quarantined += 1
+                        if outputs.rejected is not None:
+                            outputs.rejected.add(quarantine_row(item, [*record.findings, *found]))
+                        continue
+                    summary.kept += 1
+                    if outputs.writer is not None:
+                        outputs.writer.write(item.conversation)
+                    if item.changes:
+                        summary.changed += 1
+                        if outputs.changes is not None:
+                            for change in item.changes:
+                                outputs.changes.add({"path": item.source, "line": item.line, "check": change.check,
+                                                     "code": change.code, "before": change.before, "after": change.after})
             if bar is not None:
                 bar[0].advance(bar[1], pending_bytes)
     finally:
@@ -154,6 +161,25 @@ def run(inputs: list[Path], fmt: str, runner: CheckRunner, outputs: Outputs, dia
             bar[0].stop()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """``records`` in lists of at most ``size``. If the reader fails part-way, the rows read before the
+    fault are still yielded (and so reported and written) before the error goes on to the caller."""
+    assert size >= 1, f"window size must be at least 1, got {size}"
+    window: list[Record] = []
+    try:
+        for record in records:
+            window.append(record)
+            if len(window) == size:
+                yield window
+                window = []
+    except Exception:
+        if window:
+            yield window
+        raise
+    if window:
+        yield window
 
 
 def _progress(inputs: list[Path]):
