@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
 pytestmark = [pytest.mark.engine, pytest.mark.train]
 
 
-def test_demo_runs_the_whole_path(tmp_path, repo):
+def run_demo(ws, repo):
+    return subprocess.run([sys.executable, "-m", "sqlcurate", "demo", "--workspace", str(ws), "--max-tokens", "16"],
+                          cwd=repo, capture_output=True, text=True, timeout=900)
+
+
+def test_demo_runs_the_whole_path_and_again(tmp_path, repo):
     ws = tmp_path / "demo"
-    result = subprocess.run([sys.executable, "-m", "sqlcurate", "demo", "--workspace", str(ws), "--max-tokens", "16"],
-                            cwd=repo, capture_output=True, text=True, timeout=900)
+    result = run_demo(ws, repo)
     assert result.returncode == 0, result.stderr[-4000:]
     for stage in ("pull clickhouse", "pull docs", "build", "validate", "stats", "train", "eval"):
         assert f"$ sqlcurate {stage}" in result.stderr
@@ -32,7 +37,7 @@ def test_demo_runs_the_whole_path(tmp_path, repo):
     assert f"{len(train)} rows = {len(train)} kept + 0 quarantined" in result.stdout + result.stderr
 
     # train: 3 epochs, validation loss went down, checkpoints with the run's tokenizer beside them
-    run_dir = ws / "nanochat" / "chatsft_checkpoints" / "demo"
+    (run_dir,) = (ws / "nanochat" / "chatsft_checkpoints").iterdir()
     val = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     val = [r for r in val if r["kind"] == "val"]
     assert [r["epoch"] for r in val] == [1, 2, 3] and val[-1]["val_loss"] < val[0]["val_loss"]
@@ -44,3 +49,12 @@ def test_demo_runs_the_whole_path(tmp_path, repo):
     items = len((repo / "demo" / "eval" / "dex_eval.jsonl").read_text().splitlines())
     assert all(r["totals"]["items"] == items for r in report["runs"])
     assert (ws / "eval.png").stat().st_size > 1000 and (ws / "train_tokens.png").stat().st_size > 1000
+
+    # a second demo on the same workspace trains a new run, and eval picks that newer run by itself
+    time.sleep(1.1)  # run tags carry the UTC second
+    again = run_demo(ws, repo)
+    assert again.returncode == 0, again.stderr[-4000:]
+    runs = sorted((ws / "nanochat" / "chatsft_checkpoints").iterdir())
+    assert len(runs) == 2
+    newest = max(runs, key=lambda d: json.loads(sorted(d.glob("meta_*.json"))[-1].read_text())["created_at"])
+    assert json.loads((ws / "eval.json").read_text())["runs"][1]["source"] == str(newest)

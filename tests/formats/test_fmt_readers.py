@@ -42,6 +42,8 @@ def test_every_declared_code_is_exercised():
 
 def test_invalid_json_reports_column_and_utf8_reports_byte_offset():
     assert parse(b'[{"role": "user",, }]').findings[0].message.endswith("column 18")
+    # json's own message may already end in "at": the column follows it once
+    assert parse(b'["unterminated').findings[0].message == "Unterminated string starting at column 2"
     bad = parse(b'["ok", "\xc3\x28"]').findings[0]
     assert bad.code == "LINE_INVALID_UTF8" and "byte offset 8" in bad.message
     with_bom = parse(b'\xef\xbb\xbf["\xff"]').findings  # offset counts the BOM bytes too

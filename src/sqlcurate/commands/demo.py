@@ -34,8 +34,8 @@ def stages(ws: Path, epochs: int, max_tokens: int) -> list[tuple[str, list[str]]
         ("build conversations", ["sqlcurate", "build", "--workspace", str(ws), "--engine", "chdb"]),
         ("validate the training file", ["sqlcurate", "validate", str(curated / "train.jsonl"), "--catalog", str(schemas), "--engine", "chdb", "--redact", "--tokenizer", str(DEMO_BASE / "tokenizer"), "--max-tokens", "1024"]),
         ("token statistics", ["sqlcurate", "stats", str(curated / "train.jsonl"), "--tokenizer", str(DEMO_BASE / "tokenizer"), "--histogram", str(ws / "train_tokens.png")]),
-        ("fine-tune the d2 base model", ["sqlcurate", "train", "--data", str(curated / "train.jsonl"), "--val", str(curated / "val.jsonl"), "--base", str(DEMO_BASE), "--out", str(sft_root), "--tag", "demo", "--epochs", str(epochs), "--max-seq-len", "1024", "--target-batch-tokens", "2048"]),
-        ("evaluate base vs fine-tuned", ["sqlcurate", "eval", "--checkpoint", str(DEMO_BASE / "base_checkpoints" / "d2"), "--checkpoint", str(sft_root / "chatsft_checkpoints" / "demo"), "--label", "base", "--label", "sft", "--data", str(DEMO_EVAL), "--catalog", str(schemas), "--workspace", str(ws), "--max-tokens", str(max_tokens), "--out", str(ws / "eval.json"), "--chart", str(ws / "eval.png")]),
+        ("fine-tune the d2 base model", ["sqlcurate", "train", "--data", str(curated / "train.jsonl"), "--val", str(curated / "val.jsonl"), "--base", str(DEMO_BASE), "--out", str(sft_root), "--epochs", str(epochs), "--max-seq-len", "1024", "--target-batch-tokens", "2048"]),
+        ("evaluate base vs fine-tuned", ["sqlcurate", "eval", "--checkpoint", str(DEMO_BASE / "base_checkpoints" / "d2"), "--checkpoint", str(sft_root), "--source", "sft", "--label", "base", "--label", "sft", "--data", str(DEMO_EVAL), "--catalog", str(schemas), "--workspace", str(ws), "--max-tokens", str(max_tokens), "--out", str(ws / "eval.json"), "--chart", str(ws / "eval.png")]),
     ]
 
 

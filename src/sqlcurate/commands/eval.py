@@ -106,7 +106,7 @@ def _open_engine(workspace: Path | None, sample_data: Path | None, catalog, want
 @click.option("--tokenizer", "tokenizer_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Tokenizer directory (default: the nearest tokenizer/ above the checkpoint, else $NANOCHAT_BASE_DIR's).")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Eval conversations (nanochat JSONL): question = last user turn, gold = SQL of the assistant turn.")
+              help="Eval conversations (any input format: nanochat, messages, ShareGPT, Alpaca, Parquet): question = last user turn, gold = SQL of the assistant turn.")
 @click.option("--catalog", type=click.Path(exists=True, path_type=Path), help="Schema DDL directory/file or catalog.json.")
 @click.option("--engine", "engine_kind", type=click.Choice(["chdb", "none"]), default="chdb", show_default=True,
               help="Check queries on the embedded ClickHouse engine, or static checks only.")

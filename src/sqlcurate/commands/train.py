@@ -179,7 +179,7 @@ def train(data, val, base, source, model_tag, model_step, tokenizer_dir, epochs,
         click.echo(line, err=True)
     if problems or val_problems or extra_problems:
         click.echo(f"refusing to train: {len(problems) + len(val_problems) + len(extra_problems)} invalid lines "
-                   "(fix them or run `sqlcurate validate --fix`)", err=True)
+                   "(fix them, or keep the good rows with `sqlcurate validate FILE --out CLEAN.jsonl`)", err=True)
         sys.exit(1)
     if not train_convs:
         click.echo(f"{data}:1: TRAIN_NO_DATA no conversation to train on", err=True)

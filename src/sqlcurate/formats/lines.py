@@ -126,7 +126,9 @@ def parse_line(number: int, data: bytes, size: int, too_long: bool, max_line_byt
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        findings.append(Finding("LINE_INVALID_JSON", f"{e.msg} at column {e.colno}"))
+        # some of json's messages already end in "at" ("Unterminated string starting at")
+        where = "column" if e.msg.endswith(" at") else "at column"
+        findings.append(Finding("LINE_INVALID_JSON", f"{e.msg} {where} {e.colno}"))
     except RecursionError:
         findings.append(Finding("LINE_TOO_DEEP", "JSON nests too deeply to parse"))
     except ValueError as e:  # e.g. an integer literal over Python's digit limit
