@@ -282,9 +282,9 @@ def main() -> None:
         for i in range(0, len(statements), ENGINE_BATCH):
             check.check_statements(statements[i:i + ENGINE_BATCH])
 
-    runner = CheckRunner([check])
+    runner = CheckRunner([SqlCheck(fix=True), check])
 
-    def windows():  # what validate and build do: conversations in windows, the check's prepare plans each window
+    def windows():  # what validate --fix and build do: conversations in windows, the SQL check first
         items = [Item(conversation=c, source="bench", line=n) for n, c in enumerate(convs, 1)]
         for i in range(0, len(items), runner.WINDOW):
             runner.run_window(items[i:i + runner.WINDOW])
@@ -294,7 +294,11 @@ def main() -> None:
         for name, fn in (("one", one_at_a_time), ("batched", batched), ("windows", windows)):
             check.cache.clear()
             check.planned = 0
-            engine_runs[name].append(_timed(fn))
+            if name == "windows":  # (wall, the engine check's own time: prepare + findings, as validate reports it)
+                runner.stats["engine"].seconds = 0.0
+                engine_runs[name].append((_timed(fn)[0], runner.stats["engine"].seconds))
+            else:
+                engine_runs[name].append(_timed(fn))
             if name == "batched":
                 rejected = sum(1 for v in check.cache.values() if v is not None)
                 planned = check.planned
@@ -302,7 +306,7 @@ def main() -> None:
     planned_in_windows = check.planned
     eng_wall, eng_cpu = min(engine_runs["one"], key=lambda r: r[0])
     par_wall, par_cpu = min(engine_runs["batched"], key=lambda r: r[0])
-    win_wall, _ = min(engine_runs["windows"], key=lambda r: r[0])
+    _, win_engine = min(engine_runs["windows"], key=lambda r: r[1])
     workers = len(check.schema.conns)
     check.close()
 
@@ -327,7 +331,7 @@ def main() -> None:
         "engine_batched_cpu_us_per_query": round(par_cpu / planned * 1e6),
         "engine_runner_window": runner.WINDOW,
         "engine_runner_windows_distinct_queries": planned_in_windows,
-        "engine_runner_windows_distinct_queries_per_s_wall": round(planned_in_windows / win_wall),
+        "engine_runner_windows_distinct_queries_per_s_check_time": round(planned_in_windows / win_engine),
     }
     rows = [
         ("queries / conversations", f"{len(queries)} ({', '.join(f'{k} {v}' for k, v in dialect_counts.items())})"),
@@ -339,7 +343,7 @@ def main() -> None:
         ("engine check (EXPLAIN PLAN), distinct queries", f"{planned} ({rejected} rejected)"),
         ("engine check, one query per call", f"{result['engine_distinct_queries_per_s_cpu']:,} q/s CPU, {result['engine_distinct_queries_per_s_wall']:,} wall"),
         (f"engine check, batches of {ENGINE_BATCH} over {workers} connections", f"{result['engine_batched_distinct_queries_per_s_wall']:,} q/s wall ({result['engine_batched_cpu_us_per_query']:,} us CPU/query, all threads)"),
-        (f"engine check via CheckRunner.run_window ({runner.WINDOW} conversations), parse included", f"{result['engine_runner_windows_distinct_queries_per_s_wall']:,} q/s wall"),
+        (f"engine check in CheckRunner.run_window ({runner.WINDOW} conversations, after SqlCheck --fix)", f"{result['engine_runner_windows_distinct_queries_per_s_check_time']:,} q/s of the check's time ({planned_in_windows} distinct)"),
     ]
     width = max(len(r[0]) for r in rows)
     for k, v in rows:
