@@ -67,14 +67,16 @@ def _sqlglot_warnings() -> Iterator[list[str]]:
     """What sqlglot warns while transpiling: it raises for some untranslatable constructs but only
     logs for others (a BigQuery WEEK, which starts on Sunday, read as ClickHouse's Monday week)."""
     logger = logging.getLogger("sqlglot")
-    collect, propagate = _Collect(), logger.propagate
+    collect, propagate, level = _Collect(), logger.propagate, logger.level
     logger.addHandler(collect)
     logger.propagate = False
+    logger.setLevel(logging.WARNING)  # the CLI quiets sqlglot's log; here its warnings are the evidence
     try:
         yield collect.messages
     finally:
         logger.removeHandler(collect)
         logger.propagate = propagate
+        logger.setLevel(level)
 
 
 def _foreign(tree: exp.Expression, dialect: str, original: str) -> str | None:
