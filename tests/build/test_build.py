@@ -4,6 +4,7 @@ template, dedupe and rejects add up, mixing follows the ratio and warns."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 
 import pytest
@@ -186,9 +187,16 @@ def test_contrast_count_becomes_count_star_and_tsql_derived_tables_need_an_alias
     assert "contrast:tsql" not in {c.meta["task"] for c in nested}
 
 
-def test_no_contrast_pair_when_sqlglot_can_only_approximate():
+@pytest.mark.parametrize("sqlglot_log_level", [logging.NOTSET, logging.ERROR])  # ERROR: as the CLI sets it
+def test_no_contrast_pair_when_sqlglot_can_only_approximate(sqlglot_log_level):
     # toMonday is a Monday week; sqlglot warns that the target's week starts on Sunday.
-    pairs = contrast_pairs(_record("SELECT toMonday(block_time) AS week, count() FROM dex.swaps GROUP BY week", "h"))
+    logger = logging.getLogger("sqlglot")
+    before = logger.level
+    logger.setLevel(sqlglot_log_level)
+    try:
+        pairs = contrast_pairs(_record("SELECT toMonday(block_time) AS week, count() FROM dex.swaps GROUP BY week", "h"))
+    finally:
+        logger.setLevel(before)
     assert "contrast:bigquery" not in {c.meta["task"] for c in pairs}
 
 
