@@ -30,17 +30,23 @@ def manual(q, k, v, ids):
     return (s.softmax(-1) @ v).float()
 
 
+def packed_qkv(device, B=2, H=8, Hkv=4, T=2048, D=128, docs_per_row=7):
+    """Random q, k, v with grouped-query heads and rows of ``docs_per_row`` packed documents (seq ids)."""
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(B, h, T, D, device=device) for h in (H, Hkv, Hkv))
+    cuts = torch.sort(torch.randint(1, T, (B, docs_per_row - 1)), dim=1).values
+    ids = torch.stack([torch.bucketize(torch.arange(T), c, right=True) for c in cuts]).int().to(device)
+    return q, k, v, ids
+
+
 def rel(a, b):
     return ((a.float() - b.float()).norm() / b.float().norm()).item()
 
 
 def main() -> int:
     dev = torch.device("cuda")
-    torch.manual_seed(0)
-    B, H, Hkv, T, D = 2, 8, 4, 2048, 128
-    q, k, v = (torch.randn(B, h, T, D, device=dev) for h in (H, Hkv, Hkv))
-    cuts = torch.sort(torch.randint(1, T, (B, 6)), dim=1).values
-    ids = torch.stack([torch.bucketize(torch.arange(T), c, right=True) for c in cuts]).int().to(dev)
+    q, k, v, ids = packed_qkv(dev)
+    B, T = q.size(0), q.size(2)
     ref = manual(q, k, v, ids)
     out = {}
     out["dense_sdpa_fp32"] = rel(A.dense_attend(q, k, v, ids), ref)

@@ -168,13 +168,11 @@ def packed_loop(model: GPT, samples: list[Sample], device, steps: int, dtype, ta
 def check_attention(device) -> dict:
     """Fast path (FlexAttention with the block mask from document_mask) against the reference (SDPA with
     a dense mask, float32) on random packed rows with grouped-query heads, eager and compiled."""
+    from attention_check import packed_qkv  # beside this script
+
     from nanochat.attention import attend, dense_attend, document_mask
 
-    torch.manual_seed(0)
-    B, H, Hkv, T, D = 2, 8, 4, 2048, 128
-    q, k, v = (torch.randn(B, h, T, D, device=device) for h in (H, Hkv, Hkv))
-    cuts = torch.sort(torch.randint(1, T, (B, 6)), dim=1).values
-    ids = torch.stack([torch.bucketize(torch.arange(T), c, right=True) for c in cuts]).int().to(device)
+    q, k, v, ids = packed_qkv(device)
     ref = dense_attend(q, k, v, ids)
     mask = document_mask(ids)
     qb, kb, vb = q.bfloat16(), k.bfloat16(), v.bfloat16()

@@ -9,14 +9,6 @@ import torch.nn.functional as F
 from nanochat.gpt import GPT, GPTConfig, positions_from_seq_ids
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def random_model(n_head=4, n_kv_head=2, vocab_size=300, seed=0) -> GPT:
     torch.manual_seed(seed)
     model = GPT(

@@ -20,14 +20,6 @@ LOGITS_ATOL = 1e-4  # README tolerance advice
 LOSS_ATOL = 1e-5
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def outputs(nanochat_fixtures):
     return json.loads((nanochat_fixtures / "reference" / "outputs.json").read_text())
