@@ -54,10 +54,8 @@ def redact(input_path: Path, output_path: Path, from_: str, to: str, system: str
     try:
         for target in (output_path, rejected_path):
             refuse_overwrite(target, [input_path])
-        if from_ == "auto" and input_path.suffix == ".parquet":
-            from_ = "parquet"
-        records = read_file(input_path, from_)
-        summary = _run(records, input_path, output_path, rejected_path, from_, to, SystemPolicy(system), dialect)
+        records = read_file(input_path, from_)  # `auto` reads a .parquet file as Parquet
+        summary = _run(records, input_path, output_path, rejected_path, to, SystemPolicy(system), dialect)
     except (InputOverwriteError, FileLevelError, OSError) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
@@ -74,7 +72,7 @@ def redact(input_path: Path, output_path: Path, from_: str, to: str, system: str
     sys.exit(1 if summary["quarantined"] else 0)
 
 
-def _run(records, input_path: Path, output_path: Path, rejected_path: Path, from_: str, to: str,
+def _run(records, input_path: Path, output_path: Path, rejected_path: Path, to: str,
          system: SystemPolicy, dialect: str) -> dict:
     counts: Counter[str] = Counter()
     rows_in = rows_out = blank = changed = 0
