@@ -61,6 +61,20 @@ def split_grouped(convs: list[Conversation], val_fraction: float, seed: int) -> 
     return train, val
 
 
+MIX_SPEC_HELP = "expected FILE:RATIO with RATIO > 0 (e.g. general.jsonl:0.5)"
+
+
+def parse_mix_spec(text: str) -> tuple[Path, float] | None:
+    """``FILE:RATIO`` (the last colon splits, so paths may hold colons) -> (path, ratio > 0), else None.
+    The one grammar of ``--mix`` for `build` and `train`, which each report a bad one with their code."""
+    path, _, ratio = text.rpartition(":")
+    try:
+        value = float(ratio)
+    except ValueError:
+        return None
+    return (Path(path), value) if path and value > 0 else None
+
+
 @dataclass
 class MixSpec:
     path: Path
@@ -68,14 +82,9 @@ class MixSpec:
 
     @classmethod
     def parse(cls, text: str) -> MixSpec:
-        path, sep, ratio = text.rpartition(":")
-        try:
-            value = float(ratio)
-        except ValueError:
-            value = -1.0
-        if not sep or not path or value <= 0:
-            raise ValueError(f"MIX_BAD_SPEC --mix {text!r}: expected FILE:RATIO with RATIO > 0 (e.g. general.jsonl:0.5)")
-        return cls(Path(path), value)
+        if (parsed := parse_mix_spec(text)) is None:
+            raise ValueError(f"MIX_BAD_SPEC --mix {text!r}: {MIX_SPEC_HELP}")
+        return cls(*parsed)
 
 
 def sample_mix(spec: MixSpec, wanted: int, seed: int) -> tuple[list[Conversation], list[dict]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from sqlcurate.build.split import MIX_SPEC_HELP, parse_mix_spec
 from sqlcurate.conversation import SystemPolicy
 from sqlcurate.fileio import atomic_open
 from sqlcurate.formats.lines import FileLevelError
@@ -49,14 +50,9 @@ def read_conversations(path: Path) -> tuple[list[list[dict]], list[str]]:
 
 
 def parse_mix(spec: str) -> tuple[Path, float]:
-    path, _, ratio = spec.rpartition(":")
-    try:
-        value = float(ratio)
-    except ValueError:
-        value = -1.0
-    if not path or value <= 0:
-        raise click.UsageError(f"TRAIN_BAD_MIX --mix {spec!r}: expected FILE:RATIO with RATIO > 0 (e.g. general.jsonl:0.5)")
-    return Path(path), value
+    if (parsed := parse_mix_spec(spec)) is None:
+        raise click.UsageError(f"TRAIN_BAD_MIX --mix {spec!r}: {MIX_SPEC_HELP}")
+    return parsed
 
 
 def mix_in(custom: list, extra: list, ratio: float, seed: int) -> list:
