@@ -37,6 +37,16 @@ class LazyGroup(click.Group):
         module, attr, _ = VERBS[name]
         return getattr(importlib.import_module(f"sqlcurate.commands.{module}"), attr)
 
+    def invoke(self, ctx: click.Context):
+        # The one handler of run-stopping errors: a one-line `error: CODE message`, exit 2, no traceback.
+        from sqlcurate.errors import SqlcurateError
+
+        try:
+            return super().invoke(ctx)
+        except SqlcurateError as e:
+            click.echo(e.render(), err=True)
+            ctx.exit(2)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_) for name, (_, _, help_) in VERBS.items()])

@@ -1,0 +1,24 @@
+"""The one error every sqlcurate failure takes on its way to the user: a stable code and a message.
+
+Library code raises ``SqlcurateError`` (or a subclass); ``sqlcurate.cli.main`` is the one place that turns
+it into ``error: CODE message`` on stderr and exit status 2. Python callers catch it and read ``code``.
+Row-level problems are not errors: they are findings (``sqlcurate.findings``), counted and quarantined.
+"""
+
+from __future__ import annotations
+
+
+class SqlcurateError(Exception):
+    """A failure that stops a whole run: bad usage, an unreadable input, an unreachable warehouse."""
+
+    code: str = "ERROR"
+
+    def __init__(self, code: str | None, message: str) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.message = message
+
+    def render(self) -> str:
+        """The one line users see."""
+        return f"error: {self.code} {self.message}"
