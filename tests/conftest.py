@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# Written by the real nanochat v1 code; CI lays shared/ beside the clone, as on a developer's machine.
-NANOCHAT_FIXTURES = Path(os.environ.get("SQLCURATE_NANOCHAT_FIXTURES", REPO.parent / "shared" / "fixtures" / "nanochat_v1"))
+# Written by the real nanochat v1 code (tests/fixtures/nanochat_v1/README.md says how); carried in the
+# repository so that a fresh clone alone runs the suite.
+NANOCHAT_FIXTURES = Path(os.environ.get("SQLCURATE_NANOCHAT_FIXTURES", REPO / "tests" / "fixtures" / "nanochat_v1"))
 
 
 @pytest.fixture(scope="session")
