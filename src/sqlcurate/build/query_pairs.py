@@ -1,9 +1,10 @@
 """Query log -> question/SQL pairs.
 
-The question is, in order of trust: the ``log_comment`` the analyst's tool attached; a leading SQL
-comment (``-- ...`` or ``/* ... */``, taken out of the answer); otherwise a deterministic description of
-what the query reads and computes, marked ``needs_review`` in the provenance so a person rewrites it
-before it teaches anything.
+Where the question comes from, in order of trust (``QUESTION_SOURCES``; the provenance records it as
+``question_from``): the analyst's own words (the ``log_comment`` their tool attached, or a leading SQL
+comment, taken out of the answer); a question a person wrote or accepted in ``sqlcurate review``; questions
+a model wrote from the SQL, the catalog and a few result rows (``build.questions``); last, a deterministic
+description of what the query computes. The last two are marked ``needs_review``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from sqlglot.errors import ParseError, TokenError
 
 from sqlcurate.conversation import Conversation, Message
 from sqlcurate.records import QueryRecord
+from sqlcurate.sql.fingerprint import fingerprint
+
+# question source -> (trust: 1 is the most trusted, needs a person's review before it is trusted)
+QUESTION_SOURCES = {
+    "log_comment": (1, False),  # the analyst's words, attached to the query by their tool
+    "sql_comment": (1, False),  # the analyst's words, written above the query
+    "reviewed": (2, False),  # written or accepted by a reviewer in `sqlcurate review`
+    "machine": (3, True),  # written by a question model from the SQL, catalog comments and result rows
+    "description": (4, True),  # the SQL's shape in words: a specification, not a question
+}
 
 _LEADING_COMMENT = re.compile(r"^\s*(?:--\s*(?P<line>[^\n]*)\n|/\*\s*(?P<block>.*?)\s*\*/)", re.S)
 
@@ -56,17 +67,43 @@ def describe(sql: str, tables: list[str]) -> str:
     return ", ".join(parts) + "."
 
 
-def query_pair(rec: QueryRecord) -> Conversation:
-    comment, sql = split_leading_comment(rec.query)
+def analyst_question(rec: QueryRecord) -> tuple[str, str]:
+    """(question, source) in the analyst's own words, or ("", "") when the log has none."""
+    comment, _ = split_leading_comment(rec.query)
     if rec.log_comment.strip():
-        question, source = rec.log_comment.strip(), "log_comment"
-    elif comment:
-        question, source = comment, "sql_comment"
+        return rec.log_comment.strip(), "log_comment"
+    if comment:
+        return comment, "sql_comment"
+    return "", ""
+
+
+def query_pairs(rec: QueryRecord, reviewed: list[str] | None = None, machine: list[str] | None = None,
+                model: str = "") -> list[Conversation]:
+    """The template's pairs, one per question, from the most trusted source that has any (see
+    ``QUESTION_SOURCES``): the analyst's words, else the reviewer's, else the question model's, else a
+    description of the SQL. ``reviewed`` is the review file's questions for this template (a reviewer's
+    decision overrides every source: it was made looking at them)."""
+    _, sql = split_leading_comment(rec.query)
+    question, source = analyst_question(rec)
+    if reviewed:
+        questions, source = reviewed, "reviewed"
+    elif question:
+        questions = [question]
+    elif machine:
+        questions, source = machine, "machine"
     else:
-        question, source = describe(sql, rec.tables), "description"
+        questions, source = [describe(sql, rec.tables)], "description"
     meta = {"source": rec.source, "task": "query_log", "query_hash": rec.normalized_hash, "tables": rec.tables,
-            "question_from": source, "count": rec.count}
-    if source == "description":
+            "question_from": source, "question_trust": QUESTION_SOURCES[source][0], "count": rec.count,
+            "fingerprint": fingerprint(sql)}
+    if model and source == "machine":
+        meta["question_model"] = model
+    if QUESTION_SOURCES[source][1]:
         meta["needs_review"] = True
-    return Conversation(messages=[Message(role="user", content=question), Message(role="assistant", content=sql_answer(sql))],
-                        meta=meta)
+    return [Conversation(messages=[Message(role="user", content=q), Message(role="assistant", content=sql_answer(sql))],
+                         meta=dict(meta)) for q in questions]
+
+
+def query_pair(rec: QueryRecord) -> Conversation:
+    """The template's first pair from the query log alone (no review file, no question model)."""
+    return query_pairs(rec)[0]
