@@ -15,6 +15,7 @@ import click
 VERBS: dict[str, tuple[str, str, str]] = {
     "pull": ("pull", "pull", "Pull query logs, catalogs and docs from ClickHouse, BigQuery or files."),
     "build": ("build", "build", "Turn pulled records into checked training conversations."),
+    "review": ("review", "review", "Accept, edit or reject the questions that need a person."),
     "convert": ("convert", "convert", "Convert conversations between formats, quarantining bad lines."),
     "validate": ("validate", "validate", "Check conversation files: schema, SQL, catalog, engine, secrets, length."),
     "transpile": ("transpile", "transpile", "Transpile SQL from another dialect to canonical ClickHouse."),

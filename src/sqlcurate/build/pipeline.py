@@ -56,6 +56,7 @@ from sqlcurate.sql.fingerprint import fingerprint
 CODES = {
     "BUILD_BAD_RECORD": "a line of a raw records file that is not a valid record (quarantined)",
     "BUILD_NO_INPUT": "no records and no catalog to build from",
+    "BUILD_INPUT": "an input that cannot be read: the catalog, a --mix spec or file, an output over an input",
 }
 
 QUERY_LOG = Path("training_data/raw/clickhouse_query_log.jsonl")
@@ -85,6 +86,7 @@ class BuildReport:
     question_sources: dict[str, int] = field(default_factory=dict)  # written query-log pairs by question source
     review_decisions: dict[str, int] = field(default_factory=dict)  # decisions of the review file applied
     question_model: dict[str, int] = field(default_factory=dict)  # templates asked, answered, refused by code
+    question_findings: dict[str, int] = field(default_factory=dict)  # question-check warnings on written pairs
     by_task: dict[str, dict[str, int]] = field(default_factory=dict)
     reject_codes: dict[str, int] = field(default_factory=dict)
     checks: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -211,6 +213,8 @@ def build(
     runner = CheckRunner(_checks(catalog, engine))
     kept: list[Conversation] = []
     held: list[Conversation] = []
+    reject_codes: Counter[str] = Counter()
+    question_codes: Counter[str] = Counter()  # warnings of written pairs: why they are held
     tasks: dict[str, Counter] = {}
     try:
         for row in raw_rejects:
@@ -225,6 +229,7 @@ def build(
                 errors = [f for f in found if f.severity == "error"]
                 if errors:
                     tasks[task]["rejected"] += 1
+                    reject_codes.update(f.code for f in errors)
                     rejects.add({"source": item.source, "line": n, "task": task, "codes": [f.code for f in errors],
                                  "reasons": [f.message for f in errors], "messages": conv.as_messages(), "meta": conv.meta})
                     continue
@@ -232,6 +237,7 @@ def build(
                 flagged = sorted({f.code for f in found if f.code in QUESTION_CODES})
                 if flagged:
                     conv.meta["question_findings"] = flagged
+                    question_codes.update(flagged)
                 if conv.meta.get("question_from") != "reviewed" and (flagged or conv.meta.get("question_from") == "description"):
                     conv.meta["needs_review"] = conv.meta["held_for_review"] = True
                 (held if conv.meta.get("held_for_review") and not include_unreviewed else kept).append(conv)
@@ -272,7 +278,8 @@ def build(
     report.train, report.val = len(train), len(val)
     report.question_sources = dict(Counter(c.meta["question_from"] for c in kept + held if c.meta.get("task") == "query_log"))
     report.by_task = {k: dict(v) for k, v in sorted(tasks.items())}
-    report.reject_codes = dict(runner.codes.most_common())
+    report.reject_codes = dict(reject_codes.most_common())
+    report.question_findings = dict(question_codes.most_common())
     report.checks = {name: {"seen": s.seen, "dropped": s.dropped, "seconds": round(s.seconds, 3)} for name, s in runner.stats.items()}
     report.seconds = round(time.perf_counter() - t0, 3)
     assert report.candidates == report.written + report.rejected, "every candidate is written or rejected"

@@ -102,8 +102,3 @@ def query_pairs(rec: QueryRecord, reviewed: list[str] | None = None, machine: li
         meta["needs_review"] = True
     return [Conversation(messages=[Message(role="user", content=q), Message(role="assistant", content=sql_answer(sql))],
                          meta=dict(meta)) for q in questions]
-
-
-def query_pair(rec: QueryRecord) -> Conversation:
-    """The template's first pair from the query log alone (no review file, no question model)."""
-    return query_pairs(rec)[0]

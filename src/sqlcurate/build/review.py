@@ -135,18 +135,15 @@ def review_session(queue: list[QueueEntry], decisions_path: Path, catalog=None, 
         say("SQL:\n" + "\n".join("  " + line for line in entry.sql.splitlines()))
         say("Result sample:\n" + "\n".join(sample_lines(entry.sql, runner)))
         say("Catalog:\n" + "\n".join(describe_tables(entry.tables, catalog)))
-        action = ""
-        while action not in ACTIONS.values():
-            action = ACTIONS.get(ask("[a]ccept [e]dit [r]eject [s]kip [q]uit > ").strip().lower()[:1], "")
+        try:
+            action, questions = _decide(entry, ask)
+        except EOFError:  # the terminal closed: what was decided is saved already
+            break
         if action == "quit":
             break
         if action == "skip":
             counts["skip"] += 1
             continue
-        questions = entry.questions if action == "accept" else []
-        if action == "edit":
-            while not questions:
-                questions = [q.strip() for q in ask("question (several: separate with ' | ') > ").split("|") if q.strip()]
         record_decision(decisions_path, Decision(fingerprint=entry.fingerprint, decision=action, questions=questions,
                                                  was=entry.questions, sql=entry.sql))
         counts[action] += 1
@@ -154,3 +151,13 @@ def review_session(queue: list[QueueEntry], decisions_path: Path, catalog=None, 
     say(f"\nreviewed: {counts['accept']} accepted, {counts['edit']} edited, {counts['reject']} rejected, "
         f"{counts['skip']} skipped; decisions in {decisions_path}")
     return counts
+
+
+def _decide(entry: QueueEntry, ask: Callable[[str], str]) -> tuple[str, list[str]]:
+    action = ""
+    while action not in ACTIONS.values():
+        action = ACTIONS.get(ask("[a]ccept [e]dit [r]eject [s]kip [q]uit > ").strip().lower()[:1], "")
+    questions = entry.questions if action == "accept" else []
+    while action == "edit" and not questions:
+        questions = [q.strip() for q in ask("question (several: separate with ' | ') > ").split("|") if q.strip()]
+    return action, questions
