@@ -101,4 +101,4 @@ def query_pairs(rec: QueryRecord, reviewed: list[str] | None = None, machine: li
     if QUESTION_SOURCES[source][1]:
         meta["needs_review"] = True
     return [Conversation(messages=[Message(role="user", content=q), Message(role="assistant", content=sql_answer(sql))],
-                         meta=dict(meta)) for q in questions]
+                         meta=meta | ({"question_slot": i} if i else {})) for i, q in enumerate(questions)]

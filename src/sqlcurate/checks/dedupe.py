@@ -4,7 +4,9 @@
 - ``DEDUPE_TEMPLATE``: the same task and the same assistant SQL templates (``sqlcurate.sql.fingerprint``:
   literals out, case and spacing normalized) as ``max_per_template`` kept rows. Rows without SQL are
   only deduped exactly. The task (``meta["task"]``) is part of the key, so a query-log pair and its
-  dialect-contrast pair, which share the answer, are not duplicates of each other.
+  dialect-contrast pair, which share the answer, are not duplicates of each other; so is the question
+  slot (``meta["question_slot"]``: a template asked in several reviewed or machine-written wordings has
+  one pair per wording).
 
 Stateful across items: one instance per build run, items in a fixed order, so the first row wins.
 """
@@ -42,7 +44,8 @@ class DedupeCheck(Check):
             return [Finding("DEDUPE_EXACT", f"same messages as row {self.exact[key]}")]
         templates = tuple(fingerprint(s.sql) for s in extract_from_conversation(item.conversation))
         if templates:
-            tkey = (item.conversation.meta.get("task", ""), templates)
+            meta = item.conversation.meta
+            tkey = (meta.get("task", ""), meta.get("question_slot", 0), templates)
             kept = self.templates.setdefault(tkey, [])
             if len(kept) >= self.max_per_template:
                 return [Finding("DEDUPE_TEMPLATE", f"same task and SQL template {','.join(templates)} as row {kept[0]}")]
