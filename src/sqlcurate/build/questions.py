@@ -32,7 +32,8 @@ MAX_REPLY_BYTES = 64 * 1024
 MAX_QUESTIONS = 3
 MAX_QUESTION_CHARS = 300
 _NUMBERING = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s*")
-_NOT_PROSE = re.compile(r"```|\bselect\b.+\bfrom\b", re.I)
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
+_NOT_PROSE = re.compile(r"^(?:select|with\s+\w+\s+as|insert|update|delete|create|drop|alter)\b|\bselect\b.+\bfrom\b|`", re.I)
 
 
 def prompt_template() -> str:
@@ -51,7 +52,7 @@ def render_prompt(sql: str, tables: list[str], sample: list[str], count: int = M
 def parse_questions(content: str) -> list[str]:
     """Lines of the reply that can be questions: numbering and quotes taken off, code and SQL refused."""
     out: list[str] = []
-    for line in content.splitlines():
+    for line in _FENCE.sub("\n", content).splitlines():
         q = _NUMBERING.sub("", line).strip().strip('"\u201c\u201d').strip()
         if q and len(q) <= MAX_QUESTION_CHARS and not _NOT_PROSE.search(q) and q not in out:
             out.append(q)
