@@ -1,14 +1,19 @@
 """Dialect contrast: "rewrite this SQL Server / BigQuery query for ClickHouse", answered with our own
 ClickHouse query.
 
-The foreign query is made by transpiling the ClickHouse original out with sqlglot. A pair is kept only
-when the foreign text is a query a user of that dialect could have written:
+The foreign query is written from the ClickHouse original: first the dialect's idioms (``IDIOMS``: how
+a user of that dialect writes what ClickHouse writes its own way, e.g. an anti-join's ``IS NULL``), then
+sqlglot transpiles it out. A pair is kept only when the foreign text is a query a user of that dialect
+could have written:
 - the original uses no function sqlglot cannot translate (ClickHouse-only functions such as
   ``uniqExact`` or ``quantile(0.5)(x)`` would come out unchanged, a dialect nobody speaks);
 - the foreign text really differs from the original;
 - transpiling it back gives the original's template (the answer is a faithful rewrite);
 - sqlglot neither raised nor warned, either way (a warning means an approximation);
-- it breaks no rule of the target that sqlglot leaves to the user (T-SQL derived tables need an alias).
+- it breaks no rule of the target that sqlglot leaves to the user (T-SQL derived tables need an alias);
+- with sample data (a ``QueryRunner``), our transpilation of the foreign text back to ClickHouse returns
+  the same rows as the original. A query an idiom rewrote is only offered with that proof: it no longer
+  reads as the original's template, and its meaning is what the rewrite changed.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from sqlglot.errors import ParseError, TokenError, UnsupportedError
 
 from sqlcurate.build.query_pairs import split_leading_comment, sql_answer
 from sqlcurate.conversation import Conversation, Message
+from sqlcurate.eval.compare import compare_results
 from sqlcurate.records import QueryRecord
 from sqlcurate.sql.fingerprint import template
+from sqlcurate.sql.transpile import TranspileError, to_clickhouse
 
 # sqlglot dialect -> (how the prompt names it, fence label)
 TARGETS = {"tsql": ("SQL Server (T-SQL)", "tsql"), "bigquery": ("BigQuery", "bigquery")}
@@ -44,6 +51,26 @@ def _parse(sql: str, dialect: str) -> exp.Expression | None:
         return sqlglot.parse_one(sql, read=dialect)
     except (ParseError, TokenError):
         return None
+
+
+def _anti_join_is_null(tree: exp.Expression) -> exp.Expression:
+    """ClickHouse fills the unmatched side of a LEFT JOIN with the column type's default ('' or 0) unless
+    join_use_nulls is on, so its anti-join tests ``right.key = ''``; the other dialects fill NULL and
+    test ``IS NULL``."""
+    for select in tree.find_all(exp.Select):
+        right = {j.this.alias_or_name for j in select.args.get("joins") or [] if j.side == "LEFT"}
+        where = select.args.get("where")
+        for eq in list(where.find_all(exp.EQ)) if right and where else []:
+            column, value = eq.this, eq.expression
+            if isinstance(column, exp.Column) and column.table in right and isinstance(value, exp.Literal) and value.this in ("", "0"):
+                eq.replace(exp.Is(this=column.copy(), expression=exp.Null()))
+    return tree
+
+
+# idiom -> (the dialects that write it, the rewrite of a ClickHouse tree into that idiom)
+IDIOMS = {
+    "anti-join IS NULL": (("tsql", "bigquery"), _anti_join_is_null),
+}
 
 
 def _count_star(node: exp.Expression) -> exp.Expression:
@@ -93,22 +120,43 @@ def _foreign(tree: exp.Expression, dialect: str, original: str) -> str | None:
     return foreign if not warnings and round_trip == original else None
 
 
-def contrast_pairs(rec: QueryRecord) -> list[Conversation]:
+def same_rows(sql: str, foreign: str, dialect: str, runner) -> bool:
+    """Whether our ClickHouse transpilation of ``foreign`` returns the rows ``sql`` returns (in order when
+    the original orders them), both run by the sandboxed runner on the sample data. An empty result
+    proves nothing: it is not a proof."""
+    try:
+        (back,) = to_clickhouse(foreign, dialect)
+    except (TranspileError, ValueError):
+        return False
+    gold, got = runner.run(sql), runner.run(back)
+    if not (gold.ok and got.ok and gold.rows):
+        return False
+    ordered = any(isinstance(o.parent, exp.Select) for o in sqlglot.parse_one(sql, read="clickhouse").find_all(exp.Order))
+    return compare_results(gold.rows, got.rows, ordered).match
+
+
+def contrast_pairs(rec: QueryRecord, runner=None) -> list[Conversation]:
+    """The template's contrast pairs; ``runner`` (a ``QueryRunner`` on sample data) proves each by its rows."""
     _, sql = split_leading_comment(rec.query)
     tree = _parse(sql, "clickhouse")
     if tree is None or any(tree.find_all(*UNTRANSLATABLE)):
         return []
     tree = tree.transform(_count_star)
-    original = template(tree.sql("clickhouse"), "clickhouse")
     out = []
     for dialect, (display, label) in TARGETS.items():
-        foreign = _foreign(tree, dialect, original)
+        idiomatic = tree.copy()
+        for dialects, rewrite in IDIOMS.values():
+            idiomatic = rewrite(idiomatic) if dialect in dialects else idiomatic
+        rewritten = idiomatic.sql("clickhouse") != tree.sql("clickhouse")
+        foreign = _foreign(idiomatic, dialect, template(idiomatic.sql("clickhouse"), "clickhouse"))
         if foreign is None or template(foreign, dialect) == template(sql, "clickhouse"):
+            continue
+        if (rewritten or runner is not None) and (runner is None or not same_rows(sql, foreign, dialect, runner)):
             continue
         question = f"Rewrite this {display} query for ClickHouse:\n\n```{label}\n{foreign}\n```"
         out.append(Conversation(
             messages=[Message(role="user", content=question), Message(role="assistant", content=sql_answer(sql))],
             meta={"source": rec.source, "task": f"contrast:{dialect}", "query_hash": rec.normalized_hash,
-                  "tables": rec.tables},
+                  "tables": rec.tables, "proven_by": "rows" if runner is not None else "round_trip"},
         ))
     return out

@@ -1,0 +1,69 @@
+"""Contrast pairs whose foreign side is written as that dialect's users write it, proven on sample data:
+it parses in its dialect, and our transpilation of it returns the ClickHouse original's rows."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+
+from sqlcurate.build.contrast import contrast_pairs, same_rows
+from sqlcurate.eval.runner import QueryRunner
+from sqlcurate.records import QueryRecord
+
+pytestmark = pytest.mark.engine
+
+ANTI_JOIN = ("SELECT p.pool_address, p.chain\nFROM contrast_t.pools AS p\n"
+             "LEFT JOIN contrast_t.pool_daily AS d ON d.pool_address = p.pool_address AND d.chain = p.chain\n"
+             "WHERE d.pool_address = ''")
+
+
+@pytest.fixture(scope="module")
+def runner(engine):
+    engine.command("DROP DATABASE IF EXISTS contrast_t SYNC")
+    engine.command("CREATE DATABASE contrast_t")
+    engine.command("CREATE TABLE contrast_t.pools (pool_address String, chain String) ENGINE = MergeTree ORDER BY pool_address")
+    engine.command("CREATE TABLE contrast_t.pool_daily (day Date, chain String, pool_address String, volume_usd Float64) "
+                   "ENGINE = MergeTree ORDER BY pool_address")
+    engine.command("INSERT INTO contrast_t.pools VALUES ('0xa', 'base'), ('0xb', 'base'), ('0xc', 'ethereum'), ('0xd', 'ethereum')")
+    engine.command("INSERT INTO contrast_t.pool_daily VALUES ('2026-10-01', 'base', '0xa', 10), ('2026-10-02', 'ethereum', '0xc', 5)")
+    return QueryRunner()
+
+
+def _pairs(sql, runner=None):
+    return {c.meta["task"]: c for c in contrast_pairs(QueryRecord(source="t", query=sql, normalized_hash="h"), runner)}
+
+
+def _foreign(conv):
+    return conv.messages[0].content.split("```", 2)[1].split("\n", 1)[1]
+
+
+def test_anti_join_reads_is_null_in_bigquery_and_tsql_and_is_proven_by_rows(runner):
+    pairs = _pairs(ANTI_JOIN, runner)
+    assert set(pairs) == {"contrast:bigquery", "contrast:tsql"}
+    for task, conv in pairs.items():
+        dialect = task.split(":")[1]
+        foreign = _foreign(conv)
+        assert "IS NULL" in foreign and "= ''" not in foreign, foreign
+        sqlglot.parse_one(foreign, read=dialect)  # parses in its own dialect
+        assert conv.meta["proven_by"] == "rows"
+        assert same_rows(ANTI_JOIN, foreign, dialect, runner)
+    assert sorted(runner.run(ANTI_JOIN).rows) == [("0xb", "base"), ("0xd", "ethereum")]
+    # the word-for-word transpilation (ClickHouse's default-value test) returns nothing in BigQuery's semantics
+    literal = sqlglot.transpile(ANTI_JOIN, read="clickhouse", write="bigquery")[0]
+    assert not same_rows(ANTI_JOIN, literal, "bigquery", runner)
+
+
+def test_a_rewrite_without_sample_data_is_not_offered():
+    assert _pairs(ANTI_JOIN) == {}
+    plain = _pairs("SELECT chain, count() AS n FROM contrast_t.pools GROUP BY chain ORDER BY n DESC LIMIT 1")
+    assert plain and all(c.meta["proven_by"] == "round_trip" for c in plain.values())
+
+
+def test_a_foreign_side_that_returns_other_rows_is_dropped(runner):
+    # an unmatched right-side column is '' or 1970-01-01 in ClickHouse and NULL elsewhere: not the same query
+    sql = ("SELECT p.pool_address, d.day\nFROM contrast_t.pools AS p\n"
+           "LEFT JOIN contrast_t.pool_daily AS d ON d.pool_address = p.pool_address\nORDER BY p.pool_address")
+    assert "contrast:bigquery" in _pairs(sql)  # round-trips as text, so without sample data it would be offered
+    assert _pairs(sql, runner) == {}
+    same = "SELECT chain, count() AS n FROM contrast_t.pools GROUP BY chain"
+    assert set(_pairs(same, runner)) == {"contrast:bigquery", "contrast:tsql"}
