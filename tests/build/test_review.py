@@ -125,3 +125,13 @@ def test_review_in_a_terminal_then_build_applies_it(demo_workspace, tmp_path):
     assert "review edit 1; review reject 1" in rebuilt.stdout, rebuilt.stdout
     asked = [row[0]["content"] for row, meta in _written(out) if meta.get("fingerprint") == first.fingerprint]
     assert asked == ["How did each chain do this week?"]
+
+
+def test_review_without_a_queue_or_with_a_broken_one_says_so(tmp_path):
+    missing = run_cli("review", "--workspace", str(tmp_path))
+    assert missing.returncode == 2 and missing.stderr.startswith("error: REVIEW_NO_QUEUE"), missing.stderr
+    queue = tmp_path / "training_data/curated/review_queue.jsonl"
+    queue.parent.mkdir(parents=True)
+    queue.write_text('{"fingerprint": "a", "sql": "SELECT 1", "questions": ["Q?"], "question_from": "description", "held": true}\n{"oops": 1}\n')
+    broken = run_cli("review", "--workspace", str(tmp_path))
+    assert broken.returncode == 2 and "error: REVIEW_BAD_QUEUE" in broken.stderr and "review_queue.jsonl:2:" in broken.stderr

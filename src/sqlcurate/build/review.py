@@ -24,6 +24,8 @@ from sqlcurate.fileio import atomic_open
 CODES = {
     "REVIEW_BAD_FILE": "a line of the review file that is not a valid decision",
     "REVIEW_NO_QUEUE": "no review queue in the build output (run `sqlcurate build` first)",
+    "REVIEW_BAD_QUEUE": "a line of the review queue that is not an entry `build` writes",
+    "REVIEW_BAD_CATALOG": "the catalog shown beside each query cannot be read",
 }
 ACTIONS = {"a": "accept", "e": "edit", "r": "reject", "s": "skip", "q": "quit"}
 SAMPLE_ROWS = 5
@@ -94,7 +96,15 @@ def write_queue(path: Path, entries: Iterable[QueueEntry]) -> int:
 def read_queue(path: Path) -> list[QueueEntry]:
     if not path.is_file():
         raise SqlcurateError("REVIEW_NO_QUEUE", f"{path}: no review queue (run `sqlcurate build` first)")
-    return [QueueEntry(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(QueueEntry(**json.loads(line)))
+        except (ValueError, TypeError) as e:  # not JSON, or not the fields build writes
+            raise SqlcurateError("REVIEW_BAD_QUEUE", f"{path}:{line_no}: {e}") from None
+    return out
 
 
 def describe_tables(tables: list[str], catalog) -> list[str]:

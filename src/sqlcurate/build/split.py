@@ -39,7 +39,7 @@ def group_key(conv: Conversation) -> str:
     meta = conv.meta
     if "doc_section" in meta:
         return "doc:" + meta["source"].rsplit(":", 1)[0] + ":" + "/".join(meta["doc_section"])
-    return "other:" + ",".join(meta.get("tables", [])) + ":" + meta.get("question", "") + ":" + meta.get("column", "")
+    return "other:" + ",".join(meta.get("tables", [])) + ":" + meta.get("question", "")
 
 
 def _unit(key: str, seed: int) -> float:

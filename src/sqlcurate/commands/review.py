@@ -18,11 +18,15 @@ def review(workspace, out, review_path, catalog_path, sample_engine) -> None:
     """Accept, edit or reject the questions that need a person."""
     from sqlcurate.build.pipeline import REVIEW_FILE
     from sqlcurate.build.review import read_queue, review_session
+    from sqlcurate.errors import SqlcurateError
     from sqlcurate.sql.catalog import load_catalog
 
     queue = read_queue((out or workspace / "training_data" / "curated") / "review_queue.jsonl")
     catalog_path = catalog_path or workspace / "schemas"
-    catalog = load_catalog(catalog_path) if catalog_path.exists() else None
+    try:
+        catalog = load_catalog(catalog_path) if catalog_path.exists() else None
+    except ValueError as e:  # CatalogError: `path:line: CODE reason`
+        raise SqlcurateError(getattr(e, "code", None) or "REVIEW_BAD_CATALOG", str(e)) from None
     runner = None
     if sample_engine is not None:
         from sqlcurate.eval.runner import QueryRunner
