@@ -226,3 +226,20 @@ def test_schema_questions_never_have_two_answers():
     assert len(questions) == len(set(questions))
     joins = {tuple(c.meta["tables"]) for c in convs if c.meta.get("question") == "join"}
     assert joins == {("db.a", "db.b"), ("db.a", "db.c")}
+
+
+def test_a_dataform_description_is_the_question_of_the_same_query(tmp_path):
+    from sqlcurate.build.docs_qa import dataform_descriptions
+    from sqlcurate.connectors.docs import split_file
+
+    action = tmp_path / "daily_volume.sqlx"
+    action.write_text('config {\n  type: "view",\n  description: "Daily USD volume\n    on each chain"\n}\n'
+                      "SELECT toDate(block_time) AS day, chain, sum(amount_usd) AS volume_usd\n"
+                      "FROM dex.swaps\nGROUP BY day, chain\n")
+    documented = dataform_descriptions(split_file(action))
+    logged = _record("select toDate(block_time) as day, chain, sum(amount_usd) as volume_usd from dex.swaps group by day, chain", "d")
+    (pair,) = query_pairs(logged, documented=documented)
+    assert pair.messages[0].content == "Daily USD volume on each chain"
+    assert pair.meta["question_from"] == "dataform" and pair.meta["question_trust"] == 1 and "needs_review" not in pair.meta
+    (other,) = query_pairs(_record("SELECT count() FROM dex.swaps", "e"), documented=documented)
+    assert other.meta["question_from"] == "description"

@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from sqlcurate.build.contrast import contrast_pairs
-from sqlcurate.build.docs_qa import doc_conversation
+from sqlcurate.build.docs_qa import dataform_descriptions, doc_conversation
 from sqlcurate.build.query_pairs import analyst_question, query_pairs, split_leading_comment
 from sqlcurate.build.review import (
     Decision,
@@ -131,6 +131,7 @@ def candidates(queries: list[QueryRecord], catalog: Catalog | None, docs: list[D
     counts = counts if counts is not None else {}
     review, model = counts.setdefault("review", Counter()), counts.setdefault("model", Counter())
     ch_queries = [q for q in queries if q.dialect == "clickhouse"]
+    documented = dataform_descriptions(docs)
     convs = []
     for q in ch_queries:
         decision = decisions.get(fingerprint(split_leading_comment(q.query)[1]))
@@ -139,10 +140,10 @@ def candidates(queries: list[QueryRecord], catalog: Catalog | None, docs: list[D
             if decision.decision == "reject":
                 continue
         machine = None
-        if writer is not None and decision is None and not analyst_question(q)[0]:
+        if writer is not None and decision is None and not analyst_question(q, documented)[0]:
             machine = _machine_questions(q, writer, catalog, runner, model)
         convs.extend(query_pairs(q, reviewed=decision.questions if decision else None, machine=machine,
-                                 model=writer.model if writer is not None else ""))
+                                 model=writer.model if writer is not None else "", documented=documented))
     for q in ch_queries:
         convs.extend(contrast_pairs(q, runner))
     if catalog is not None:

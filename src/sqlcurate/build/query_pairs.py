@@ -1,8 +1,8 @@
 """Query log -> question/SQL pairs.
 
 Where the question comes from, in order of trust (``QUESTION_SOURCES``; the provenance records it as
-``question_from``): the analyst's own words (the ``log_comment`` their tool attached, or a leading SQL
-comment, taken out of the answer); a question a person wrote or accepted in ``sqlcurate review``; questions
+``question_from``): the analyst's own words (the ``log_comment`` their tool attached, a leading SQL
+comment, taken out of the answer, or the description of the same query in a Dataform action); a question a person wrote or accepted in ``sqlcurate review``; questions
 a model wrote from the SQL, the catalog and a few result rows (``build.questions``); last, a deterministic
 description of what the query computes. The last two are marked ``needs_review``.
 """
@@ -23,6 +23,7 @@ from sqlcurate.sql.fingerprint import fingerprint
 QUESTION_SOURCES = {
     "log_comment": (1, False),  # the analyst's words, attached to the query by their tool
     "sql_comment": (1, False),  # the analyst's words, written above the query
+    "dataform": (1, False),  # the description of the same query in a Dataform action's config
     "reviewed": (2, False),  # written or accepted by a reviewer in `sqlcurate review`
     "machine": (3, True),  # written by a question model from the SQL, catalog comments and result rows
     "description": (4, True),  # the SQL's shape in words: a specification, not a question
@@ -67,24 +68,27 @@ def describe(sql: str, tables: list[str]) -> str:
     return ", ".join(parts) + "."
 
 
-def analyst_question(rec: QueryRecord) -> tuple[str, str]:
-    """(question, source) in the analyst's own words, or ("", "") when the log has none."""
-    comment, _ = split_leading_comment(rec.query)
+def analyst_question(rec: QueryRecord, documented: dict[str, str] | None = None) -> tuple[str, str]:
+    """(question, source) in the analyst's own words, or ("", "") when there are none. ``documented``:
+    fingerprint -> the description a Dataform action gives the same query (``docs_qa.dataform_descriptions``)."""
+    comment, sql = split_leading_comment(rec.query)
     if rec.log_comment.strip():
         return rec.log_comment.strip(), "log_comment"
     if comment:
         return comment, "sql_comment"
+    if documented and (description := documented.get(fingerprint(sql))):
+        return description, "dataform"
     return "", ""
 
 
 def query_pairs(rec: QueryRecord, reviewed: list[str] | None = None, machine: list[str] | None = None,
-                model: str = "") -> list[Conversation]:
+                model: str = "", documented: dict[str, str] | None = None) -> list[Conversation]:
     """The template's pairs, one per question, from the most trusted source that has any (see
     ``QUESTION_SOURCES``): the analyst's words, else the reviewer's, else the question model's, else a
     description of the SQL. ``reviewed`` is the review file's questions for this template (a reviewer's
     decision overrides every source: it was made looking at them)."""
     _, sql = split_leading_comment(rec.query)
-    question, source = analyst_question(rec)
+    question, source = analyst_question(rec, documented)
     if reviewed:
         questions, source = reviewed, "reviewed"
     elif question:
