@@ -29,6 +29,7 @@ CODES = {
 }
 ACTIONS = {"a": "accept", "e": "edit", "r": "reject", "s": "skip", "q": "quit"}
 SAMPLE_ROWS = 5
+MAX_COLUMNS_SHOWN = 60  # a wide table's columns past this are counted, not listed (prompt and screen stay short)
 
 
 class Decision(BaseModel):
@@ -116,7 +117,9 @@ def describe_tables(tables: list[str], catalog) -> list[str]:
             lines.append(f"  {name}: not in the catalog")
             continue
         lines.append(f"  {name}: {table.comment or '(no comment)'}")
-        lines.extend(f"    {c.name} {c.type}" + (f": {c.comment}" if c.comment else "") for c in table.columns)
+        lines.extend(f"    {c.name} {c.type}" + (f": {c.comment}" if c.comment else "") for c in table.columns[:MAX_COLUMNS_SHOWN])
+        if len(table.columns) > MAX_COLUMNS_SHOWN:
+            lines.append(f"    ... and {len(table.columns) - MAX_COLUMNS_SHOWN} more columns")
     return lines
 
 
