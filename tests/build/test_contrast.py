@@ -67,3 +67,31 @@ def test_a_foreign_side_that_returns_other_rows_is_dropped(runner):
     assert _pairs(sql, runner) == {}
     same = "SELECT chain, count() AS n FROM contrast_t.pools GROUP BY chain"
     assert set(_pairs(same, runner)) == {"contrast:bigquery", "contrast:tsql"}
+
+
+def _catalog(chain_type):
+    from sqlcurate.records import Column, TableRecord
+    from sqlcurate.sql.catalog import Catalog
+
+    return Catalog([TableRecord(source="t", database="contrast_t", name="pools",
+                                columns=[Column(name="pool_address", type="String"), Column(name="chain", type=chain_type)])])
+
+
+def test_order_by_on_keys_that_cannot_be_null_says_no_nulls_placement():
+    sql = "SELECT chain, count() AS n FROM contrast_t.pools GROUP BY chain ORDER BY chain, n DESC"
+    plain = contrast_pairs(QueryRecord(source="t", query=sql, normalized_hash="h"), catalog=_catalog("LowCardinality(String)"))
+    assert {c.meta["task"] for c in plain} == {"contrast:bigquery", "contrast:tsql"}
+    assert all("NULLS" not in _foreign(c) and "CASE" not in _foreign(c) for c in plain)
+    # a Nullable key: ClickHouse puts NULLs last, the others first, so the placement must be spelled out
+    spelled = {c.meta["task"]: _foreign(c) for c in contrast_pairs(QueryRecord(source="t", query=sql, normalized_hash="h"),
+                                                                  catalog=_catalog("Nullable(String)"))}
+    assert "NULLS LAST" in spelled["contrast:bigquery"]
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT upper(chain) AS ch, count() AS n FROM dex.swaps GROUP BY ch",  # GROUP BY an output alias
+    "SELECT wallet, count() AS n FROM dex.swaps GROUP BY wallet HAVING n > 3",  # HAVING an output alias
+    "SELECT toMonday(block_time) AS week, count() AS n FROM dex.swaps GROUP BY toMonday(block_time)",  # DATEFIRST weeks
+])
+def test_no_tsql_pair_that_sql_server_would_refuse_or_read_otherwise(sql):
+    assert "contrast:tsql" not in _pairs(sql)

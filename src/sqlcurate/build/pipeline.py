@@ -145,7 +145,7 @@ def candidates(queries: list[QueryRecord], catalog: Catalog | None, docs: list[D
         convs.extend(query_pairs(q, reviewed=decision.questions if decision else None, machine=machine,
                                  model=writer.model if writer is not None else "", documented=documented))
     for q in ch_queries:
-        convs.extend(contrast_pairs(q, runner))
+        convs.extend(contrast_pairs(q, runner, catalog))
     if catalog is not None:
         convs.extend(schema_conversations(list(catalog)))
     convs.extend(doc_conversation(d) for d in docs)
