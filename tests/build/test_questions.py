@@ -16,8 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sqlcurate.build.questions import parse_questions, render_prompt
+from sqlcurate.build.questions import QuestionWriter, parse_questions, render_prompt
 from sqlcurate.demo.history import HISTORY
+from sqlcurate.errors import SqlcurateError
 from sqlcurate.sql.fingerprint import fingerprint
 
 KEY = "test-key-7f3a"
@@ -128,6 +129,9 @@ def test_an_endpoint_that_refuses_the_key_stops_the_build(demo_workspace, tmp_pa
     assert run.returncode == 2 and "error: QUESTION_MODEL_UNREACHABLE" in run.stderr and "HTTP 401" in run.stderr
     closed = _build(ws, "--question-model", "http://127.0.0.1:9/v1")
     assert closed.returncode == 2 and "error: QUESTION_MODEL_UNREACHABLE" in closed.stderr
+    with pytest.raises(SqlcurateError, match="expected an http") as refused:  # urllib would read a local file
+        QuestionWriter(f"file://{ws}/training_data/raw/clickhouse_query_log.jsonl", "m")
+    assert refused.value.code == "QUESTION_MODEL_BAD_URL"
 
 
 def test_prompt_file_and_reply_parsing():

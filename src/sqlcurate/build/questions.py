@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +26,7 @@ from sqlcurate.findings import Finding
 
 CODES = {
     "QUESTION_MODEL_UNREACHABLE": "the question model's endpoint cannot be reached or refused the request (stops the build)",
+    "QUESTION_MODEL_BAD_URL": "--question-model is not an http(s) URL (stops the build)",
     "QUESTION_MODEL_BAD_REPLY": "the question model's reply is not a chat completion (the template keeps its description)",
     "QUESTION_MODEL_NO_QUESTION": "the question model's reply holds no usable question (the template keeps its description)",
 }
@@ -65,6 +67,10 @@ class QuestionWriter:
     model: str
     api_key: str = ""
     timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):  # urllib would also open file:// URLs
+            raise SqlcurateError("QUESTION_MODEL_BAD_URL", f"--question-model {self.url!r}: expected an http:// or https:// URL")
 
     @property
     def endpoint(self) -> str:
