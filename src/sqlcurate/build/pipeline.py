@@ -81,7 +81,7 @@ class BuildReport:
     mixed: int = 0
     custom_share: float = 1.0
     bad_records: int = 0
-    needs_review: int = 0  # pairs in review_queue.jsonl: held ones and unreviewed machine-written ones
+    needs_review: int = 0  # templates in review_queue.jsonl: held ones and unreviewed machine-written ones
     held_for_review: int = 0  # left out of train/val until a reviewer decides
     question_sources: dict[str, int] = field(default_factory=dict)  # written query-log pairs by question source
     review_decisions: dict[str, int] = field(default_factory=dict)  # decisions of the review file applied

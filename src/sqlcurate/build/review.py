@@ -124,9 +124,10 @@ def describe_tables(tables: list[str], catalog) -> list[str]:
 
 
 def sample_lines(sql: str, runner) -> list[str]:
-    """A few result rows of the query, run by the sandboxed runner; a refusal is shown as its code."""
+    """A few result rows of the query, run by the sandboxed runner; a refusal is shown as its code;
+    nothing without sample data."""
     if runner is None:
-        return ["  (no sample data: pass --sample-engine DIR)"]
+        return []
     run = runner.run(f"SELECT * FROM ({sql}) LIMIT {SAMPLE_ROWS}")
     if not run.ok:
         return [f"  {run.code} {run.message}"]
@@ -146,7 +147,7 @@ def review_session(queue: list[QueueEntry], decisions_path: Path, catalog=None, 
         for q in entry.questions:
             say(f"Q: {q}")
         say("SQL:\n" + "\n".join("  " + line for line in entry.sql.splitlines()))
-        say("Result sample:\n" + "\n".join(sample_lines(entry.sql, runner)))
+        say("Result sample:\n" + "\n".join(sample_lines(entry.sql, runner) or ["  (no sample data: pass --sample-engine DIR)"]))
         say("Catalog:\n" + "\n".join(describe_tables(entry.tables, catalog)))
         try:
             action, questions = _decide(entry, ask)
