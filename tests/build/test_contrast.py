@@ -95,3 +95,23 @@ def test_order_by_on_keys_that_cannot_be_null_says_no_nulls_placement():
 ])
 def test_no_tsql_pair_that_sql_server_would_refuse_or_read_otherwise(sql):
     assert "contrast:tsql" not in _pairs(sql)
+
+
+def test_build_with_sample_data_proves_every_contrast_pair_by_rows(demo_workspace, tmp_path):
+    import json
+    import shutil
+
+    from tests.build.conftest import run_cli
+
+    demo, _ = demo_workspace
+    ws = tmp_path / "ws"
+    for part in ("training_data/raw", "schemas"):
+        shutil.copytree(demo / part, ws / part)
+    run = run_cli("build", "--workspace", str(ws), "--sample-engine", str(demo / "engine"))  # the engine check too
+    assert run.returncode == 0, run.stdout + run.stderr[-2000:]
+    out = ws / "training_data/curated"
+    metas = [json.loads(x) for name in ("train", "val") for x in (out / f"{name}.meta.jsonl").read_text().splitlines()]
+    contrast = [m for m in metas if m["task"].startswith("contrast:")]
+    assert len(contrast) > 20 and all(m["proven_by"] == "rows" for m in contrast)
+    rows = [x for name in ("train", "val") for x in (out / f"{name}.jsonl").read_text().splitlines()]
+    assert not [r for r in rows if "Rewrite this" in r and "= ''" in r]  # no ClickHouse default-value test abroad

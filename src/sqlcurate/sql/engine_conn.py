@@ -8,6 +8,7 @@ small config file that turns ``system.query_log`` on (chdb keeps it off by defau
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 import threading
@@ -93,6 +94,9 @@ def engine_connection(path: str | os.PathLike | None = None):
             import chdb
 
             _raw = chdb.connect(f"{_path}?{urlencode({'config-file': _config_file()})}")
+            # chdb crashes (SIGSEGV) at interpreter exit when this connection is still open beside a
+            # clickhouse-connect client of the same engine: close it first
+            atexit.register(_raw.close)
         return _raw
 
 
