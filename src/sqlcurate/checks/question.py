@@ -1,8 +1,9 @@
 """Question quality: would an analyst have asked this?
 
-Only the user turn's prose is read (fenced code is taken out first: "Rewrite this BigQuery query for
-ClickHouse" carries its query in a fence, and that query is the point). The shapes below are tables, so
-adding a phrasing is one line.
+The shape, identifier and length checks read the user turn's prose (fenced code taken out: "Rewrite
+this BigQuery query for ClickHouse" carries its query in a fence, and that query is the point); the
+same-question and near-duplicate comparisons read the whole turn, code included. The shapes below are
+tables, so adding a phrasing is one line.
 
 Most findings are warnings: the pair is *held for review* by ``sqlcurate build`` (left out of
 ``train.jsonl`` until a person accepts or edits it in ``sqlcurate review``). The one error is the same
