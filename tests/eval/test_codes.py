@@ -3,7 +3,8 @@
 import importlib
 
 MODULES = ["sqlcurate.eval.scoring", "sqlcurate.eval.runner", "sqlcurate.eval.compare", "sqlcurate.eval.items",
-           "sqlcurate.eval.sampledata", "sqlcurate.eval.retention", "sqlcurate.commands.eval"]
+           "sqlcurate.eval.sampledata", "sqlcurate.eval.retention", "sqlcurate.eval.evaluate",
+           "sqlcurate.eval.generate"]
 
 
 def test_codes_unique_prefixed_and_documented(repo):

@@ -31,6 +31,7 @@ from sqlcurate.checks.dedupe import DedupeCheck
 from sqlcurate.checks.grounding import GroundingCheck
 from sqlcurate.checks.sql import SqlCheck
 from sqlcurate.conversation import Conversation, SystemPolicy
+from sqlcurate.errors import SqlcurateError
 from sqlcurate.fileio import atomic_open
 from sqlcurate.formats.writers import JsonlLog, open_writer
 from sqlcurate.records import DocSection, QueryRecord
@@ -45,11 +46,10 @@ QUERY_LOG = Path("training_data/raw/clickhouse_query_log.jsonl")
 DOCS = Path("training_data/raw/docs.jsonl")
 
 
-class BuildError(RuntimeError):
+class BuildError(SqlcurateError, RuntimeError):
     def __init__(self, code: str, message: str):
         assert code in CODES, code
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 @dataclass

@@ -33,19 +33,14 @@ REPL_HELP = "Type a question and press Enter. /clear starts over, /quit leaves."
 @click.option("--device", default=None, help="cpu, cuda or mps (default: autodetect).")
 def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, temperature, top_k, max_tokens, seed, device):
     """Talk to a checkpoint: one-shot with --prompt, else a conversation read line by line from stdin."""
-    from nanochat.checkpoint import IncompatibleCheckpoint
     from sqlcurate.eval.generate import Generator, load_for_inference
+    from sqlcurate.output import info
 
     if checkpoint is not None and base_dir is not None:
-        click.echo("Error: give --checkpoint or --base-dir, not both", err=True)
-        sys.exit(2)
-    try:
-        loaded = load_for_inference(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device,
-                                    tokenizer_dir=tokenizer_dir)
-    except (FileNotFoundError, IncompatibleCheckpoint) as e:
-        click.echo(f"Error: {e}", err=True)
-        sys.exit(2)
-    click.echo(f"{loaded.directory} step {loaded.step} ({loaded.reason})", err=True)
+        raise click.UsageError("give --checkpoint or --base-dir, not both")
+    loaded = load_for_inference(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device,
+                                tokenizer_dir=tokenizer_dir)
+    info(f"{loaded.directory} step {loaded.step} ({loaded.reason})")
     gen = Generator(loaded)
     settings = {"max_tokens": max_tokens, "temperature": temperature, "top_k": top_k}
 
@@ -60,9 +55,11 @@ def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, tempera
 
 
 def _repl(gen, seed: int, settings: dict) -> None:
+    from sqlcurate.output import info
+
     interactive = sys.stdin.isatty()
     if interactive:
-        click.echo(REPL_HELP, err=True)
+        info(REPL_HELP)
     messages: list[dict[str, str]] = []
     turn = 0
     while True:
@@ -78,7 +75,7 @@ def _repl(gen, seed: int, settings: dict) -> None:
             break
         if text == "/clear":
             messages = []
-            click.echo("(new conversation)", err=True)
+            info("(new conversation)")
             continue
         messages.append({"role": "user", "content": text})
         pieces = []
