@@ -33,13 +33,14 @@ REPL_HELP = "Type a question and press Enter. /clear starts over, /quit leaves."
 @click.option("--device", default=None, help="cpu, cuda or mps (default: autodetect).")
 def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, temperature, top_k, max_tokens, seed, device):
     """Talk to a checkpoint: one-shot with --prompt, else a conversation read line by line from stdin."""
-    from sqlcurate.eval.generate import Generator, load_for_inference
+    from sqlcurate.eval.evaluate import load_checkpoint
+    from sqlcurate.eval.generate import Generator
     from sqlcurate.output import info
 
     if checkpoint is not None and base_dir is not None:
         raise click.UsageError("give --checkpoint or --base-dir, not both")
-    loaded = load_for_inference(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device,
-                                tokenizer_dir=tokenizer_dir)
+    loaded = load_checkpoint(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device,
+                             tokenizer_dir=tokenizer_dir)
     info(f"{loaded.directory} step {loaded.step} ({loaded.reason})")
     gen = Generator(loaded)
     settings = {"max_tokens": max_tokens, "temperature": temperature, "top_k": top_k}

@@ -13,10 +13,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlcurate.errors import LocatedError, SqlcurateError
-from sqlcurate.eval.items import EvalItem, load_items
-from sqlcurate.eval.report import RetentionResult, Run, report_json
+
+if TYPE_CHECKING:  # the modules below load sqlglot; `import sqlcurate` must not
+    from sqlcurate.eval.items import EvalItem
+    from sqlcurate.eval.report import RetentionResult, Run
 
 CODES = {
     "EVAL_ANSWERS_MISMATCH": "an answers file does not have one usable answer per eval item",
@@ -63,6 +66,8 @@ class EvalResult:
         return [(item, reasons[item.id]) for item in self.items if item.id in reasons]
 
     def to_json(self) -> dict:
+        from sqlcurate.eval.report import report_json
+
         return report_json(self.runs, self.retention, self.settings, self.items)
 
 
@@ -161,16 +166,30 @@ def _scorer(catalog_path: Path, s: EvalSettings):
     return scorer, engine_desc
 
 
+def load_checkpoint(checkpoint: str | Path | None, **options):
+    """``load_for_inference`` with a missing or foreign checkpoint as a SqlcurateError, for eval and chat."""
+    from nanochat.checkpoint import IncompatibleCheckpoint
+    from sqlcurate.eval.generate import load_for_inference
+
+    try:
+        return load_for_inference(checkpoint, **options)
+    except FileNotFoundError as e:
+        raise SqlcurateError("CHECKPOINT_NOT_FOUND", str(e)) from None
+    except IncompatibleCheckpoint as e:
+        raise SqlcurateError("CHECKPOINT_INCOMPATIBLE", str(e)) from None
+
+
 def _unique_labels(labels: list[str]) -> list[str]:
     return [label if labels.count(label) == 1 else f"{label}#{i + 1}" for i, label in enumerate(labels)]
 
 
 def _checkpoint_run(path: Path, label: str | None, items, scorer, retention_files, s: EvalSettings,
                     log: Callable[[str], None]) -> tuple[Run, list[RetentionResult]]:
-    from sqlcurate.eval.generate import Generator, load_for_inference
+    from sqlcurate.eval.generate import Generator
+    from sqlcurate.eval.report import RetentionResult, Run
     from sqlcurate.eval.retention import load_mc, score_mc
 
-    loaded = load_for_inference(path, source=s.source, device=s.device, tokenizer_dir=s.tokenizer_dir)
+    loaded = load_checkpoint(path, source=s.source, device=s.device, tokenizer_dir=s.tokenizer_dir)
     label = label or loaded.label
     log(f"{label}: {loaded.directory} step {loaded.step} ({loaded.reason})")
     run = Run(label, str(loaded.directory), meta={"step": loaded.step, "reason": loaded.reason})
@@ -200,6 +219,9 @@ def evaluate(checkpoints: Sequence[str | Path] = (), answers: Sequence[str | Pat
     multiple-choice score per checkpoint. ``log`` receives one progress line per loaded checkpoint.
     Raises ``SqlcurateError`` (a bad input, an impossible combination) before any generation starts.
     """
+    from sqlcurate.eval.items import load_items
+    from sqlcurate.eval.report import Run
+
     s = settings or EvalSettings()
     checkpoints, answers, labels = [Path(p) for p in checkpoints], [Path(p) for p in answers], list(labels)
     retention = [Path(p) for p in retention]

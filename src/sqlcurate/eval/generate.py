@@ -12,17 +12,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlcurate.errors import SqlcurateError
-
-CODES = {
-    "EVAL_CHECKPOINT_NOT_FOUND": "no checkpoint (or no tokenizer beside it) where one was named",
-    "EVAL_CHECKPOINT_INCOMPATIBLE": "the checkpoint files are not a nanochat v1 model",
-}
-
-
-class ModelLoadError(SqlcurateError):
-    """A checkpoint or tokenizer that cannot be found or read; the message names the files."""
-
 
 @dataclass(frozen=True)
 class LoadedModel:
@@ -44,35 +33,25 @@ def load_for_inference(checkpoint: str | Path | None = None, *, base_dir: str | 
     """Find (``checkpoint`` path, or the newest ``source`` run under ``base_dir``) and load a model in
     eval mode, with its tokenizer: ``tokenizer_dir``, else the nearest ``tokenizer/`` above the checkpoint
     (``<base>/<phase>_checkpoints/<tag>/`` -> ``<base>/tokenizer``), else ``base_dir``'s, else
-    $NANOCHAT_BASE_DIR's. Raises ModelLoadError naming the files."""
-    from nanochat.checkpoint import IncompatibleCheckpoint, find_checkpoint, load_model
+    $NANOCHAT_BASE_DIR's. Raises FileNotFoundError / IncompatibleCheckpoint naming the files."""
+    from nanochat.checkpoint import find_checkpoint, load_model
     from nanochat.common import autodetect_device, get_base_dir
     from nanochat.tokenizer import Tokenizer
 
-    try:
-        choice = find_checkpoint(checkpoint, phase=source, tag=tag, step=step, base_dir=base_dir)
-        directory = Path(choice.directory)
-        tok_dir = _tokenizer_dir(directory, base_dir, tokenizer_dir, get_base_dir())
-        model, meta = load_model(directory, choice.step, device=device or autodetect_device(), phase="eval")
-    except FileNotFoundError as e:
-        raise ModelLoadError("EVAL_CHECKPOINT_NOT_FOUND", str(e)) from None
-    except IncompatibleCheckpoint as e:
-        raise ModelLoadError("EVAL_CHECKPOINT_INCOMPATIBLE", str(e)) from None
-    return LoadedModel(model, Tokenizer.from_directory(tok_dir), directory, choice.step, choice.reason, meta)
-
-
-def _tokenizer_dir(directory: Path, base_dir, tokenizer_dir, default_base: Path) -> Path:
+    choice = find_checkpoint(checkpoint, phase=source, tag=tag, step=step, base_dir=base_dir)
+    directory = Path(choice.directory)
     if tokenizer_dir is not None:
         candidates = [Path(tokenizer_dir)]
     else:
         candidates = [p / "tokenizer" for p in directory.resolve().parents]
         candidates += [Path(base_dir) / "tokenizer"] if base_dir is not None else []
-        candidates.append(default_base / "tokenizer")
-    found = next((d for d in candidates if (d / "tokenizer.pkl").is_file()), None)
-    if found is None:
+        candidates.append(get_base_dir() / "tokenizer")
+    tok_dir = next((d for d in candidates if (d / "tokenizer.pkl").is_file()), None)
+    if tok_dir is None:
         looked = str(candidates[0]) if tokenizer_dir is not None else f"the directories above {directory}, {candidates[-1]}"
         raise FileNotFoundError(f"no tokenizer.pkl for {directory} (looked in {looked}); pass --tokenizer DIR")
-    return found
+    model, meta = load_model(directory, choice.step, device=device or autodetect_device(), phase="eval")
+    return LoadedModel(model, Tokenizer.from_directory(tok_dir), directory, choice.step, choice.reason, meta)
 
 
 @dataclass(frozen=True)
