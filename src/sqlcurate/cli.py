@@ -54,6 +54,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 # Verbs that take project defaults (sqlcurate.config); the demo builds its own workspace from scratch.
 CONFIGURED_VERBS = frozenset(VERBS) - {"demo"}
+# (verb, option) that a project default must not set: validate's --tokenizer needs --max-tokens with it
+CONFIG_EXCEPTIONS = frozenset({("validate", "--tokenizer")})
 
 
 def _store(key: str):
@@ -90,7 +92,7 @@ class SuggestingGroup(click.Group):
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else ""
-        if args and not name.startswith("-") and self.get_command(ctx, name) is None:
+        if args and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
             hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise click.UsageError(f"No such command {name!r}.{hint}", ctx)
@@ -115,7 +117,8 @@ def _prepare(cmd: click.Command, key: str, config_values: dict[str, str] | None)
     for param in cmd.params:
         for opt in getattr(param, "opts", ()):
             value = (config_values or {}).get(opt)
-            if value is None or (isinstance(param.type, click.Choice) and value not in param.type.choices):
+            if value is None or (key, opt) in CONFIG_EXCEPTIONS or (
+                    isinstance(param.type, click.Choice) and value not in param.type.choices):
                 continue
             defaults[param.name] = value
     return defaults
@@ -170,7 +173,9 @@ class LazyGroup(SuggestingGroup):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog="\b\nExamples:\n  sqlcurate demo\n  sqlcurate valdate --help   (did you mean 'validate'?)\n"
+             epilog="\b\nExamples:\n  sqlcurate demo\n  sqlcurate validate --help\n"
+                    "  sqlcurate --quiet stats training_data/samples/mixed.jsonl --format json\n"
+                    "Project defaults: [tool.sqlcurate] in pyproject.toml or sqlcurate.toml (docs/cli.md).\n"
                     "Shell completion: eval \"$(_SQLCURATE_COMPLETE=bash_source sqlcurate)\" (docs/cli.md).")
 @click.version_option(package_name="sqlcurate")
 @click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_store(output.QUIET),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from sqlcurate.cli import SuggestingGroup
 from sqlcurate.connectors.profiles import resolve_profile
 from sqlcurate.connectors.store import workspace_writes
 
@@ -27,7 +28,7 @@ def _summary_lines(summary) -> None:
     click.echo(f"catalog: {summary.tables} tables")
 
 
-@click.group(name="pull")
+@click.group(name="pull", cls=SuggestingGroup)
 def pull() -> None:
     """Pull query logs, catalogs and docs into a workspace (training_data/raw/, schemas/)."""
 
