@@ -136,3 +136,19 @@ def test_a_project_tokenizer_does_not_break_validate(shop):
     result = cli("validate", "--no-sql", "eval.jsonl", "--format", "json")
     assert result.exit_code == 0, result.stdout
     assert json.loads(result.stdout)["kept"] == 3
+
+
+def test_pull_docs_and_chat_answer_as_json(tmp_path, nanochat_fixtures):
+    (tmp_path / "kb.md").write_text("# Users\n\nOne row per user.\n\n## Signup\n\nThe signup date, UTC.\n")
+    result = cli("pull", "docs", str(tmp_path / "kb.md"), "--workspace", str(tmp_path / "ws"), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    pulled = json.loads(result.stdout)
+    assert pulled["sections"] == 2 and pulled["problems"] == []
+    assert pulled["records_path"] == str(tmp_path / "ws" / "training_data" / "raw" / "docs.jsonl")
+    result = cli("chat", "--checkpoint", str(nanochat_fixtures / "base_checkpoints" / "d2"), "--source", "base",
+                 "--tokenizer", str(nanochat_fixtures / "tokenizer"), "-p", "How many users?", "--max-tokens", "3",
+                 "--format", "json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["step"] == 7 and answer["checkpoint"].endswith("d2") and isinstance(answer["answer"], str)
+    assert result.stderr == ""  # --quiet: not even the "which checkpoint and why" line

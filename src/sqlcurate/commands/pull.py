@@ -6,6 +6,8 @@ credential or I/O error (a one-line message, never a traceback, never a password
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import click
@@ -15,6 +17,18 @@ from sqlcurate.connectors.profiles import resolve_profile
 from sqlcurate.connectors.store import workspace_writes
 
 WORKSPACE = click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="json: what was pulled as one JSON object on stdout.")
+
+
+def _report(summary, output_format: str, warnings: list[str] = ()) -> None:
+    from sqlcurate.output import diagnostics
+
+    if output_format == "json":
+        click.echo(json.dumps({**dataclasses.asdict(summary), "warnings": list(warnings)}, indent=2, default=str))
+    else:
+        _summary_lines(summary)
+    diagnostics((f"warning: {w}" for w in warnings), err=True)
 
 
 def _summary_lines(summary) -> None:
@@ -42,14 +56,15 @@ def pull() -> None:
 @click.option("--users", multiple=True, help="Only queries by these users (repeat the option).")
 @click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True, help="Write templates seen at least this often.")
 @click.option("--database", "databases", multiple=True, help="Catalog databases (repeat) [default: the profile's, else all non-system].")
-def clickhouse(profile_name, dsn, workspace, log_table, since, users, min_count, databases) -> None:
+@FORMAT
+def clickhouse(profile_name, dsn, workspace, log_table, since, users, min_count, databases, output_format) -> None:
     """Query-log templates and the catalog from ClickHouse (read-only)."""
     from sqlcurate.connectors.clickhouse import pull_clickhouse
 
     profile = resolve_profile(profile_name, dsn, workspace, "clickhouse")
     with workspace_writes(workspace):
         summary = pull_clickhouse(profile, workspace, log_table, since, list(users) or None, min_count, list(databases) or None)
-    _summary_lines(summary)
+    _report(summary, output_format)
 
 
 @pull.command(name="bigquery")
@@ -57,32 +72,35 @@ def clickhouse(profile_name, dsn, workspace, log_table, since, users, min_count,
 @WORKSPACE
 @click.option("--dataset", "datasets", multiple=True, help="Datasets to pull (repeat) [default: the profile's, else all].")
 @click.option("--jobs/--no-jobs", default=True, show_default=True, help="Also pull recent query history from INFORMATION_SCHEMA.JOBS.")
+@FORMAT
 @click.pass_context
-def bigquery(ctx: click.Context, profile_name, workspace, datasets, jobs) -> None:
+def bigquery(ctx: click.Context, profile_name, workspace, datasets, jobs, output_format) -> None:
     """The catalog (and query history) from BigQuery."""
     from sqlcurate.connectors.bigquery import pull_bigquery
 
     profile = resolve_profile(profile_name, None, workspace, "bigquery")
     with workspace_writes(workspace):
         summary, warnings = pull_bigquery(profile, workspace, list(datasets) or None, jobs)
-    _summary_lines(summary)
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+    _report(summary, output_format, warnings)
     ctx.exit(1 if warnings else 0)
 
 
 @pull.command(name="docs")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @WORKSPACE
+@FORMAT
 @click.pass_context
-def docs(ctx: click.Context, paths, workspace) -> None:
+def docs(ctx: click.Context, paths, workspace, output_format) -> None:
     """Markdown, HTML, text and Dataform .sqlx files, split into sections with heading paths."""
     from sqlcurate.connectors.docs import pull_docs
+    from sqlcurate.output import diagnostics
     from sqlcurate.workspace import DOCS_RECORDS
 
     with workspace_writes(workspace):
         n, problems = pull_docs(list(paths), workspace)
-    for p in problems:
-        click.echo(p, err=True)
-    click.echo(f"{workspace / DOCS_RECORDS}: {n} sections")
+    if output_format == "json":
+        click.echo(json.dumps({"records_path": str(workspace / DOCS_RECORDS), "sections": n, "problems": problems}, indent=2))
+    else:
+        click.echo(f"{workspace / DOCS_RECORDS}: {n} sections")
+    diagnostics(problems, err=True)
     ctx.exit(1 if problems else 0)
