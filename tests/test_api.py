@@ -97,3 +97,18 @@ def test_transpile_gives_dialect_evidence_and_keeps_clickhouse_as_written():
     with pytest.raises(sqlcurate.SqlcurateError) as e:
         sqlcurate.transpile("SELECT 1", source="no-such-dialect")
     assert e.value.code == "API_USAGE"
+
+
+def test_build_stays_the_function_after_the_subpackage_is_imported(tmp_path):
+    # sqlcurate.build() imports the subpackage sqlcurate.build, whose import would rebind the name
+    result = run_python("import tempfile, sqlcurate\n"
+                        "for _ in range(2):\n"
+                        "    try:\n"
+                        "        sqlcurate.build(tempfile.mkdtemp())\n"
+                        "    except sqlcurate.SqlcurateError as e:\n"
+                        "        assert e.code == 'BUILD_NO_INPUT', e.code\n"
+                        "from sqlcurate.build import pipeline\n"
+                        "import sqlcurate.build.split\n"
+                        "assert callable(sqlcurate.build) and pipeline.build is not sqlcurate.build\n"
+                        "print('ok')")
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

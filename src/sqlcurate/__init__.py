@@ -12,6 +12,8 @@ Attributes load on first use, so ``import sqlcurate`` imports neither sqlglot no
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -58,6 +60,20 @@ if TYPE_CHECKING:
     from sqlcurate.eval.evaluate import EvalResult, EvalSettings, evaluate
     from sqlcurate.training import TrainSettings
     from sqlcurate.workspace import Workspace
+
+
+class _Package(types.ModuleType):
+    """Importing the subpackage ``sqlcurate.build`` sets the package's attribute ``build`` to it, which
+    would hide the API function ``sqlcurate.build`` (after its first call, which imports the subpackage).
+    The function keeps its place; the subpackage stays importable (``from sqlcurate.build import pipeline``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ from sqlcurate.errors import SqlcurateError
 
 if TYPE_CHECKING:
     from sqlcurate.build.pipeline import BuildReport
-    from sqlcurate.stats import FileStats
+    from sqlcurate.file_stats import FileStats
     from sqlcurate.training import TrainSettings
 
 CODES = {
@@ -214,7 +214,7 @@ def redact(input: PathLike, output: PathLike, *, input_format: str = "auto", out
 
 def stats(path: PathLike, input_format: str = "auto", tokenizer: PathLike | None = None) -> FileStats:
     """Rows, turns, sources and (with a nanochat tokenizer directory) token statistics of a file."""
-    from sqlcurate.stats import collect
+    from sqlcurate.file_stats import collect
 
     return collect(path, input_format, tokenizer)
 

@@ -1,5 +1,5 @@
 """`sqlcurate stats FILE`: counts, sources and token statistics of a conversation file (the work is
-``sqlcurate.stats``; this prints it). See docs/stats.md."""
+``sqlcurate.file_stats``; this prints it). See docs/stats.md."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
+from sqlcurate.file_stats import PERCENTILES, collect, histogram
 from sqlcurate.formats.readers import INPUT_FORMATS
-from sqlcurate.stats import PERCENTILES, collect, histogram
 
 TABLE_TOP = 10  # sources/tasks shown in the table (the JSON has all)
 
