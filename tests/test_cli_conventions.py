@@ -152,3 +152,15 @@ def test_pull_docs_and_chat_answer_as_json(tmp_path, nanochat_fixtures):
     answer = json.loads(result.stdout)
     assert answer["step"] == 7 and answer["checkpoint"].endswith("d2") and isinstance(answer["answer"], str)
     assert result.stderr == ""  # --quiet: not even the "which checkpoint and why" line
+
+
+def test_max_diagnostics_caps_what_the_streaming_loops_write_to_stderr(shop):
+    bad = shop / "bad.jsonl"
+    bad.write_text("".join(f'{{"broken {i}\n' for i in range(5)))
+    full = cli("validate", "--no-sql", str(bad), "--format", "json")
+    assert full.exit_code == 1 and full.stderr.count(": LINE_INVALID_JSON ") == 5
+    for args in (("validate", "--max-diagnostics", "2"), ("--max-diagnostics", "2", "validate")):
+        capped = cli(*args, "--no-sql", str(bad), "--format", "json")
+        assert capped.exit_code == 1 and capped.stdout == full.stdout  # the summary still counts all five
+        lines = capped.stderr.splitlines()
+        assert lines == [*full.stderr.splitlines()[:2], "... 3 more diagnostic(s) not shown (--max-diagnostics 2)"]

@@ -66,13 +66,21 @@ def _store(key: str):
     return callback
 
 
+def _cap_diagnostics(ctx: click.Context, param: click.Parameter, value: int | None):
+    """--max-diagnostics: remembered for ``output.diagnostics`` and, for diagnostics the streaming loops
+    write to stderr themselves, a cap on stderr for as long as this context lives."""
+    if value is not None and output.MAX_DIAGNOSTICS not in ctx.meta:  # given twice: the first cap is in place
+        ctx.with_resource(output.cap_stderr(value))
+    return _store(output.MAX_DIAGNOSTICS)(ctx, param, value)
+
+
 def _common_options() -> list[click.Option]:
     """Options every verb accepts, also after the verb (`sqlcurate validate -q FILE`)."""
     return [
         click.Option(["--quiet", "-q"], is_flag=True, expose_value=False, callback=_store(output.QUIET),
                      help="No progress lines on stderr; results and errors only."),
         click.Option(["--max-diagnostics"], type=click.IntRange(min=0), expose_value=False,
-                     callback=_store(output.MAX_DIAGNOSTICS), metavar="N",
+                     callback=_cap_diagnostics, metavar="N",
                      help="Print at most N diagnostic lines, then a count of the rest."),
     ]
 
@@ -181,7 +189,7 @@ class LazyGroup(SuggestingGroup):
 @click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_store(output.QUIET),
               help="No progress lines on stderr; results and errors only.")
 @click.option("--max-diagnostics", type=click.IntRange(min=0), expose_value=False, metavar="N",
-              callback=_store(output.MAX_DIAGNOSTICS), help="Print at most N diagnostic lines, then a count of the rest.")
+              callback=_cap_diagnostics, help="Print at most N diagnostic lines, then a count of the rest.")
 def main() -> None:
     """sqlcurate: curate company SQL knowledge into nanochat fine-tuning data."""
     # sqlglot logs parser fallbacks ("contains unsupported syntax") as warnings; our checks report what
