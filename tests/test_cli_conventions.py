@@ -164,3 +164,13 @@ def test_max_diagnostics_caps_what_the_streaming_loops_write_to_stderr(shop):
         assert capped.exit_code == 1 and capped.stdout == full.stdout  # the summary still counts all five
         lines = capped.stderr.splitlines()
         assert lines == [*full.stderr.splitlines()[:2], "... 3 more diagnostic(s) not shown (--max-diagnostics 2)"]
+
+
+def test_project_workspace_reaches_pull_subcommands(tmp_path, monkeypatch):
+    (tmp_path / "kb.md").write_text("# Users\n\nOne row per user.\n")
+    (tmp_path / "sqlcurate.toml").write_text('workspace = "ws"\n')
+    monkeypatch.chdir(tmp_path)
+    result = cli("pull", "docs", "kb.md", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["records_path"] == str(tmp_path / "ws" / "training_data" / "raw" / "docs.jsonl")
+    assert (tmp_path / "ws" / "training_data" / "raw" / "docs.jsonl").is_file()
