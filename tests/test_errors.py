@@ -48,3 +48,16 @@ def test_eval_data_error_keeps_every_line_and_the_first_code(tmp_path):
 
 def test_plain_errors_render_code_then_message():
     assert SqlcurateError("X_CODE", "what went wrong").render() == "error: X_CODE what went wrong"
+
+
+def test_codes_of_the_shared_modules_are_declared_once_and_documented(repo):
+    import importlib
+
+    docs = "\n".join(p.read_text() for p in (repo / "docs").glob("*.md"))
+    seen: dict[str, str] = {}
+    for name in ("sqlcurate.api", "sqlcurate.config", "sqlcurate.file_stats", "sqlcurate.connectors.store",
+                 "sqlcurate.eval.evaluate"):
+        for code in importlib.import_module(name).CODES:
+            assert code not in seen, f"{code} declared in {seen[code]} and {name}"
+            seen[code] = name
+            assert f"`{code}`" in docs, f"{code} ({name}) is not documented in docs/"
