@@ -51,6 +51,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
              "--catalog src/sqlcurate/demo/schema.sql --engine none --format json",),
     "chat": ("sqlcurate chat --checkpoint demo/nanochat_base --source base --prompt 'How many swaps?'",),
     "demo": ("sqlcurate demo --workspace .work/demo",),
+    "serve": ("sqlcurate serve keys add alice --keys serve_keys.json",
+              "sqlcurate serve --checkpoint demo/nanochat_base/base_checkpoints/d2 --keys serve_keys.json --catalog schemas/"),
+    "export": ("sqlcurate export --format hf demo/nanochat_base/base_checkpoints/d2 hf/demo-d2",),
+    "review": ("sqlcurate review --workspace .work/demo",),
 }
 # Verbs that take project defaults (sqlcurate.config); the demo builds its own workspace from scratch.
 CONFIGURED_VERBS = frozenset(VERBS) - {"demo"}
@@ -114,12 +118,10 @@ def _prepare(cmd: click.Command, key: str, config_values: dict[str, str] | None)
     if cmd.epilog is None:
         cmd.epilog = _epilog(key)
     defaults: dict = {}
-    if isinstance(cmd, click.Group):
-        for sub_name, sub in cmd.commands.items():
-            sub_defaults = _prepare(sub, f"{key} {sub_name}", config_values)
-            if sub_defaults:
-                defaults[sub_name] = sub_defaults
-        return defaults
+    for sub_name, sub in getattr(cmd, "commands", {}).items():  # a group's subcommands
+        sub_defaults = _prepare(sub, f"{key} {sub_name}", config_values)
+        if sub_defaults:
+            defaults[sub_name] = sub_defaults
     names = {p.name for p in cmd.params}
     cmd.params += [o for o in _common_options() if o.name not in names]
     for param in cmd.params:

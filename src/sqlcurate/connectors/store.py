@@ -14,7 +14,10 @@ from sqlcurate.errors import SqlcurateError
 from sqlcurate.fileio import atomic_open
 from sqlcurate.records import TableRecord
 from sqlcurate.sql.catalog import Catalog
-from sqlcurate.workspace import WATERMARKS, Workspace
+from sqlcurate.workspace import RAW_DIR, WATERMARKS, Workspace
+
+# RAW_DIR is re-exported: connectors that add a raw record file (e.g. feedback) name it from here
+__all__ = ["CODES", "RAW_DIR", "read_watermarks", "workspace_writes", "write_catalog", "write_jsonl", "write_watermark"]
 
 CODES = {
     "PULL_IO_ERROR": "the workspace could not be written (permissions, a full disk, a file where a directory belongs)",
