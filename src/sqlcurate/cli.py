@@ -90,7 +90,8 @@ def _common_options() -> list[click.Option]:
 
 
 def _wants_json(args: list[str]) -> bool:
-    return any(a == "--format=json" or (a == "--format" and nxt == "json") for a, nxt in zip(args, [*args[1:], ""], strict=True))
+    pairs = zip(args, [*args[1:], ""], strict=True)
+    return any(a == "--format=json" or (a == "--format" and following == "json") for a, following in pairs)
 
 
 def _epilog(key: str) -> str | None:
@@ -188,12 +189,11 @@ class LazyGroup(SuggestingGroup):
                     "Project defaults: [tool.sqlcurate] in pyproject.toml or sqlcurate.toml (docs/cli.md).\n"
                     "Shell completion: eval \"$(_SQLCURATE_COMPLETE=bash_source sqlcurate)\" (docs/cli.md).")
 @click.version_option(package_name="sqlcurate")
-@click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_store(output.QUIET),
-              help="No progress lines on stderr; results and errors only.")
-@click.option("--max-diagnostics", type=click.IntRange(min=0), expose_value=False, metavar="N",
-              callback=_cap_diagnostics, help="Print at most N diagnostic lines, then a count of the rest.")
 def main() -> None:
     """sqlcurate: curate company SQL knowledge into nanochat fine-tuning data."""
     # sqlglot logs parser fallbacks ("contains unsupported syntax") as warnings; our checks report what
     # matters as findings with file and line, so its log stays quiet.
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+main.params += _common_options()  # before the verb too: `sqlcurate -q validate ...`
