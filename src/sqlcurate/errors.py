@@ -22,3 +22,15 @@ class SqlcurateError(Exception):
     def render(self) -> str:
         """The one line users see."""
         return f"error: {self.code} {self.message}"
+
+
+class LocatedError(SqlcurateError):
+    """A run-stopping problem at a place in an input file. ``str()`` and the line users see are the usual
+    diagnostic ``path:line: CODE reason`` (``error: path:line: CODE reason``), so the code is said once."""
+
+    def __init__(self, code: str, path: object, line: int, reason: str) -> None:
+        super().__init__(code, f"{path}:{line}: {code} {reason}")
+        self.path, self.line, self.reason = str(path), line, reason
+
+    def render(self) -> str:
+        return f"error: {self.message}"

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from sqlcurate.commands.eval import read_answers
+from sqlcurate.errors import SqlcurateError
+from sqlcurate.eval.evaluate import read_answers
 from sqlcurate.eval.items import load_items
 
 
@@ -34,11 +35,10 @@ def test_match_by_id_in_any_order(items, tmp_path):
     ('"one"\n{"x": 1}\n"three"\n', ":2: EVAL_ANSWERS_MISMATCH expected a string"),
     ('{"id": "val.jsonl:1", "answer": "a"}\n', "no answer for item(s) val.jsonl:2, val.jsonl:3"),
 ])
-def test_mismatch_exits_2_naming_the_file(items, tmp_path, capsys, text, message):
+def test_mismatch_is_an_error_naming_the_file(items, tmp_path, text, message):
     path = tmp_path / "a.jsonl"
     path.write_text(text)
-    with pytest.raises(SystemExit) as e:
+    with pytest.raises(SqlcurateError) as e:
         read_answers(path, items)
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert str(path) in err and message in err
+    assert e.value.code == "EVAL_ANSWERS_MISMATCH"
+    assert e.value.render().startswith(f"error: {path}:") and message in e.value.render()

@@ -115,7 +115,8 @@ def test_chat_one_shot_and_piped_repl(repo):
     # two answers; after /clear the same question in a new conversation gets the one-shot answer again
     assert len(answers) == 2 and answers[0] == answers[1] == one.stdout.splitlines()[0]
     missing = sqlcurate("chat", "--checkpoint", repo / "demo", "--source", "sft", "-p", "x", cwd=repo)
-    assert missing.returncode == 2 and "Error:" in missing.stderr and "Traceback" not in missing.stderr
+    assert missing.returncode == 2 and "error: CHECKPOINT_NOT_FOUND" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_sample_data_mode(repo, tmp_path):

@@ -3,7 +3,7 @@
 import importlib
 
 MODULES = ["sqlcurate.eval.scoring", "sqlcurate.eval.runner", "sqlcurate.eval.compare", "sqlcurate.eval.items",
-           "sqlcurate.eval.sampledata", "sqlcurate.eval.retention", "sqlcurate.commands.eval"]
+           "sqlcurate.eval.sampledata", "sqlcurate.eval.retention", "sqlcurate.eval.evaluate"]
 
 
 def test_codes_unique_prefixed_and_documented(repo):

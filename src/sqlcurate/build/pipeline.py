@@ -52,6 +52,7 @@ from sqlcurate.records import DocSection, QueryRecord
 from sqlcurate.sql.catalog import Catalog, load_catalog
 from sqlcurate.sql.extract import extract_from_conversation
 from sqlcurate.sql.fingerprint import fingerprint
+from sqlcurate.workspace import DOCS_RECORDS, QUERY_LOG, REVIEW_FILE
 
 CODES = {
     "BUILD_BAD_RECORD": "a line of a raw records file that is not a valid record (quarantined)",
@@ -59,9 +60,6 @@ CODES = {
     "BUILD_INPUT": "an input that cannot be read: the catalog, a --mix spec or file, an output over an input",
 }
 
-QUERY_LOG = Path("training_data/raw/clickhouse_query_log.jsonl")
-DOCS = Path("training_data/raw/docs.jsonl")
-REVIEW_FILE = Path("training_data/review.jsonl")
 
 
 class BuildError(SqlcurateError):
@@ -189,7 +187,7 @@ def build(
 
     raw_rejects: list[dict] = []
     queries = _read_records(workspace / QUERY_LOG, QueryRecord, raw_rejects)
-    docs = _read_records(workspace / DOCS, DocSection, raw_rejects)
+    docs = _read_records(workspace / DOCS_RECORDS, DocSection, raw_rejects)
     catalog = load_catalog(catalog_path) if catalog_path.exists() and any(catalog_path.rglob("*")) else None
     report.bad_records = len(raw_rejects)
     decisions = load_decisions(Path(review_path) if review_path is not None else workspace / REVIEW_FILE)
@@ -209,7 +207,7 @@ def build(
                                            f"and no catalog at {catalog_path} (run `sqlcurate pull` first)")
     report.candidates = len(convs)
 
-    inputs = [p for p in (workspace / QUERY_LOG, workspace / DOCS) if p.exists()]
+    inputs = [p for p in (workspace / QUERY_LOG, workspace / DOCS_RECORDS) if p.exists()]
     rejects = JsonlLog(out / "rejects.jsonl", inputs=inputs)
     runner = CheckRunner(_checks(catalog, engine))
     kept: list[Conversation] = []

@@ -7,6 +7,7 @@ Without ``--prompt`` it reads one user turn per stdin line and answers each in t
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -31,26 +32,29 @@ REPL_HELP = "Type a question and press Enter. /clear starts over, /quit leaves."
 @click.option("--max-tokens", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--device", default=None, help="cpu, cuda or mps (default: autodetect).")
-def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, temperature, top_k, max_tokens, seed, device):
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json (with --prompt): the answer and the checkpoint it came from as one JSON object.")
+def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, temperature, top_k, max_tokens, seed, device,
+         output_format):
     """Talk to a checkpoint: one-shot with --prompt, else a conversation read line by line from stdin."""
-    from nanochat.checkpoint import IncompatibleCheckpoint
-    from sqlcurate.eval.generate import Generator, load_for_inference
+    from sqlcurate.eval.evaluate import load_checkpoint
+    from sqlcurate.eval.generate import Generator
+    from sqlcurate.output import info
 
     if checkpoint is not None and base_dir is not None:
-        click.echo("Error: give --checkpoint or --base-dir, not both", err=True)
-        sys.exit(2)
-    try:
-        loaded = load_for_inference(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device,
-                                    tokenizer_dir=tokenizer_dir)
-    except (FileNotFoundError, IncompatibleCheckpoint) as e:
-        click.echo(f"Error: {e}", err=True)
-        sys.exit(2)
-    click.echo(f"{loaded.directory} step {loaded.step} ({loaded.reason})", err=True)
+        raise click.UsageError("give --checkpoint or --base-dir, not both")
+    if output_format == "json" and prompt is None:
+        raise click.UsageError("--format json answers one --prompt; the conversation mode is text only")
+    loaded = load_checkpoint(checkpoint, base_dir=base_dir, source=source, tag=tag, step=step, device=device,
+                             tokenizer_dir=tokenizer_dir)
+    info(f"{loaded.directory} step {loaded.step} ({loaded.reason})")
     gen = Generator(loaded)
     settings = {"max_tokens": max_tokens, "temperature": temperature, "top_k": top_k}
 
     if prompt is not None:
-        click.echo(gen.answer([{"role": "user", "content": prompt}], seed=seed, **settings).texts[0])
+        answer = gen.answer([{"role": "user", "content": prompt}], seed=seed, **settings).texts[0]
+        click.echo(json.dumps({"answer": answer, "checkpoint": str(loaded.directory), "step": loaded.step})
+                   if output_format == "json" else answer)
         return
 
     try:
@@ -60,9 +64,11 @@ def chat(checkpoint, base_dir, source, tag, step, tokenizer_dir, prompt, tempera
 
 
 def _repl(gen, seed: int, settings: dict) -> None:
+    from sqlcurate.output import info
+
     interactive = sys.stdin.isatty()
     if interactive:
-        click.echo(REPL_HELP, err=True)
+        info(REPL_HELP)
     messages: list[dict[str, str]] = []
     turn = 0
     while True:
@@ -78,7 +84,7 @@ def _repl(gen, seed: int, settings: dict) -> None:
             break
         if text == "/clear":
             messages = []
-            click.echo("(new conversation)", err=True)
+            info("(new conversation)")
             continue
         messages.append({"role": "user", "content": text})
         pieces = []

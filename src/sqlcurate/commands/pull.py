@@ -6,31 +6,29 @@ credential or I/O error (a one-line message, never a traceback, never a password
 
 from __future__ import annotations
 
-import sys
+import dataclasses
+import json
 from pathlib import Path
 
 import click
 
-from sqlcurate.connectors.profiles import Profile, ProfileError, load_profile, profile_from_dsn
+from sqlcurate.cli import SuggestingGroup
+from sqlcurate.connectors.profiles import resolve_profile
+from sqlcurate.connectors.store import workspace_writes
+
+WORKSPACE = click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="json: what was pulled as one JSON object on stdout.")
 
 
-def _fail(code: str, message: str) -> None:
-    click.echo(f"error: {code} {message}", err=True)
-    sys.exit(2)
+def _report(summary, output_format: str, warnings: list[str] = ()) -> None:
+    from sqlcurate.output import diagnostics
 
-
-def _profile(name: str | None, dsn: str | None, workspace: Path, kind: str) -> Profile:
-    try:
-        base = load_profile(name, workspace) if name else None
-        if dsn:
-            return profile_from_dsn(dsn, base)
-        if base is None:
-            base = load_profile("default", workspace) if (workspace / "connectors" / "default.toml").is_file() \
-                or Path("connectors/default.toml").is_file() else Profile(kind=kind)
-        return base
-    except ProfileError as e:
-        _fail(e.code, str(e))
-        raise AssertionError("unreachable") from None
+    if output_format == "json":
+        click.echo(json.dumps({**dataclasses.asdict(summary), "warnings": list(warnings)}, indent=2, default=str))
+    else:
+        _summary_lines(summary)
+    diagnostics((f"warning: {w}" for w in warnings), err=True)
 
 
 def _summary_lines(summary) -> None:
@@ -44,7 +42,7 @@ def _summary_lines(summary) -> None:
     click.echo(f"catalog: {summary.tables} tables")
 
 
-@click.group(name="pull")
+@click.group(name="pull", cls=SuggestingGroup)
 def pull() -> None:
     """Pull query logs, catalogs and docs into a workspace (training_data/raw/, schemas/)."""
 
@@ -52,63 +50,57 @@ def pull() -> None:
 @pull.command(name="clickhouse")
 @click.option("--profile", "profile_name", help="Profile name (connectors/NAME.toml) or path to a .toml file.")
 @click.option("--dsn", help="Connection URL (overrides the profile's location), e.g. chdb://DIR or https://user@host:8443/db.")
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@WORKSPACE
 @click.option("--log-table", help="Query log table: db.table or clusterAllReplicas(cluster, db.table) [default: the profile's, else system.query_log].")
 @click.option("--since", help="Only queries at or after this time (any format ClickHouse parses, UTC).")
 @click.option("--users", multiple=True, help="Only queries by these users (repeat the option).")
 @click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True, help="Write templates seen at least this often.")
 @click.option("--database", "databases", multiple=True, help="Catalog databases (repeat) [default: the profile's, else all non-system].")
-def clickhouse(profile_name, dsn, workspace, log_table, since, users, min_count, databases) -> None:
+@FORMAT
+def clickhouse(profile_name, dsn, workspace, log_table, since, users, min_count, databases, output_format) -> None:
     """Query-log templates and the catalog from ClickHouse (read-only)."""
-    from sqlcurate.connectors.clickhouse import PullError, pull_clickhouse
+    from sqlcurate.connectors.clickhouse import pull_clickhouse
 
-    profile = _profile(profile_name, dsn, workspace, "clickhouse")
-    try:
+    profile = resolve_profile(profile_name, dsn, workspace, "clickhouse")
+    with workspace_writes(workspace):
         summary = pull_clickhouse(profile, workspace, log_table, since, list(users) or None, min_count, list(databases) or None)
-    except (PullError, ProfileError) as e:
-        _fail(e.code, str(e))
-    except OSError as e:
-        _fail("PULL_IO_ERROR", f"{e.filename or workspace}: {e.strerror or e}")
-    _summary_lines(summary)
+    _report(summary, output_format)
 
 
 @pull.command(name="bigquery")
 @click.option("--profile", "profile_name", help="Profile name (connectors/NAME.toml) or path to a .toml file.")
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@WORKSPACE
 @click.option("--dataset", "datasets", multiple=True, help="Datasets to pull (repeat) [default: the profile's, else all].")
 @click.option("--jobs/--no-jobs", default=True, show_default=True, help="Also pull recent query history from INFORMATION_SCHEMA.JOBS.")
-def bigquery(profile_name, workspace, datasets, jobs) -> None:
+@FORMAT
+@click.pass_context
+def bigquery(ctx: click.Context, profile_name, workspace, datasets, jobs, output_format) -> None:
     """The catalog (and query history) from BigQuery."""
     from sqlcurate.connectors.bigquery import pull_bigquery
-    from sqlcurate.connectors.clickhouse import PullError
 
-    profile = _profile(profile_name, None, workspace, "bigquery")
-    if profile.kind != "bigquery":
-        _fail("PROFILE_INVALID", f"profile {profile.name!r} is a {profile.kind} profile, not bigquery")
-    try:
+    profile = resolve_profile(profile_name, None, workspace, "bigquery")
+    with workspace_writes(workspace):
         summary, warnings = pull_bigquery(profile, workspace, list(datasets) or None, jobs)
-    except PullError as e:
-        _fail(e.code, str(e))
-    except OSError as e:
-        _fail("PULL_IO_ERROR", f"{e.filename or workspace}: {e.strerror or e}")
-    _summary_lines(summary)
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
-    sys.exit(1 if warnings else 0)
+    _report(summary, output_format, warnings)
+    ctx.exit(1 if warnings else 0)
 
 
 @pull.command(name="docs")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
-def docs(paths, workspace) -> None:
+@WORKSPACE
+@FORMAT
+@click.pass_context
+def docs(ctx: click.Context, paths, workspace, output_format) -> None:
     """Markdown, HTML, text and Dataform .sqlx files, split into sections with heading paths."""
-    from sqlcurate.connectors.docs import DOCS_FILE, pull_docs
+    from sqlcurate.connectors.docs import pull_docs
+    from sqlcurate.output import diagnostics
+    from sqlcurate.workspace import DOCS_RECORDS
 
-    try:
+    with workspace_writes(workspace):
         n, problems = pull_docs(list(paths), workspace)
-    except OSError as e:
-        _fail("PULL_IO_ERROR", f"{e.filename or workspace}: {e.strerror or e}")
-    for p in problems:
-        click.echo(p, err=True)
-    click.echo(f"{workspace / DOCS_FILE}: {n} sections")
-    sys.exit(1 if problems else 0)
+    if output_format == "json":
+        click.echo(json.dumps({"records_path": str(workspace / DOCS_RECORDS), "sections": n, "problems": problems}, indent=2))
+    else:
+        click.echo(f"{workspace / DOCS_RECORDS}: {n} sections")
+    diagnostics(problems, err=True)
+    ctx.exit(1 if problems else 0)

@@ -16,7 +16,7 @@ import click
 @click.option("--sample-engine", type=click.Path(file_okay=False, path_type=Path), help="Embedded ClickHouse directory with sample data: show a few result rows.")
 def review(workspace, out, review_path, catalog_path, sample_engine) -> None:
     """Accept, edit or reject the questions that need a person."""
-    from sqlcurate.build.pipeline import REVIEW_FILE
+    from sqlcurate.workspace import REVIEW_FILE
     from sqlcurate.build.review import read_queue, review_session
     from sqlcurate.errors import SqlcurateError
     from sqlcurate.sql.catalog import load_catalog

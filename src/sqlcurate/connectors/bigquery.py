@@ -18,8 +18,9 @@ from pathlib import Path
 
 from sqlcurate.connectors.clickhouse import PullError, PullSummary
 from sqlcurate.connectors.profiles import Profile, scrub
-from sqlcurate.connectors.store import RAW_DIR, read_watermarks, write_catalog, write_jsonl, write_watermark
+from sqlcurate.connectors.store import read_watermarks, write_catalog, write_jsonl, write_watermark
 from sqlcurate.records import Column, QueryRecord, TableRecord
+from sqlcurate.workspace import BIGQUERY_JOBS
 
 CODES = {
     "BQ_NO_CREDENTIALS": "no BigQuery credentials found (ADC, key file or emulator endpoint)",
@@ -28,7 +29,6 @@ CODES = {
     "BQ_JOBS_UNAVAILABLE": "INFORMATION_SCHEMA.JOBS could not be read; query history skipped",
 }
 
-JOBS_FILE = RAW_DIR / "bigquery_jobs.jsonl"
 _PROJECT = re.compile(r"^[a-z][a-z0-9\-]{0,62}$")
 _DATASET = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 
@@ -150,7 +150,7 @@ def pull_jobs(client, profile: Profile, workspace: Path) -> tuple[int, str]:
     except Exception as e:
         return 0, f"BQ_JOBS_UNAVAILABLE {scrub(str(e), profile).splitlines()[0][:300]}"
     records = {}
-    path = workspace / JOBS_FILE
+    path = workspace / BIGQUERY_JOBS
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             rec = QueryRecord.model_validate_json(line)
@@ -189,6 +189,6 @@ def pull_bigquery(profile: Profile, workspace: Path = Path("."), datasets: list[
     warnings = []
     if jobs:
         summary.templates_total, warning = pull_jobs(client, profile, workspace)
-        summary.records_path = workspace / JOBS_FILE if not warning else None
+        summary.records_path = workspace / BIGQUERY_JOBS if not warning else None
         warnings += [warning] if warning else []
     return summary, warnings

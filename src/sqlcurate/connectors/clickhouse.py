@@ -22,8 +22,10 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlcurate.connectors.profiles import Profile, ProfileError, scrub
-from sqlcurate.connectors.store import RAW_DIR, read_watermarks, write_catalog, write_jsonl, write_watermark
+from sqlcurate.connectors.store import read_watermarks, write_catalog, write_jsonl, write_watermark
+from sqlcurate.errors import SqlcurateError
 from sqlcurate.records import Column, QueryRecord, TableRecord
+from sqlcurate.workspace import QUERY_LOG, QUERY_LOG_PENDING
 
 CODES = {
     "CH_UNREACHABLE": "the ClickHouse server could not be reached within the connect timeout",
@@ -39,9 +41,6 @@ CODES = {
     "CH_BELOW_MIN_COUNT": "templates seen fewer than --min-count times, held back in the pending file",
 }
 
-QUERY_LOG_FILE = RAW_DIR / "clickhouse_query_log.jsonl"
-# Templates under --min-count wait here; a later pull that sees them again adds up their counts.
-PENDING_FILE = RAW_DIR / "clickhouse_query_log.pending.jsonl"
 SYSTEM_DATABASES = ("system", "INFORMATION_SCHEMA", "information_schema")
 MAX_QUERY_CHARS = 20_000
 MAX_USERS_PER_TEMPLATE = 50
@@ -57,12 +56,8 @@ _CLIENT_TRAILER = re.compile(
 )
 
 
-class PullError(RuntimeError):
+class PullError(SqlcurateError, RuntimeError):
     """A pull that cannot go on; ``code`` from a connector's CODES, message already scrubbed."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -203,7 +198,7 @@ def pull_query_log(
     params = {"log_table_name": log_table_name, "max_chars": max_query_chars, "settle": profile.settle()}
     params.update({k: v for k, v in (("after", after), ("since", since), ("users", list(users or []))) if v})
     where = _window(since, users, after)
-    summary = PullSummary(records_path=workspace / QUERY_LOG_FILE)
+    summary = PullSummary(records_path=workspace / QUERY_LOG)
     source = f"clickhouse:{log_table_name}"
 
     counts_sql = (
@@ -242,8 +237,8 @@ def pull_query_log(
     except Exception as e:
         raise _as_pull_error(e, profile) from None
 
-    merged = _read_records(workspace / QUERY_LOG_FILE)
-    pending = _read_records(workspace / PENDING_FILE)
+    merged = _read_records(workspace / QUERY_LOG)
+    pending = _read_records(workspace / QUERY_LOG_PENDING)
     before = set(merged) | set(pending)
     for h, rec in new.items():
         old = merged.get(h) or pending.pop(h, None)
@@ -251,10 +246,10 @@ def pull_query_log(
     ready = {h: r for h, r in merged.items() if r.count >= min_count}
     pending.update({h: r for h, r in merged.items() if r.count < min_count})
     summary.templates_new = len(set(new) - before)
-    summary.templates_total = write_jsonl(workspace / QUERY_LOG_FILE, sorted(ready.values(), key=_order))
+    summary.templates_total = write_jsonl(workspace / QUERY_LOG, sorted(ready.values(), key=_order))
     summary.pending = len(pending)
-    if pending or (workspace / PENDING_FILE).exists():
-        write_jsonl(workspace / PENDING_FILE, sorted(pending.values(), key=_order))
+    if pending or (workspace / QUERY_LOG_PENDING).exists():
+        write_jsonl(workspace / QUERY_LOG_PENDING, sorted(pending.values(), key=_order))
     if pending:
         summary.skipped["CH_BELOW_MIN_COUNT"] = len(pending)
     if row["high"] and summary.queries + sum(summary.skipped.values()) > 0:

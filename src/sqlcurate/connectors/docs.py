@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from sqlcurate.records import DocSection
+from sqlcurate.workspace import DOCS_RECORDS
 
 CODES = {
     "DOCS_UNREADABLE": "a docs file is not UTF-8 text or cannot be read",
@@ -165,9 +166,6 @@ def docs_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return found, unsupported
 
 
-DOCS_FILE = Path("training_data") / "raw" / "docs.jsonl"
-
-
 def pull_docs(paths: list[Path], workspace: Path = Path(".")) -> tuple[int, list[str]]:
     """Split every docs file under ``paths`` into ``<workspace>/training_data/raw/docs.jsonl`` (rewritten
     whole: the docs set is what was passed). Returns (sections written, ``path:line: CODE message`` lines
@@ -185,4 +183,4 @@ def pull_docs(paths: list[Path], workspace: Path = Path(".")) -> tuple[int, list
             problems.append(f"{f}:1: DOCS_UNREADABLE not UTF-8 text ({e.reason} at byte {e.start})")
         except OSError as e:
             problems.append(f"{f}:1: DOCS_UNREADABLE {e.strerror or e}")
-    return write_jsonl(Path(workspace) / DOCS_FILE, sections), problems
+    return write_jsonl(Path(workspace) / DOCS_RECORDS, sections), problems

@@ -24,6 +24,9 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from sqlcurate.errors import SqlcurateError
+from sqlcurate.workspace import Workspace
+
 CODES = {
     "PROFILE_NOT_FOUND": "no profile file of that name or path",
     "PROFILE_INVALID": "the profile file is not valid TOML or has unknown or mistyped keys",
@@ -32,13 +35,12 @@ CODES = {
 }
 
 
-class ProfileError(ValueError):
+class ProfileError(SqlcurateError, ValueError):
     """A profile problem, with a stable ``code`` from CODES; its message never holds a secret."""
 
     def __init__(self, code: str, message: str):
         assert code in CODES, code
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 class Profile(BaseModel):
@@ -108,6 +110,20 @@ class Profile(BaseModel):
         return f"{'https' if self.secure else 'http'}://{self.host or 'localhost'}:{self.port or ''}/{self.database}"
 
 
+def resolve_profile(name: str | None, dsn: str | None, workspace: Path, kind: str) -> Profile:
+    """The profile a pull of ``kind`` uses: NAME (or a path to a .toml), with ``dsn`` over its location;
+    with neither, the workspace's (else the current directory's) ``default`` profile, else an empty one."""
+    base = load_profile(name, workspace) if name else None
+    if dsn:
+        return profile_from_dsn(dsn, base)
+    if base is None:
+        defaults = (Workspace(workspace).profile("default"), Workspace(Path(".")).profile("default"))
+        base = load_profile("default", workspace) if any(p.is_file() for p in defaults) else Profile(kind=kind)
+    if base.kind != kind:
+        raise ProfileError("PROFILE_INVALID", f"profile {base.name!r} is a {base.kind} profile, not {kind}")
+    return base
+
+
 def _check_no_inline_secret(profile: Profile) -> None:
     if profile.dsn and not profile.dsn.startswith("chdb://") and urlparse(profile.dsn).password:
         raise ProfileError(
@@ -120,8 +136,8 @@ def _check_no_inline_secret(profile: Profile) -> None:
 def load_profile(name_or_path: str, workspace: Path = Path(".")) -> Profile:
     """Load ``<workspace>/connectors/<name>.toml``, ``connectors/<name>.toml`` or a path to a .toml file."""
     candidates = [Path(name_or_path)] if name_or_path.endswith(".toml") else [
-        workspace / "connectors" / f"{name_or_path}.toml",
-        Path("connectors") / f"{name_or_path}.toml",
+        Workspace(workspace).profile(name_or_path),
+        Workspace(Path(".")).profile(name_or_path),
     ]
     path = next((p for p in candidates if p.is_file()), None)
     if path is None:

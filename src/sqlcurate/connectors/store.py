@@ -1,26 +1,36 @@
-"""Where pulled records land in a workspace, and how they are written (atomically, one JSON per line).
-
-    <workspace>/training_data/raw/clickhouse_query_log.jsonl   QueryRecord per template
-    <workspace>/training_data/raw/bigquery_jobs.jsonl          QueryRecord per template
-    <workspace>/training_data/raw/docs.jsonl                   DocSection per section
-    <workspace>/training_data/raw/.watermarks.json             last event time pulled, per source
-    <workspace>/schemas/<warehouse>/<database>.sql + catalog.json
-"""
+"""How pulled records, watermarks and catalogs are written into a workspace (atomically, one JSON per
+line); where they go is ``sqlcurate.workspace``."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from sqlcurate.errors import SqlcurateError
 from sqlcurate.fileio import atomic_open
 from sqlcurate.records import TableRecord
 from sqlcurate.sql.catalog import Catalog
+from sqlcurate.workspace import RAW_DIR, WATERMARKS, Workspace
 
-RAW_DIR = Path("training_data") / "raw"
-WATERMARKS = RAW_DIR / ".watermarks.json"
+# RAW_DIR is re-exported: connectors that add a raw record file (e.g. feedback) name it from here
+__all__ = ["CODES", "RAW_DIR", "read_watermarks", "workspace_writes", "write_catalog", "write_jsonl", "write_watermark"]
+
+CODES = {
+    "PULL_IO_ERROR": "the workspace could not be written (permissions, a full disk, a file where a directory belongs)",
+}
+
+
+@contextlib.contextmanager
+def workspace_writes(workspace: Path) -> Iterator[None]:
+    """Turn an OSError while a pull writes into the workspace into one ``PULL_IO_ERROR`` naming the file."""
+    try:
+        yield
+    except OSError as e:
+        raise SqlcurateError("PULL_IO_ERROR", f"{e.filename or workspace}: {e.strerror or e}") from None
 
 
 def write_jsonl(path: Path, records: Iterable[BaseModel]) -> int:
@@ -48,7 +58,7 @@ def write_watermark(workspace: Path, key: str, value: str) -> None:
 def write_catalog(workspace: Path, warehouse: str, tables: list[TableRecord], source: str) -> list[Path]:
     """``schemas/<warehouse>/<database>.sql`` (the DDL as the warehouse reports it) and
     ``schemas/<warehouse>/catalog.json`` (the format ``sqlcurate.sql.catalog`` reads). Returns the paths."""
-    out_dir = workspace / "schemas" / warehouse
+    out_dir = Workspace(workspace).catalog_dir(warehouse)
     written = []
     by_db: dict[str, list[TableRecord]] = {}
     for t in tables:

@@ -1,9 +1,10 @@
-"""``seed_workspace(dir)``: a complete demo workspace on the embedded ClickHouse engine.
+"""``seed_workspace(dir)``: a complete demo workspace on the embedded ClickHouse engine, in the layout of
+``sqlcurate.workspace``:
 
-    <dir>/engine/               chdb data: database ``dex`` (schema.sql + generated rows) and
+    engine/                     chdb data: database ``dex`` (schema.sql + generated rows) and
                                 ``demo_logs.query_log`` (a persistent copy of the analysts' query log)
-    <dir>/docs/*.md             the team's docs pages about the tables and conventions
-    <dir>/connectors/demo.toml  a profile pointing at the engine, pulling from the log copy
+    docs/*.md                   the team's docs pages about the tables and conventions
+    connectors/demo.toml        a profile pointing at the engine, pulling from the log copy
 
 chdb keeps ``system.query_log`` only for the life of the process, so the history is run here (each
 query tagged with its question as ``log_comment`` ), the log flushed and copied to ``demo_logs.query_log``, with ``user`` set to the analyst who ran
@@ -20,11 +21,12 @@ from pathlib import Path
 from sqlcurate.connectors.clickhouse import strip_client_trailer
 from sqlcurate.demo.data import POOL_DAILY_SQL, generate
 from sqlcurate.demo.history import HISTORY, NOISE
+from sqlcurate.workspace import ENGINE_DIR, Workspace
 
 LOG_TABLE = "demo_logs.query_log"
 PROFILE = """# The demo workspace's embedded ClickHouse (chdb): no server, no password.
 kind = "clickhouse"
-dsn = "chdb://../engine"            # relative to this file
+dsn = "chdb://../{engine}"            # relative to this file
 log_table = "demo_logs.query_log"  # chdb's system.query_log lives only as long as its process
 databases = ["dex"]
 """
@@ -49,8 +51,8 @@ def seed_workspace(workspace: Path, seed: int = 7) -> SeededWorkspace:
     """Create (or recreate) the demo workspace under ``workspace``; returns where everything is."""
     from sqlcurate.sql.engine_conn import engine_client
 
-    workspace = Path(workspace)
-    engine_dir = workspace / "engine"
+    layout = Workspace(workspace)
+    engine_dir = layout.engine_dir
     client = engine_client(engine_dir)
     client.command("DROP DATABASE IF EXISTS dex SYNC")
     client.command("DROP DATABASE IF EXISTS demo_logs SYNC")
@@ -92,13 +94,13 @@ def seed_workspace(workspace: Path, seed: int = 7) -> SeededWorkspace:
     )
     log_rows = client.query(f"SELECT count() FROM {LOG_TABLE}").first_row[0]
 
-    docs_dir = workspace / "docs"
+    docs_dir = layout.docs_dir
     docs_dir.mkdir(parents=True, exist_ok=True)
     for page in resources.files("sqlcurate.demo").joinpath("docs").iterdir():
         if page.name.endswith(".md"):
             (docs_dir / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
-    profile = workspace / "connectors" / "demo.toml"
+    profile = layout.profile("demo")
     profile.parent.mkdir(parents=True, exist_ok=True)
-    profile.write_text(PROFILE, encoding="utf-8")
-    return SeededWorkspace(workspace, engine_dir, profile, docs_dir, len(analyst_of), int(log_rows))
+    profile.write_text(PROFILE.format(engine=ENGINE_DIR.as_posix()), encoding="utf-8")
+    return SeededWorkspace(layout.root, engine_dir, profile, docs_dir, len(analyst_of), int(log_rows))
 

@@ -16,6 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from sqlcurate.conversation import Conversation, check_messages
+from sqlcurate.errors import SqlcurateError
 from sqlcurate.findings import Finding
 from sqlcurate.formats.lines import FileLevelError
 from sqlcurate.formats.readers import read_file
@@ -41,12 +42,16 @@ class EvalItem:
         return self.prompt[-1]["content"]
 
 
-class EvalDataError(ValueError):
-    """Raised with every diagnostic line (``path:line: CODE message``) of a file that has bad lines."""
+class EvalDataError(SqlcurateError, ValueError):
+    """Raised with every diagnostic line (``path:line: CODE message``) of a file that has bad lines;
+    ``code`` is the first bad line's, so a script can branch on it."""
 
-    def __init__(self, diagnostics: list[str]):
-        super().__init__("\n".join(diagnostics))
+    def __init__(self, code: str, diagnostics: list[str]):
+        super().__init__(code, "\n".join(diagnostics))
         self.diagnostics = diagnostics
+
+    def render(self) -> str:
+        return f"error: {self.message}"  # each line already names its code
 
 
 def query_orders(sql: str) -> bool:
@@ -82,6 +87,7 @@ def load_items(path: str | Path, limit: int | None = None) -> list[EvalItem]:
     path = Path(path)
     items: list[EvalItem] = []
     diagnostics: list[str] = []
+    first_code = ""
     try:
         for rec in read_file(path, "parquet" if path.suffix == ".parquet" else "auto"):
             if rec.blank:
@@ -91,11 +97,13 @@ def load_items(path: str | Path, limit: int | None = None) -> list[EvalItem]:
                 item, findings = item_from_conversation(rec.conversation, str(path), rec.line)
                 if item is not None:
                     items.append(item)
-            diagnostics.extend(f.render(str(path), rec.line) for f in findings if f.severity == "error")
+            errors = [f for f in findings if f.severity == "error"]
+            first_code = first_code or (errors[0].code if errors else "")
+            diagnostics.extend(f.render(str(path), rec.line) for f in errors)
             if limit is not None and len(items) >= limit:
                 break
     except FileLevelError as e:
-        raise EvalDataError([str(e)]) from None
+        raise EvalDataError(e.code, [str(e)]) from None
     if diagnostics:
-        raise EvalDataError(diagnostics)
+        raise EvalDataError(first_code, diagnostics)
     return items

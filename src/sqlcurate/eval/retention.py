@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlcurate.errors import LocatedError
+
 CODES = {
     "EVAL_MC_BAD_ITEM": "a multiple-choice line lacks a question, choices or a valid answer",
     "EVAL_MC_FORMAT": "a multiple-choice file is neither .parquet nor JSON lines",
@@ -36,8 +38,8 @@ class MCItem:
     line: int
 
 
-class MCDataError(ValueError):
-    pass
+class MCDataError(LocatedError, ValueError):
+    """A multiple-choice file that cannot be scored, as ``path:line: CODE reason``."""
 
 
 def render_mc(question: str, choices: tuple[str, ...]) -> str:
@@ -49,7 +51,7 @@ def render_mc(question: str, choices: tuple[str, ...]) -> str:
 
 def _item(row: dict[str, Any], line: int, where: str) -> MCItem:
     def bad(reason: str) -> MCDataError:
-        return MCDataError(f"{where}:{line}: EVAL_MC_BAD_ITEM {reason}")
+        return MCDataError("EVAL_MC_BAD_ITEM", where, line, reason)
 
     question, choices, labels = row.get("question"), row.get("choices"), None
     if isinstance(question, dict):  # ARC's original JSONL
@@ -92,13 +94,13 @@ def load_mc(path: str | Path, limit: int | None = None) -> list[MCItem]:
                 try:
                     numbered.append((n, json.loads(raw)))
                 except json.JSONDecodeError as e:
-                    raise MCDataError(f"{path}:{n}: EVAL_MC_BAD_ITEM invalid JSON: {e.msg}") from None
+                    raise MCDataError("EVAL_MC_BAD_ITEM", path, n, f"invalid JSON: {e.msg}") from None
     else:
-        raise MCDataError(f"{path}:0: EVAL_MC_FORMAT expected .parquet or .jsonl")
+        raise MCDataError("EVAL_MC_FORMAT", path, 0, "expected .parquet or .jsonl")
     items = []
     for n, row in numbered:
         if not isinstance(row, dict):
-            raise MCDataError(f"{path}:{n}: EVAL_MC_BAD_ITEM expected a JSON object")
+            raise MCDataError("EVAL_MC_BAD_ITEM", path, n, "expected a JSON object")
         items.append(_item(row, n, str(path)))
         if limit is not None and len(items) >= limit:
             break

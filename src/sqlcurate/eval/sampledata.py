@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlcurate.errors import LocatedError
 from sqlcurate.sql.catalog import Catalog
 
 CODES = {
@@ -23,8 +24,8 @@ FORMATS = {".csv": "CSVWithNames", ".tsv": "TSVWithNames", ".jsonl": "JSONEachRo
            ".parquet": "Parquet"}
 
 
-class SampleDataError(ValueError):
-    pass
+class SampleDataError(LocatedError, ValueError):
+    """A sample-data file that cannot be loaded, as ``path:line: CODE reason``."""
 
 
 @dataclass(frozen=True)
@@ -42,18 +43,18 @@ def load_sample_data(client, catalog: Catalog, directory: str | Path) -> list[Lo
     """Create and fill every table that has a file in ``directory``; tables are recreated each time."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise SampleDataError(f"{directory}: EVAL_SAMPLE_LOAD not a directory")
+        raise SampleDataError("EVAL_SAMPLE_LOAD", directory, 0, "not a directory")
     loaded = []
     for path in sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")):
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
-            raise SampleDataError(f"{path}:0: EVAL_SAMPLE_FORMAT expected one of {', '.join(FORMATS)}")
+            raise SampleDataError("EVAL_SAMPLE_FORMAT", path, 0, f"expected one of {', '.join(FORMATS)}")
         name = path.name[: -len(path.suffix)]
         table = catalog.table(name)
         if table is None or "." not in name:
-            raise SampleDataError(f"{path}:0: EVAL_SAMPLE_UNKNOWN_TABLE {name!r} is not a database.table of the catalog")
+            raise SampleDataError("EVAL_SAMPLE_UNKNOWN_TABLE", path, 0, f"{name!r} is not a database.table of the catalog")
         if table.dialect != "clickhouse" or not table.ddl:
-            raise SampleDataError(f"{path}:0: EVAL_SAMPLE_LOAD {table.qualified} has no ClickHouse DDL in the catalog")
+            raise SampleDataError("EVAL_SAMPLE_LOAD", path, 0, f"{table.qualified} has no ClickHouse DDL in the catalog")
         structure = ", ".join(f"`{c.name}` {c.type}" for c in table.columns)
         try:
             client.command(f"CREATE DATABASE IF NOT EXISTS `{table.database}`")
@@ -63,6 +64,6 @@ def load_sample_data(client, catalog: Catalog, directory: str | Path) -> list[Lo
                            f"file({_quote(str(path.resolve()))}, {_quote(fmt)}, {_quote(structure)})")
             rows = client.query(f"SELECT count() FROM `{table.database}`.`{table.name}`").result_rows[0][0]
         except Exception as e:  # the driver's DatabaseError; report it with the file, not a traceback
-            raise SampleDataError(f"{path}:0: EVAL_SAMPLE_LOAD {str(e).splitlines()[0][:300]}") from None
+            raise SampleDataError("EVAL_SAMPLE_LOAD", path, 0, str(e).splitlines()[0][:300]) from None
         loaded.append(LoadedTable(table.qualified, str(path), int(rows)))
     return loaded

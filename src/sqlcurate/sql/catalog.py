@@ -40,6 +40,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from sqlcurate.errors import LocatedError
 from sqlcurate.fileio import atomic_open
 from sqlcurate.records import Column, TableRecord
 
@@ -59,13 +60,12 @@ _OPEN_TYPES = frozenset({exp.DataType.Type.MAP, exp.DataType.Type.JSON, exp.Data
 _FIELD_TYPES = frozenset({exp.DataType.Type.STRUCT, exp.DataType.Type.NESTED})
 
 
-class CatalogError(ValueError):
+class CatalogError(LocatedError, ValueError):
     """A catalog that cannot be loaded; ``str()`` is a ``path:line: CODE reason`` diagnostic."""
 
     def __init__(self, code: str, path: str | Path, line: int, reason: str):
         assert code in CODES, code
-        self.code, self.path, self.line, self.reason = code, str(path), line, reason
-        super().__init__(f"{path}:{line}: {code} {reason}")
+        super().__init__(code, path, line, reason)
 
 
 class Catalog:

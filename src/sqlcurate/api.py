@@ -1,0 +1,227 @@
+"""The Python API: one function per verb, returning what the command would print as typed objects.
+
+Nothing here prints or exits: a run-stopping problem raises ``sqlcurate.errors.SqlcurateError`` (read
+``.code``), row-level problems come back as findings with file and line. Every heavy module (sqlglot, the
+engine, torch) is imported inside the function that needs it, so ``import sqlcurate`` stays light.
+Examples: docs/api.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlcurate.errors import SqlcurateError
+
+if TYPE_CHECKING:
+    from sqlcurate.build.pipeline import BuildReport
+    from sqlcurate.file_stats import FileStats
+    from sqlcurate.training import TrainSettings
+
+CODES = {
+    "API_USAGE": "arguments of an API call that do not go together (e.g. fix=True without out=)",
+    "API_IO_ERROR": "an input that cannot be read or an output that cannot be written",
+}
+
+PathLike = str | Path
+_DIAGNOSTIC = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<code>[A-Z][A-Z0-9_]*) (?P<message>.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of one row: ``path:line: CODE message``."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+    severity: str = "error"
+
+    def render(self) -> str:
+        return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+
+@dataclass
+class Report:
+    """What a convert or validate run did: rows in = kept + quarantined, every finding, the files written."""
+
+    files: list[str]
+    rows: int  # non-blank input rows
+    kept: int
+    quarantined: int
+    changed: int  # rows rewritten by a fixing check (redaction, --fix, truncation)
+    codes: dict[str, int]  # reason code -> count
+    findings: list[Finding]
+    paths: dict[str, str] = field(default_factory=dict)  # output, rejected, changes, meta
+    summary: dict[str, Any] = field(default_factory=dict)  # the full `--format json` summary
+
+    @property
+    def ok(self) -> bool:
+        return not self.codes
+
+
+def _paths(values: Iterable[PathLike]) -> list[Path]:
+    return [Path(v) for v in ([values] if isinstance(values, str | Path) else values)]
+
+
+def _run_pipeline(inputs: list[Path], input_format: str, checks: list, out: Path | None, to: str, system: str,
+                  changes: bool) -> Report:
+    """The convert/validate loop of ``sqlcurate.formats``, its printed summary and diagnostics read back."""
+    from sqlcurate.checks.base import CheckRunner
+    from sqlcurate.commands.validate import execute
+    from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError
+    from sqlcurate.formats.pipeline import check_inputs
+
+    try:
+        check_inputs(inputs)
+    except FileLevelError as e:
+        raise SqlcurateError(e.code, f"{e.path}: {e.message}") from None
+    printed, diagnostics = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(diagnostics):
+        exit_code = execute(inputs, input_format, CheckRunner(checks), out, to, system, changes, "json",
+                            DEFAULT_MAX_LINE_BYTES, False)
+    lines = diagnostics.getvalue().splitlines()
+    if exit_code == 2:
+        raise SqlcurateError("API_IO_ERROR", next((x.removeprefix("error: ") for x in lines if x.startswith("error: ")),
+                                                  "the run stopped"))
+    summary = json.loads(printed.getvalue())
+    severity = {code: v["severity"] for code, v in summary["codes"].items()}
+    findings = [Finding(m["path"], int(m["line"]), m["code"], m["message"], severity.get(m["code"], "error"))
+                for m in map(_DIAGNOSTIC.match, lines) if m]
+    return Report(summary["files"], summary["rows"], summary["kept"], summary["quarantined"], summary["changed"],
+                  {code: v["count"] for code, v in summary["codes"].items()}, findings, summary.get("outputs", {}),
+                  summary)
+
+
+def validate(files: PathLike | Iterable[PathLike], *, input_format: str = "auto", out: PathLike | None = None,
+             output_format: str | None = None, system: str = "merge", sql: bool = True, sql_dialect: str | None = None,
+             catalog: PathLike | None = None, engine: str | None = None, redact: bool = False, fix: bool = False,
+             tokenizer: PathLike | None = None, max_tokens: int | None = None, over_length: str = "drop") -> Report:
+    """Check conversation files (``sqlcurate validate``); with ``out``, write the rows that pass and
+    quarantine the rest beside it. ``engine="chdb"`` proves every query on the embedded ClickHouse."""
+    from sqlcurate.commands.validate import build_checks, output_format_for
+
+    if fix and out is None:
+        raise SqlcurateError("API_USAGE", "fix=True writes the fixed rows, so it needs out=")
+    if engine and catalog is None:
+        raise SqlcurateError("API_USAGE", "engine= needs catalog= (the tables the queries run against)")
+    if (tokenizer is None) != (max_tokens is None):
+        raise SqlcurateError("API_USAGE", "tokenizer= and max_tokens= go together")
+    out = Path(out) if out is not None else None
+    to = output_format_for(out, output_format) if out is not None else (output_format or "nanochat")
+    checks = build_checks(to=to, system=system, sql=sql, sql_dialect=sql_dialect, fix=fix,
+                          catalog=Path(catalog) if catalog is not None else None, engine=engine, redact=redact,
+                          tokenizer=Path(tokenizer) if tokenizer is not None else None, max_tokens=max_tokens,
+                          over_length=over_length, writes_output=out is not None)
+    changes = out is not None and (fix or redact or (tokenizer is not None and over_length == "truncate"))
+    return _run_pipeline(_paths(files), input_format, checks, out, to, system, changes)
+
+
+def convert(input: PathLike, output: PathLike, *, input_format: str = "auto", output_format: str | None = None,
+            system: str = "merge") -> Report:
+    """Reformat conversations (``sqlcurate convert``): every readable row to ``output``, every other row with
+    its reason to ``output``'s ``.rejected.jsonl``."""
+    from sqlcurate.checks.schema import SystemCheck
+    from sqlcurate.commands.validate import output_format_for
+    from sqlcurate.conversation import SystemPolicy
+
+    to = output_format_for(Path(output), output_format)
+    checks = [SystemCheck(system)] if to == "nanochat" and SystemPolicy(system) is SystemPolicy.REJECT else []
+    return _run_pipeline([Path(input)], input_format, checks, Path(output), to, system, False)
+
+
+@dataclass(frozen=True)
+class TranspiledStatement:
+    """One input statement: the dialect it was read as and why, and its canonical ClickHouse."""
+
+    line: int  # where it starts in the input
+    sql: str  # as written
+    dialect: str  # read as (given, or detected)
+    evidence: tuple[str, ...]  # the markers that point at a dialect, e.g. "TOP at 1:8"
+    clickhouse: str | None  # None when it cannot be transpiled faithfully (see error)
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.clickhouse is not None and self.clickhouse != self.sql
+
+
+def transpile(sql: str, source: str | None = None) -> list[TranspiledStatement]:
+    """Each statement of ``sql`` as canonical ClickHouse (``sqlcurate transpile``). ``source``: the
+    dialect it is written in (any name `--from` takes); default: detected from the markers in the text."""
+    from sqlglot.errors import TokenError
+
+    from sqlcurate.sql.dialects import detect, normalize_dialect
+    from sqlcurate.sql.transpile import TranspileError, split_statements, to_clickhouse
+
+    try:
+        dialect = normalize_dialect(source) if source else detect(sql).dialect
+    except ValueError as e:
+        raise SqlcurateError("API_USAGE", str(e)) from None
+    try:
+        statements = split_statements(sql, dialect)
+    except TokenError as e:
+        raise SqlcurateError("SQL_PARSE_ERROR", f"<sql>:1: the text cannot be tokenized as {dialect}: {e}") from None
+    out = []
+    for st in statements:
+        evidence = tuple(e.render() for e in detect(st.sql).evidence)
+        try:
+            text, error = ";\n".join(to_clickhouse(st.sql, dialect)), None
+        except TranspileError as e:
+            text, error = None, str(e)
+        out.append(TranspiledStatement(st.line, st.sql, dialect, evidence, text, error))
+    return out
+
+
+def build(workspace: PathLike = ".", **options: Any) -> BuildReport:
+    """Pulled records -> checked, deduped, split conversations (``sqlcurate build``); ``options`` are
+    ``sqlcurate.build.pipeline.build``'s (out, catalog_path, engine, val_fraction, mix, seed, ...)."""
+    from sqlcurate.build.pipeline import build as run_build
+
+    return run_build(Path(workspace), **options)
+
+
+def redact(input: PathLike, output: PathLike, *, input_format: str = "auto", output_format: str = "auto",
+           system: str = "merge", dialect: str = "clickhouse") -> dict[str, Any]:
+    """Replace secrets and personal data with typed placeholders (``sqlcurate redact``); returns the counts
+    (rows in/out, quarantined, replacements per kind) as ``--format json`` prints them."""
+    from sqlcurate.commands.redact import _run
+    from sqlcurate.conversation import SystemPolicy
+    from sqlcurate.fileio import InputOverwriteError, refuse_overwrite
+    from sqlcurate.formats.lines import FileLevelError
+    from sqlcurate.formats.readers import read_file
+    from sqlcurate.formats.writers import sidecar_path
+
+    source, target = Path(input), Path(output)
+    rejected = sidecar_path(target, "rejected")
+    try:
+        for path in (target, rejected):
+            refuse_overwrite(path, [source])
+        with contextlib.redirect_stderr(io.StringIO()):  # its diagnostics are in the quarantine file
+            return _run(read_file(source, input_format), source, target, rejected, output_format, SystemPolicy(system),
+                        dialect)
+    except FileLevelError as e:
+        raise SqlcurateError(e.code, f"{e.path}: {e.message}") from None
+    except (InputOverwriteError, OSError) as e:
+        raise SqlcurateError("API_IO_ERROR", str(e)) from None
+
+
+def stats(path: PathLike, input_format: str = "auto", tokenizer: PathLike | None = None) -> FileStats:
+    """Rows, turns, sources and (with a nanochat tokenizer directory) token statistics of a file."""
+    from sqlcurate.file_stats import collect
+
+    return collect(path, input_format, tokenizer)
+
+
+def train(settings: TrainSettings, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fine-tune a nanochat checkpoint (``sqlcurate train``): ``settings`` is a
+    ``sqlcurate.TrainSettings``, the one declaration of every train option."""
+    from sqlcurate.training import train as run_train
+
+    return run_train(settings, log)
