@@ -52,7 +52,7 @@ from sqlcurate.records import DocSection, QueryRecord
 from sqlcurate.sql.catalog import Catalog, load_catalog
 from sqlcurate.sql.extract import extract_from_conversation
 from sqlcurate.sql.fingerprint import fingerprint
-from sqlcurate.workspace import DOCS_RECORDS, QUERY_LOG, REVIEW_FILE
+from sqlcurate.workspace import CURATED_DIR, DOCS_RECORDS, QUERY_LOG, REVIEW_FILE, SCHEMAS_DIR
 
 CODES = {
     "BUILD_BAD_RECORD": "a line of a raw records file that is not a valid record (quarantined)",
@@ -180,8 +180,8 @@ def build(
     t0 = time.perf_counter()
     assert engine in ("chdb", "none"), f"--engine must be chdb or none, got {engine!r}"
     workspace = Path(workspace)
-    out = Path(out) if out is not None else workspace / "training_data" / "curated"
-    catalog_path = Path(catalog_path) if catalog_path is not None else workspace / "schemas"
+    out = Path(out) if out is not None else workspace / CURATED_DIR
+    catalog_path = Path(catalog_path) if catalog_path is not None else workspace / SCHEMAS_DIR
     specs = [MixSpec.parse(m) for m in mix or []]
     report = BuildReport(out_dir=str(out))
 

@@ -16,13 +16,13 @@ import click
 @click.option("--sample-engine", type=click.Path(file_okay=False, path_type=Path), help="Embedded ClickHouse directory with sample data: show a few result rows.")
 def review(workspace, out, review_path, catalog_path, sample_engine) -> None:
     """Accept, edit or reject the questions that need a person."""
-    from sqlcurate.workspace import REVIEW_FILE
     from sqlcurate.build.review import read_queue, review_session
     from sqlcurate.errors import SqlcurateError
     from sqlcurate.sql.catalog import load_catalog
+    from sqlcurate.workspace import CURATED_DIR, REVIEW_FILE, SCHEMAS_DIR
 
-    queue = read_queue((out or workspace / "training_data" / "curated") / "review_queue.jsonl")
-    catalog_path = catalog_path or workspace / "schemas"
+    queue = read_queue((out or workspace / CURATED_DIR) / "review_queue.jsonl")
+    catalog_path = catalog_path or workspace / SCHEMAS_DIR
     try:
         catalog = load_catalog(catalog_path) if catalog_path.exists() else None
     except ValueError as e:  # CatalogError: `path:line: CODE reason`
