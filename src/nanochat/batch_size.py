@@ -5,10 +5,10 @@ measures is what training will need. A size fits when the trial neither raises a
 nor peaks above ``budget_bytes * margin``; the margin leaves room for allocator fragmentation and for
 the optimizer's own temporaries. The search measures 1 and 2 rows, tries the size the linear trend
 predicts and the next one, then doubles until a size fails and bisects between the largest fit and the
-smallest failure. Fit is assumed monotone in the size (memory grows with rows). On CUDA every new size is
-a fresh compile (tens of seconds for a large model), so the search first tries the cap itself: when the
-step is small (the SFT recipe's 32 conversations are about 8 rows) that one trial settles it, and its
-compile is the one the first training step reuses.
+smallest failure. Fit is assumed monotone in the size (memory grows with rows). Where every new size is
+a fresh compile (CUDA: tens of seconds for a large model, whatever the size), ``cap_first`` tries the cap
+itself before anything else: when the step is small (the SFT recipe's 32 conversations are about 8
+rows) that one trial settles it, and its compile is the one the first training step reuses.
 
 ``ProbeCache`` keeps results per key (model shape, sequence length, card, torch version, ...) in a JSON
 file; a cached size is still run once before it is trusted, and forgotten if that run does not fit.
@@ -70,7 +70,8 @@ def try_rows(trial: Callable[[int], int | None], rows: int, limit: int | None, r
 
 
 def probe_rows(trial: Callable[[int], int | None], max_rows: int, budget_bytes: int | None = None,
-               margin: float = SAFETY_MARGIN, on_fail: Callable[[], None] = lambda: None) -> ProbeResult:
+               margin: float = SAFETY_MARGIN, on_fail: Callable[[], None] = lambda: None,
+               cap_first: bool = False) -> ProbeResult:
     """Largest ``rows`` in [1, max_rows] for which ``trial(rows)`` fits.
 
     ``trial`` runs forward+backward on ``rows`` rows and returns the peak bytes it used (or None when it
@@ -94,7 +95,7 @@ def probe_rows(trial: Callable[[int], int | None], max_rows: int, budget_bytes: 
             bad = min(bad, rows)
         return ok
 
-    if max_rows > 2 and record(max_rows):
+    if cap_first and max_rows > 2 and record(max_rows):
         result.rows = max_rows
         return result
     # Memory grows linearly with rows, so two measured sizes predict the largest fit: try it and its
@@ -167,7 +168,7 @@ class ProbeCache:
 
 def probe_rows_cached(trial: Callable[[int], int | None], max_rows: int, cache: ProbeCache, key: str,
                       budget_bytes: int | None = None, margin: float = SAFETY_MARGIN,
-                      on_fail: Callable[[], None] = lambda: None) -> ProbeResult:
+                      on_fail: Callable[[], None] = lambda: None, cap_first: bool = False) -> ProbeResult:
     """``probe_rows`` through ``cache``: a cached size costs one trial (the compile training reuses);
     if that trial does not fit (another card, less free memory), the entry is forgotten and the search
     runs in full. A fresh result is stored."""
@@ -178,7 +179,8 @@ def probe_rows_cached(trial: Callable[[int], int | None], max_rows: int, cache: 
         if try_rows(trial, rows, limit, checked, on_fail):
             return checked
         cache.forget(key)
-    result = probe_rows(trial, max_rows=max_rows, budget_bytes=budget_bytes, margin=margin, on_fail=on_fail)
+    result = probe_rows(trial, max_rows=max_rows, budget_bytes=budget_bytes, margin=margin, on_fail=on_fail,
+                        cap_first=cap_first)
     cache.store(key, result)
     return result
 

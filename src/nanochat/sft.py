@@ -218,11 +218,12 @@ def probe_micro_batch(runner: Runner, budget_bytes: int | None = None, max_rows:
         if cuda:
             torch.cuda.empty_cache()
 
+    # on CUDA each new size costs a compile, whatever its size: try the cap first
     if cache is None:
-        result = probe_rows(trial, max_rows=max_rows, budget_bytes=budget_bytes, on_fail=free)
+        result = probe_rows(trial, max_rows=max_rows, budget_bytes=budget_bytes, on_fail=free, cap_first=cuda)
     else:
         result = probe_rows_cached(trial, max_rows, cache, probe_key(runner, budget_bytes),
-                                   budget_bytes=budget_bytes, on_fail=free)
+                                   budget_bytes=budget_bytes, on_fail=free, cap_first=cuda)
     free()
     return result
 

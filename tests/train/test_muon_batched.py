@@ -24,6 +24,15 @@ UPDATE_TOL = 0.06  # relative difference of one orthogonalized update (bf16 vs f
 TRAJECTORY_TOL = 0.06  # relative difference of the weights' change over the steps
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """These models are tiny: more threads only add contention on a shared CI machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def tiny_gpt(seed: int = 0) -> GPT:
     torch.manual_seed(seed)
     model = GPT(GPTConfig(sequence_len=32, vocab_size=96, n_layer=2, n_head=2, n_kv_head=1, n_embd=64))
@@ -159,8 +168,11 @@ def counting_trial(limit_rows: int, calls: list[int]):
 
 def test_a_cap_that_fits_costs_one_trial():
     calls: list[int] = []
-    result = probe_rows(counting_trial(20, calls), max_rows=8)
+    result = probe_rows(counting_trial(20, calls), max_rows=8, cap_first=True)
     assert result.rows == 8 and calls == [8] and not result.exact
+    calls.clear()  # a cap that does not fit: the search goes on below it
+    assert probe_rows(counting_trial(5, calls), max_rows=8, cap_first=True).rows == 5 and calls[0] == 8
+    assert calls.count(8) == 1
 
 
 def test_the_cache_answers_with_one_checking_trial(tmp_path):
@@ -177,7 +189,7 @@ def test_the_cache_answers_with_one_checking_trial(tmp_path):
 
 def test_a_capped_entry_does_not_answer_a_larger_cap(tmp_path):
     cache = ProbeCache(tmp_path / "probe.json")
-    probe_rows_cached(counting_trial(50, []), 8, cache, "k")
+    probe_rows_cached(counting_trial(50, []), 8, cache, "k", cap_first=True)
     assert cache.rows_for("k", 8) == 8 and cache.rows_for("k", 6) == 6
     assert cache.rows_for("k", 64) is None  # 8 was only the cap: more may fit
 
