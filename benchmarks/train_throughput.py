@@ -472,10 +472,11 @@ def print_table(out: dict) -> None:
                 why = r.get("error", "")[:60] or ("OOM" if r.get("oom") else r.get("skipped", ""))
                 print(f"{name:5} {key:7} {why}")
                 continue
+            opt = (f"{r['optimizer_s']:6.3f} {r['optimizer_share']:6.1%} {r['probe_s']:8.1f}" if "optimizer_s" in r
+                   else f"{'-':>6} {'-':>6} {'-':>8}")  # the pad-to-longest baseline times whole steps only
             print(f"{name:5} {key:7} {r.get('micro_rows', '-'):>7} {r.get('rows_per_step', '-'):>9} "
                   f"{r['real_tokens'] / r['steps']:13,.0f} {r['real_tok_s']:10,.0f} {r['mfu']:6.1%} "
-                  f"{r.get('step_s', r['seconds'] / r['steps']):7.3f} {r.get('optimizer_s', float('nan')):6.3f} "
-                  f"{r.get('optimizer_share', float('nan')):6.1%} {r.get('probe_s', float('nan')):8.1f} {r.get('peak_gib', 0):8.1f}")
+                  f"{r.get('step_s', r['seconds'] / r['steps']):7.3f} {opt} {r.get('peak_gib', 0):8.1f}")
         o = res.get("optimizer")
         if o and "muon_batched_s" in o:
             print(f"{name:5} optimizer alone: Muon first {o['muon_first_s']:.3f} s -> batched {o['muon_batched_s']:.3f} s "
