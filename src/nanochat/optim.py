@@ -28,16 +28,37 @@ NS_STEPS = 5
 NS_COEFFS = (3.4445, -4.7750, 2.0315)  # quintic Newton-Schulz iteration tuned for speed over exactness
 
 
-def orthogonalize(G: torch.Tensor, steps: int = NS_STEPS) -> torch.Tensor:
-    """Approximately replace G by U V^T of its SVD (the nearest semi-orthogonal matrix), in bf16.
+def orthogonalize(G: torch.Tensor, steps: int = NS_STEPS, dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
+    """Approximately replace G by U V^T of its SVD (the nearest semi-orthogonal matrix), computed in ``dtype``.
 
-    Works on a batch of same-shape matrices (..., rows, cols)."""
+    Takes one matrix (rows, cols) or a batch of same-shape matrices (n, rows, cols); the batch runs as one
+    chain of batched products. Each iteration is two ``baddbmm`` calls (A = X X^T, then b A + c A A, then
+    a X + B X), the polynomial's other terms riding in the products' epilogue: no separate elementwise
+    pass over X, and one rounding per product instead of three."""
+    a, b, c = NS_COEFFS
+    single = G.ndim == 2
+    X = G.unsqueeze(0) if single else G
+    tall = X.size(-2) > X.size(-1)
+    # work on the wide orientation (X X^T is the smaller Gram matrix); cast and transpose in one copy
+    X = (X.mT if tall else X).to(dtype, memory_format=torch.contiguous_format)
+    X = X / (X.norm(dim=(-2, -1), keepdim=True) + 1e-7)  # spectral norm <= 1 so the iteration converges
+    for _ in range(steps):
+        A = X @ X.mT
+        B = torch.baddbmm(A, A, A, beta=b, alpha=c)
+        X = torch.baddbmm(X, B, X, beta=a)
+    X = X.mT if tall else X
+    return X[0] if single else X
+
+
+def orthogonalize_reference(G: torch.Tensor, steps: int = NS_STEPS) -> torch.Tensor:
+    """The iteration as this module first wrote it (bf16, each term a separate elementwise pass): the
+    yardstick ``orthogonalize`` is checked and timed against."""
     a, b, c = NS_COEFFS
     X = G.bfloat16()
     tall = G.size(-2) > G.size(-1)
     if tall:
         X = X.mT
-    X = X / (X.norm(dim=(-2, -1), keepdim=True) + 1e-7)  # spectral norm <= 1 so the iteration converges
+    X = X / (X.norm(dim=(-2, -1), keepdim=True) + 1e-7)
     for _ in range(steps):
         A = X @ X.mT
         B = b * A + c * A @ A
@@ -45,9 +66,21 @@ def orthogonalize(G: torch.Tensor, steps: int = NS_STEPS) -> torch.Tensor:
     return X.mT if tall else X
 
 
+def nesterov_momentum(grads: torch.Tensor, bufs: torch.Tensor, momentum: float, nesterov: bool) -> torch.Tensor:
+    """Update the momentum ``bufs`` in place with ``grads`` and return the direction to orthogonalize
+    (``grads`` is overwritten with it when ``nesterov``)."""
+    bufs.lerp_(grads, 1 - momentum)
+    return grads.lerp_(bufs, momentum) if nesterov else bufs
+
+
 class Muon(torch.optim.Optimizer):
-    """Momentum, then orthogonalized update, for 2-D weights. Same-shape matrices are orthogonalized
-    together in one batched product, which keeps the per-step cost small on deep models."""
+    """Momentum, then orthogonalized update, for 2-D weights.
+
+    One parameter group per matrix shape. Each group's momentum buffers live in one stacked
+    (n, rows, cols) tensor and each parameter's state holds a view of its slice, so the step stacks only
+    the gradients: one momentum pass, one batched Newton-Schulz chain and one update per shape, with no
+    copy back and no host synchronisation. The optimizer state (and so a checkpoint) stays one
+    ``momentum_buffer`` per parameter; after ``load_state_dict`` the buffers are stacked again."""
 
     def __init__(self, params, lr: float = MATRIX_LR, momentum: float = MUON_MOMENTUM, nesterov: bool = True):
         params = list(params)
@@ -55,13 +88,54 @@ class Muon(torch.optim.Optimizer):
         shapes = sorted({tuple(p.shape) for p in params})
         groups = [{"params": [p for p in params if tuple(p.shape) == s]} for s in shapes]
         super().__init__(groups, dict(lr=lr, momentum=momentum, nesterov=nesterov))
+        self._stacks: dict[int, tuple[torch.Tensor, list[torch.Tensor]]] = {}
 
     def init_state(self) -> None:
         """Allocate the momentum buffers now (zeros, as the first step would), so memory probing sees them."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if "momentum_buffer" not in self.state[p]:
-                    self.state[p]["momentum_buffer"] = torch.zeros_like(p)
+        for index in range(len(self.param_groups)):
+            self._momentum_stack(index)
+
+    def _momentum_stack(self, index: int) -> torch.Tensor:
+        """Group ``index``'s momentum as one stacked tensor whose slices are the parameters' state.
+
+        Rebuilt (one copy) whenever a state entry is no longer its slice, e.g. after load_state_dict."""
+        params = self.param_groups[index]["params"]
+        stack, views = self._stacks.get(index, (None, []))
+        if stack is not None and all(self.state[p].get("momentum_buffer") is v for p, v in zip(params, views, strict=True)):
+            return stack
+        bufs = [self.state[p].get("momentum_buffer") for p in params]
+        stack = torch.stack([torch.zeros_like(p) if b is None else b for p, b in zip(params, bufs, strict=True)])
+        views = list(stack.unbind(0))
+        for p, v in zip(params, views, strict=True):
+            self.state[p]["momentum_buffer"] = v
+        self._stacks[index] = (stack, views)
+        return stack
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for index, group in enumerate(self.param_groups):
+            params = group["params"]
+            live = [i for i, p in enumerate(params) if p.grad is not None]
+            if not live:
+                continue
+            stack = self._momentum_stack(index)
+            everyone = len(live) == len(params)
+            # a matrix without a gradient keeps its weight and its momentum, as torch's optimizers do
+            bufs = stack if everyone else stack[live]
+            direction = nesterov_momentum(torch.stack([params[i].grad for i in live]), bufs,
+                                          group["momentum"], group["nesterov"])
+            if not everyone:
+                stack[live] = bufs
+            update = orthogonalize(direction)
+            rows, cols = params[0].shape
+            scale = max(1.0, rows / cols) ** 0.5
+            torch._foreach_add_([params[i] for i in live], list(update.unbind(0)), alpha=-group["lr"] * scale)
+
+
+class ReferenceMuon(Muon):
+    """Muon's step as this module first wrote it (stack momentum and gradients per shape, separate
+    elementwise passes, copy the momentum back, update matrix by matrix): the yardstick the fast step is
+    tested and benchmarked against. Same state layout as ``Muon``, so either can resume the other."""
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -72,9 +146,7 @@ class Muon(torch.optim.Optimizer):
                 continue
             grads = torch.stack([p.grad for p in params])
             bufs = torch.stack([self.state[p]["momentum_buffer"] for p in params])
-            bufs.lerp_(grads, 1 - group["momentum"])
-            update = grads.lerp_(bufs, group["momentum"]) if group["nesterov"] else bufs
-            update = orthogonalize(update)
+            update = orthogonalize_reference(nesterov_momentum(grads, bufs, group["momentum"], group["nesterov"]))
             rows, cols = params[0].shape
             scale = max(1.0, rows / cols) ** 0.5
             for i, p in enumerate(params):

@@ -31,7 +31,8 @@ import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from nanochat import dist as ddist
-from nanochat.batch_size import SavedTensorGauge, probe_rows, state_bytes
+from nanochat.batch_size import ProbeCache, SavedTensorGauge, probe_rows, probe_rows_cached, state_bytes
+from nanochat.common import get_base_dir
 from nanochat.optim import Optimizers, linear_decay, setup_optimizers
 from nanochat.packing import (
     IGNORE,
@@ -173,12 +174,15 @@ class Runner:
 # micro-batch sizing
 
 
-def probe_micro_batch(runner: Runner, budget_bytes: int | None = None, max_rows: int = MAX_PROBE_ROWS):
+def probe_micro_batch(runner: Runner, budget_bytes: int | None = None, max_rows: int = MAX_PROBE_ROWS,
+                      cache: ProbeCache | None = None):
     """Largest number of full rows one forward+backward takes, with the optimizer state allocated.
 
     On CUDA the trial measures the allocator's peak, the budget defaults to the card's memory, and real
     out-of-memory errors count as "does not fit". Elsewhere the peak is parameters + gradients +
-    optimizer state + the activations autograd keeps, measured from the tensors themselves."""
+    optimizer state + the activations autograd keeps, measured from the tensors themselves. With a
+    ``cache``, a size found before for the same model shape, sequence length, card, torch version and
+    settings is checked with one trial instead of searched for."""
     runner.opts.init_state()
     cuda = runner.device.type == "cuda"
     if cuda and budget_bytes is None:
@@ -214,9 +218,28 @@ def probe_micro_batch(runner: Runner, budget_bytes: int | None = None, max_rows:
         if cuda:
             torch.cuda.empty_cache()
 
-    result = probe_rows(trial, max_rows=max_rows, budget_bytes=budget_bytes, on_fail=free)
+    # on CUDA each new size costs a compile, whatever its size: try the cap first
+    if cache is None:
+        result = probe_rows(trial, max_rows=max_rows, budget_bytes=budget_bytes, on_fail=free, cap_first=cuda)
+    else:
+        result = probe_rows_cached(trial, max_rows, cache, probe_key(runner, budget_bytes),
+                                   budget_bytes=budget_bytes, on_fail=free, cap_first=cuda)
     free()
     return result
+
+
+def probe_key(runner: Runner, budget_bytes: int | None) -> str:
+    """What the probe's answer depends on: model shape, rows, card, torch, dtype, compile, recompute."""
+    blocks = list(runner.raw.transformer.h)
+    card = torch.cuda.get_device_name(runner.device) if runner.device.type == "cuda" else runner.device.type
+    return ProbeCache.key(model=asdict(runner.raw.config), seq_len=runner.seq_len, card=card, torch=torch.__version__,
+                          dtype=str(runner.dtype), budget=budget_bytes,
+                          compiled=getattr(blocks[0], "_compiled_call_impl", None) is not None,
+                          recompute=isinstance(blocks[0].forward, functools.partial))
+
+
+def probe_cache_path() -> Path:
+    return get_base_dir() / "microbatch_probe.json"
 
 
 def enable_activation_checkpointing(model: torch.nn.Module) -> None:
@@ -512,14 +535,15 @@ def choose_micro_batch(cfg: TrainConfig, runner: Runner, device_type: str, say, 
         rows = min(CPU_MICRO_BATCH, max_rows)
         say(f"micro-batch: {rows} rows (fixed on {device_type})")
         return rows
+    cache = ProbeCache(probe_cache_path()) if device_type == "cuda" else None
     try:
-        result = probe_micro_batch(runner, cfg.memory_budget_bytes, max_rows)
+        result = probe_micro_batch(runner, cfg.memory_budget_bytes, max_rows, cache)
     except RuntimeError:
         if cfg.activation_checkpointing != "auto":
             raise
         say("micro-batch: one row does not fit; turning on activation checkpointing")
         enable_activation_checkpointing(runner.raw)
-        result = probe_micro_batch(runner, cfg.memory_budget_bytes, max_rows)
+        result = probe_micro_batch(runner, cfg.memory_budget_bytes, max_rows, cache)
     say(result.line())
     return ddist.min_over_ranks(runner.info, result.rows, runner.device)
 
