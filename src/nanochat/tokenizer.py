@@ -198,7 +198,7 @@ class Tokenizer:
 
     def render_conversation(self, conversation: Any, max_tokens: int = 2048) -> tuple[list[int], list[int]]:
         """Token ids of a chat and a mask that is 1 where the assistant is trained (its text, its tool calls
-        and <|assistant_end|>), 0 elsewhere. Exceptions and messages match nanochat v1's, so code that
+        and <|assistant_end|>), 0 elsewhere and on an assistant turn marked ``"weight": 0``. Exceptions and messages match nanochat v1's, so code that
         catches them keeps working."""
         messages = _messages(conversation)
         if messages and messages[0]["role"] == "system":
@@ -241,8 +241,11 @@ class Tokenizer:
                 add(special["<|user_end|>"], 0)
                 continue
             add(special["<|assistant_start|>"], 0)
+            # an assistant turn with "weight": 0 (OpenAI's fine-tuning spelling) is context, not a target:
+            # rendered the same, masked out entirely (content, tool calls and <|assistant_end|>)
+            turn_trained = 0 if message.get("weight", 1) == 0 else 1
             if isinstance(content, str):
-                add(self.encode(content), 1)
+                add(self.encode(content), turn_trained)
             elif isinstance(content, list):
                 for part in content:
                     value_ids = self.encode(part["text"])
@@ -250,13 +253,13 @@ class Tokenizer:
                         raise ValueError(f"Unknown part type: {part['type']}")
                     start, end, trained = parts[part["type"]]
                     if start is not None:
-                        add(start, trained)
-                    add(value_ids, trained)
+                        add(start, trained & turn_trained)
+                    add(value_ids, trained & turn_trained)
                     if end is not None:
-                        add(end, trained)
+                        add(end, trained & turn_trained)
             else:
                 raise ValueError(f"Unknown content type: {type(content)}")
-            add(special["<|assistant_end|>"], 1)
+            add(special["<|assistant_end|>"], turn_trained)
         return ids[:max_tokens], mask[:max_tokens]
 
     def render_for_completion(self, conversation: Any) -> list[int]:

@@ -4,6 +4,11 @@ nanochat v1 trains on a list of {role, content} messages that strictly alternate
 starts with the user and ends with the assistant. A single leading system message is allowed in our
 model (many sources have one), and writers decide what to do with it (``SystemPolicy``).
 
+Each assistant turn carries whether it is trained (``Message.trained``): sources mark turns the model must
+see but not learn (OpenAI ``weight: 0``, axolotl ``train: false``, a KTO ``label: false`` answer). In the
+plain dicts of ``as_messages``/``as_nanochat`` and in ``check_messages`` an untrained turn is spelled
+``"weight": 0`` (OpenAI's spelling, which nanochat's renderer here honours); a trained turn has no key.
+
 ``check_messages`` is the single source of truth for the rules; readers call it on whatever they parsed,
 so every format gets the same reason codes.
 """
@@ -36,6 +41,8 @@ CODES = {
     "BAD_ALTERNATION": "turns do not alternate user/assistant starting with user",
     "LAST_NOT_ASSISTANT": "the last turn is not the assistant's",
     "SYSTEM_REJECTED": "a system message, and the system policy is reject",
+    "TRAIN_FLAG_INVALID": "a turn's weight is not 0 or 1 (or its train flag not a boolean)",
+    "NOTHING_TRAINED": "every assistant turn is marked not trained: the row would teach nothing",
 }
 
 # Control characters other than tab (0x09), newline (0x0A) and carriage return (0x0D, part of CRLF text).
@@ -56,6 +63,7 @@ class Message(BaseModel):
     model_config = ConfigDict(frozen=True)
     role: Role
     content: str
+    trained: bool = True  # only meaningful for assistant turns; the others are never trained
 
 
 class Conversation(BaseModel):
@@ -64,9 +72,10 @@ class Conversation(BaseModel):
     messages: list[Message]
     meta: dict[str, Any] = Field(default_factory=dict)
 
-    def as_nanochat(self, system: SystemPolicy = SystemPolicy.MERGE) -> list[dict[str, str]]:
-        """The bare list nanochat's CustomJSON reads; raises ValueError under SystemPolicy.REJECT."""
-        msgs = self.as_messages()
+    def as_nanochat(self, system: SystemPolicy = SystemPolicy.MERGE, weights: bool = True) -> list[dict[str, Any]]:
+        """The bare list nanochat's CustomJSON reads; raises ValueError under SystemPolicy.REJECT.
+        Untrained assistant turns keep ``"weight": 0`` (for the renderer's mask) unless ``weights`` is False."""
+        msgs = self.as_messages(weights)
         if msgs and msgs[0]["role"] == "system":
             head = msgs.pop(0)
             if system is SystemPolicy.REJECT:
@@ -75,9 +84,15 @@ class Conversation(BaseModel):
                 msgs[0] = {"role": "user", "content": head["content"] + "\n\n" + msgs[0]["content"]}
         return msgs
 
-    def as_messages(self) -> list[dict[str, str]]:
+    def as_messages(self, weights: bool = True) -> list[dict[str, Any]]:
         # plain dicts built directly: model_dump costs 5x more and this runs once per written row
-        return [{"role": m.role, "content": m.content} for m in self.messages]
+        return [{"role": m.role, "content": m.content} if m.trained or not weights
+                else {"role": m.role, "content": m.content, "weight": 0} for m in self.messages]
+
+    @property
+    def untrained_turns(self) -> list[int]:
+        """Indexes of the assistant turns marked not trained."""
+        return [i for i, m in enumerate(self.messages) if m.role == "assistant" and not m.trained]
 
 
 def brief(value: Any, limit: int = 80) -> str:
@@ -126,6 +141,8 @@ def check_messages(value: Any) -> tuple[Conversation | None, list[Finding]]:
             findings.append(Finding("MISSING_CONTENT", f"message {i} has no 'content'"))
         else:
             findings.extend(check_content(msg["content"], i))
+        if "weight" in msg and msg["weight"] not in (0, 1):  # bools are 0 and 1 too
+            findings.append(Finding("TRAIN_FLAG_INVALID", f"message {i}: weight {brief(msg['weight'])} is not 0 or 1"))
         roles.append(role)
     if findings:
         return None, findings
@@ -133,7 +150,11 @@ def check_messages(value: Any) -> tuple[Conversation | None, list[Finding]]:
     if findings:
         return None, findings
     # every field was checked above, so skip pydantic's re-validation (a third of the per-line cost)
-    messages = [Message.model_construct(role=m["role"], content=m["content"]) for m in value]
+    messages = [Message.model_construct(role=m["role"], content=m["content"], trained=m.get("weight", 1) != 0)
+                for m in value]
+    if not any(m.trained for m in messages if m.role == "assistant"):
+        return None, [Finding("NOTHING_TRAINED", "every assistant turn is marked not trained (weight 0); "
+                              "the row would teach nothing")]
     return Conversation.model_construct(messages=messages, meta={}), []
 
 

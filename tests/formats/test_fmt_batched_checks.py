@@ -11,7 +11,9 @@ import pytest
 
 from sqlcurate.checks.base import Check, CheckRunner, Item
 from sqlcurate.findings import Finding
-from sqlcurate.formats.pipeline import Outputs, run
+from sqlcurate.fileio import OutputSet
+from sqlcurate.formats.pipeline import Outputs, build_checks, run
+from sqlcurate.formats.rejects import RejectsWriter
 from sqlcurate.formats.writers import JsonlLog, open_writer
 
 
@@ -48,7 +50,6 @@ class RowByRow(CheckRunner):
 
 
 def validate(tmp_path, repo, runner_class, window: int, fix: bool, tag: str) -> dict:
-    from sqlcurate.commands.validate import build_checks
 
     src = tmp_path / "in.jsonl"
     if not src.exists():
@@ -59,14 +60,16 @@ def validate(tmp_path, repo, runner_class, window: int, fix: bool, tag: str) -> 
     runner = runner_class(checks)
     runner.WINDOW = window
     paths = {name: tmp_path / f"{tag}.{name}.jsonl" for name in ("out", "rejected", "changes")}
-    outputs = Outputs(open_writer(paths["out"], "nanochat", "merge", [src]), JsonlLog(paths["rejected"], [src]),
-                      JsonlLog(paths["changes"], [src]))
+    files = OutputSet([src])
+    outputs = Outputs(open_writer(paths["out"], "nanochat", "merge", [src], files), RejectsWriter(paths["rejected"], files=files),
+                      JsonlLog(paths["changes"], files=files))
     diagnostics = io.StringIO()
     try:
         summary = run([src], "auto", runner, outputs, diagnostics)
     finally:
         runner.close()
-    outputs.close()
+    outputs.writer.finish()
+    files.commit()
     engine = next(c for c in checks if c.name == "engine")
     return {
         "diagnostics": diagnostics.getvalue(),

@@ -51,11 +51,11 @@ def test_mixed_file_one_diagnostic_per_bad_line_and_nothing_lost(verb, mixed_fil
     # quarantine: line, code, message and the raw line for every dropped row
     rows = [json.loads(line) for line in rejected.read_text().splitlines()]
     expected_dropped = {n: code for n, (_, code, kept) in enumerate(MIXED_LINES, start=1) if code and not kept}
-    assert {r["line"]: r["code"] for r in rows} == expected_dropped
+    assert {r["line"]: r["codes"][0] for r in rows} == expected_dropped
     by_line = {r["line"]: r for r in rows}
-    assert by_line[8]["raw"] == "42" and by_line[11]["raw"] == json.dumps({"prompt": "q", "completion": "a"})
+    assert by_line[8]["raw"] == "42" and by_line[11]["raw"] == json.dumps({"text": "q"})
     assert "\\xe9" in by_line[9]["raw"]  # undecodable byte kept visibly
-    assert all(r["message"] for r in rows)
+    assert all(r["reasons"][0] and r["source"] == str(mixed_file) for r in rows)
     # the output is what nanochat v1 CustomJSON loads, unchanged
     loaded = load_customjson(out)
     assert loaded[0] == GOOD
@@ -75,7 +75,9 @@ def test_convert_json_summary_counts(mixed_file, tmp_path):
     assert summary["lines"] == len(MIXED_LINES)
     assert summary["blank"] == 2
     assert summary["kept"] + summary["quarantined"] == summary["rows"] == len(MIXED_LINES) - 2
-    assert summary["read_as"]["messages"] == 2 and summary["read_as"]["sharegpt"] == 1
+    by_key = {"messages": b'{"messages"', "sharegpt": b'{"conversations"', "trl": b'{"prompt"'}
+    for fmt, start in by_key.items():
+        assert summary["read_as"][fmt] == sum(raw.startswith(start) for raw, _, _ in MIXED_LINES), fmt
     assert summary["read_as"]["alpaca"] == 3  # two of them are bad alpaca rows
     assert summary["codes"]["LINE_CRLF"] == {"count": 1, "severity": "warning"}
     assert summary["exit_code"] == 1 and summary["outputs"]["rejected"].endswith("o.rejected.jsonl")
@@ -154,7 +156,7 @@ def test_file_level_errors_exit_2_without_traceback(case, tmp_path):
     for args in (["convert", "--from", "auto", str(src), str(out)], ["validate", "--no-sql", str(src)]):
         result = invoke(*args)
         assert result.exit_code == 2
-        assert f"{src}: {code}" in result.stderr and "Traceback" not in result.stderr
+        assert f"error: {code} {src}:" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() and not (tmp_path / "o.rejected.jsonl").exists()
 
 
@@ -239,6 +241,6 @@ def test_unwritable_output_exits_2_and_leaves_nothing(tmp_path):
     out = tmp_path / "o.jsonl"
     out.mkdir()  # the rename onto OUT fails at the very end
     result = invoke("convert", "--from", "nanochat", str(src), str(out))
-    assert result.exit_code == 2 and f"error: {out}: Is a directory" in result.stderr
+    assert result.exit_code == 2 and f"error: OUTPUT_WRITE_FAILED {out}: Is a directory" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "o.jsonl"]  # no temp files, no quarantine
     assert list(out.iterdir()) == []

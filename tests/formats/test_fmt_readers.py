@@ -9,9 +9,9 @@ from fmt_helpers import GOOD, MIXED_LINES
 
 from sqlcurate import conversation
 from sqlcurate.checks import base, length, schema
-from sqlcurate.formats import lines, readers
+from sqlcurate.formats import lines, readers, sources
 from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError, parse_line
-from sqlcurate.formats.readers import SHAREGPT_ROLES, detect_format, read_file, to_conversation
+from sqlcurate.formats.readers import ROLE_ALIASES, detect_format, read_file, to_conversation
 
 
 def parse(raw: bytes) -> lines.Line:
@@ -31,11 +31,14 @@ def test_each_defect_gets_its_code(raw, code):
 
 def test_every_declared_code_is_exercised():
     """A code nobody can trigger, or one raised without being declared, fails here."""
-    declared = {*conversation.CODES, *lines.CODES, *readers.CODES, *length.LengthCheck.CODES, *base.CODES}
+    declared = {*conversation.CODES, *lines.CODES, *readers.CODES, *sources.CODES, *length.LengthCheck.CODES,
+                *base.CODES, *schema.UntrainedTurnCheck.CODES}
     exercised = {code for _, code, _ in MIXED_LINES if code}
     # the rest are exercised by name in test_fmt_cli.py / test_fmt_length.py
     elsewhere = {"LINE_TOO_LONG", "SYSTEM_REJECTED", "FILE_MISSING", "FILE_IS_DIRECTORY", "FILE_EMPTY",
-                 "FILE_UNREADABLE", "LENGTH_OVER_MAX", "LENGTH_TRUNCATED", "CHECK_FAILED"}
+                 "FILE_UNREADABLE", "LENGTH_OVER_MAX", "LENGTH_TRUNCATED", "CHECK_FAILED",
+                 # test_fmt_streams.py / test_fmt_training.py
+                 "FILE_IS_SIDECAR", "FILE_CORRUPT", "FILE_NEEDS_PACKAGE", "UNTRAINED_TURN_UNSUPPORTED"}
     assert declared == exercised | elsewhere
     assert schema.SchemaCheck.CODES == {} and schema.SystemCheck.CODES == {}  # they reuse the contract's codes
 
@@ -64,7 +67,7 @@ def test_bounded_readline_splits_and_skips(tmp_path):
     assert got == [(1, [], [1]), (2, ["LINE_TOO_LONG"], None), (3, [], [2]), (4, ["LINE_TOO_LONG"], None)]
 
 
-@pytest.mark.parametrize(("name", "role"), sorted(SHAREGPT_ROLES.items()))
+@pytest.mark.parametrize(("name", "role"), sorted(ROLE_ALIASES.items()))
 def test_sharegpt_role_names(name, role):
     turns = [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]
     if role == "system":
@@ -104,13 +107,12 @@ def test_detect_format():
     assert detect_format({"text": "x"}) is None and detect_format("x") is None
 
 
-def test_parquet_without_messages_column_is_a_file_error(tmp_path):
+def test_parquet_rows_of_no_known_shape_are_quarantined_and_junk_is_a_file_error(tmp_path):
     import polars as pl
 
     path = tmp_path / "t.parquet"
-    pl.DataFrame({"text": ["a"]}).write_parquet(path)
-    with pytest.raises(FileLevelError, match="no 'messages' column"):
-        list(read_file(path, "parquet"))
+    pl.DataFrame({"text": ["a", "b"]}).write_parquet(path)
+    assert [[f.code for f in r.findings] for r in read_file(path, "parquet")] == [["FORMAT_UNKNOWN"]] * 2
     (tmp_path / "junk.parquet").write_text("not parquet")
     with pytest.raises(FileLevelError) as err:
         list(read_file(tmp_path / "junk.parquet", "parquet"))

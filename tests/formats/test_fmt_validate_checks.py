@@ -62,11 +62,12 @@ def test_catalog_grounding_and_redaction(tmp_path, repo):
     kept = out.read_text()
     assert "dana.lee@acme.io" not in kept and "<EMAIL_1>" in kept
     rejected = json.loads((tmp_path / "o.rejected.jsonl").read_text())
-    assert rejected["line"] == 2 and rejected["code"] == "CATALOG_UNKNOWN_TABLE"
+    assert rejected["line"] == 2 and rejected["codes"] == ["CATALOG_UNKNOWN_TABLE"]
     change = json.loads((tmp_path / "o.changes.jsonl").read_text())
     assert change["line"] == 3 and change["code"] == "SECRET_EMAIL" and "dana.lee" not in change["before"]
     checks = json.loads(result.stdout)["checks"]
-    assert list(checks) == ["redaction", "sql", "grounding", "schema"]  # fixers first, contract re-checked last
+    # policies, then fixers, contract re-checked last
+    assert list(checks) == ["untrained", "redaction", "sql", "grounding", "schema"]
 
 
 def test_bad_catalog_is_an_input_error(tmp_path):

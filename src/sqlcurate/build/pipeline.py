@@ -47,7 +47,8 @@ from sqlcurate.checks.sql import SqlCheck
 from sqlcurate.conversation import Conversation, SystemPolicy
 from sqlcurate.errors import SqlcurateError
 from sqlcurate.fileio import atomic_open
-from sqlcurate.formats.writers import JsonlLog, open_writer
+from sqlcurate.formats.rejects import RejectsWriter
+from sqlcurate.formats.writers import open_writer
 from sqlcurate.records import DocSection, QueryRecord
 from sqlcurate.sql.catalog import Catalog, load_catalog
 from sqlcurate.sql.extract import extract_from_conversation
@@ -208,7 +209,7 @@ def build(
     report.candidates = len(convs)
 
     inputs = [p for p in (workspace / QUERY_LOG, workspace / DOCS_RECORDS) if p.exists()]
-    rejects = JsonlLog(out / "rejects.jsonl", inputs=inputs)
+    rejects = RejectsWriter(out / "rejects.jsonl", inputs=inputs)
     runner = CheckRunner(_checks(catalog, engine))
     kept: list[Conversation] = []
     held: list[Conversation] = []
@@ -229,8 +230,7 @@ def build(
                 if errors:
                     tasks[task]["rejected"] += 1
                     reject_codes.update(f.code for f in errors)
-                    rejects.add({"source": item.source, "line": n, "task": task, "codes": [f.code for f in errors],
-                                 "reasons": [f.message for f in errors], "messages": conv.as_messages(), "meta": conv.meta})
+                    rejects.reject(item.source, n, errors, task=task, messages=conv.as_messages(), meta=conv.meta)
                     continue
                 tasks[task]["written"] += 1
                 flagged = sorted({f.code for f in found if f.code in QUESTION_CODES})

@@ -8,13 +8,20 @@
   slot (``meta["question_slot"]``: a template asked in several reviewed or machine-written wordings has
   one pair per wording).
 
-Stateful across items: one instance per build run, items in a fixed order, so the first row wins.
+Modes (``--dedupe`` on validate/convert; build uses ``sql-template``):
+- ``exact``: only DEDUPE_EXACT.
+- ``normalized``: DEDUPE_NORMALIZED, the same messages up to case and runs of whitespace.
+- ``sql-template``: DEDUPE_EXACT, then DEDUPE_TEMPLATE.
+
+Stateful across items: one instance per run, items in a fixed order, so the first row wins. Memory: one
+16-byte digest and a line number per kept row.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from sqlcurate.checks.base import Check, Item
 from sqlcurate.findings import Finding
@@ -24,24 +31,35 @@ from sqlcurate.sql.fingerprint import fingerprint
 CODES = {
     "DEDUPE_EXACT": "the same conversation as an earlier row",
     "DEDUPE_TEMPLATE": "the same task and SQL template as an earlier row (literals differ at most)",
+    "DEDUPE_NORMALIZED": "the same conversation as an earlier row up to letter case and whitespace",
 }
+MODES = ("exact", "normalized", "sql-template")
+_SPACE = re.compile(r"\s+")
 
 
 class DedupeCheck(Check):
     name = "dedupe"
     CODES = CODES
 
-    def __init__(self, max_per_template: int = 1):
+    def __init__(self, max_per_template: int = 1, mode: str = "sql-template"):
         assert max_per_template >= 1, "max_per_template must be at least 1"
-        self.max_per_template = max_per_template
-        self.exact: dict[str, int] = {}  # message hash -> line of the kept row
+        assert mode in MODES, f"unknown dedupe mode {mode!r}; expected one of {MODES}"
+        self.max_per_template, self.mode = max_per_template, mode
+        self.exact: dict[bytes, int] = {}  # message digest -> line of the kept row
         self.templates: dict[tuple, list[int]] = {}
 
     def findings(self, item: Item) -> list[Finding]:
-        messages = [(m.role, m.content.strip()) for m in item.conversation.messages]
-        key = hashlib.blake2b(json.dumps(messages, ensure_ascii=False).encode(), digest_size=16).hexdigest()
+        normalized = self.mode == "normalized"
+        messages = [(m.role, _SPACE.sub(" ", m.content.strip()).casefold() if normalized else m.content.strip(),
+                     m.trained) for m in item.conversation.messages]
+        key = hashlib.blake2b(json.dumps(messages, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+                              digest_size=16).digest()
         if key in self.exact:
-            return [Finding("DEDUPE_EXACT", f"same messages as row {self.exact[key]}")]
+            code = "DEDUPE_NORMALIZED" if normalized else "DEDUPE_EXACT"
+            return [Finding(code, f"same messages as row {self.exact[key]}")]
+        if self.mode != "sql-template":
+            self.exact[key] = item.line
+            return []
         templates = tuple(fingerprint(s.sql) for s in extract_from_conversation(item.conversation))
         if templates:
             meta = item.conversation.meta

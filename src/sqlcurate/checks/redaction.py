@@ -9,6 +9,8 @@ redacted in place (``sqlcurate.sql.redact``) and each distinct secret is one ``C
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlcurate.checks.base import Change, Check, Item
 from sqlcurate.findings import Finding
 from sqlcurate.sql.redact import KINDS, Placeholders, apply, find_in_meta, find_secrets, mask, redact_meta
@@ -38,6 +40,8 @@ class RedactionCheck(Check):
     def __init__(self, fix: bool = False, dialect: str = "clickhouse"):
         self.fix = fix
         self.dialect = dialect
+        self.replaced: Counter[str] = Counter()  # kind -> replacements made (``fix``), for reports
+        self.conversations_redacted = 0
 
     def findings(self, item: Item) -> list[Finding]:
         conv = item.conversation
@@ -49,6 +53,8 @@ class RedactionCheck(Check):
             where = [(f"message {h.message_index} (offset {h.start})", h) for h in hits] + meta_hits
             return [Finding(f"SECRET_{h.kind}", f"{loc}: {_MEANING[h.kind]} {mask(h.value)}; run with --fix or "
                             "`sqlcurate redact`") for loc, h in where]
+        self.replaced.update([h.kind for h in hits] + [h.kind for _, h in meta_hits])
+        self.conversations_redacted += 1
         placeholders = Placeholders()
         by_msg: dict[int, list] = {}
         for h in hits:

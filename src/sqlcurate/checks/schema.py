@@ -6,6 +6,9 @@ checks cover what happens after reading:
   row nanochat cannot train on), and lets builders check conversations they assembled themselves.
 - ``SystemCheck`` applies ``--system reject`` for nanochat output: a row with a system message is dropped
   with SYSTEM_REJECTED instead of reaching the writer.
+- ``UntrainedTurnCheck`` keeps nanochat output from training what its source said not to: nanochat JSONL
+  cannot mark an assistant turn as context, so a row with one is dropped with UNTRAINED_TURN_UNSUPPORTED
+  (``--untrained quarantine``, the default) unless the user chose to train every turn (``--untrained train``).
 """
 
 from __future__ import annotations
@@ -37,3 +40,16 @@ class SystemCheck(Check):
             return [Finding("SYSTEM_REJECTED", "leading system message and --system reject "
                             "(nanochat v1 has no system role; use --system merge or drop to keep the row)")]
         return []
+
+
+class UntrainedTurnCheck(Check):
+    name = "untrained"
+    CODES = {"UNTRAINED_TURN_UNSUPPORTED": "an assistant turn marked not trained, and nanochat JSONL cannot say "
+             "so; write --to messages or parquet (they keep the flag), or pass --untrained train"}
+
+    def findings(self, item: Item) -> list[Finding]:
+        turns = item.conversation.untrained_turns
+        if not turns:
+            return []
+        return [Finding("UNTRAINED_TURN_UNSUPPORTED", f"assistant turn(s) {turns} are marked not trained and nanochat "
+                        "JSONL would train them; use --to messages or parquet, or --untrained train")]

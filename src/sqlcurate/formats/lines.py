@@ -8,7 +8,11 @@ Decisions (documented in docs/convert.md):
 - CRLF line ends and a UTF-8 byte order mark are *warnings*: the row is kept and written back normalized
   (LF, no BOM); the content itself is unchanged by them. nanochat reads CRLF files fine but fails on a BOM,
   so both are reported and make the exit code 1.
-- A line holding only whitespace is *blank*: counted and reported, neither written nor quarantined.
+- A line holding only JSON whitespace (space, tab, CR) is *blank*: counted and reported, neither written nor
+  quarantined. Other Unicode spaces (U+3000, U+00A0, U+2028, ...) are not JSON whitespace: such a line is
+  quarantined as invalid JSON, never silently skipped.
+- ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259) though Python's parser accepts them: a line
+  holding one is quarantined, so no output (or ``.meta.jsonl``) ever carries one.
 - An empty file (0 bytes) is a file-level error (exit 2): there is nothing to convert, which is almost
   always a wrong path or a failed export upstream.
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlcurate.errors import SqlcurateError
 from sqlcurate.findings import Finding
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024  # far above any real chat row, far below a memory problem
@@ -44,12 +49,30 @@ CODES = {
 }
 
 
-class FileLevelError(Exception):
+JSON_WHITESPACE = " \t\r\n"
+
+
+class NonStandardJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NonStandardJson(f"{name} is not valid JSON (RFC 8259 has no NaN or Infinity)")
+
+
+# one decoder, built once: the C scanner with a hook that only fires on NaN/Infinity
+STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+class FileLevelError(SqlcurateError):
     """A whole file cannot be processed (exit 2); ``code`` is one of the FILE_ codes."""
 
     def __init__(self, path: Path | str, code: str, message: str):
-        super().__init__(f"{path}: {code} {message}")
-        self.path, self.code, self.message = str(path), code, message
+        super().__init__(code, f"{path}: {message}")
+        self.path, self.detail = str(path), message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.code} {self.detail}"
 
 
 @dataclass(slots=True)
@@ -121,16 +144,18 @@ def parse_line(number: int, data: bytes, size: int, too_long: bool, max_line_byt
     except UnicodeDecodeError as e:
         findings.append(Finding("LINE_INVALID_UTF8", f"invalid UTF-8 at byte offset {e.start + offset}: {e.reason}"))
         return Line(number, data[:PREVIEW_CHARS].decode("utf-8", "backslashreplace"), raw_bytes=size, findings=findings)
-    if not text.strip():
+    if not text.strip(JSON_WHITESPACE):
         return Line(number, text, blank=True, raw_bytes=size, findings=findings)
     try:
-        value = json.loads(text)
+        value = STRICT_JSON.decode(text)
     except json.JSONDecodeError as e:
         # some of json's messages already end in "at" ("Unterminated string starting at")
         where = "column" if e.msg.endswith(" at") else "at column"
         findings.append(Finding("LINE_INVALID_JSON", f"{e.msg} {where} {e.colno}"))
     except RecursionError:
         findings.append(Finding("LINE_TOO_DEEP", "JSON nests too deeply to parse"))
+    except NonStandardJson as e:
+        findings.append(Finding("LINE_INVALID_JSON", str(e)))
     except ValueError as e:  # e.g. an integer literal over Python's digit limit
         findings.append(Finding("LINE_INVALID_JSON", str(e)))
     else:

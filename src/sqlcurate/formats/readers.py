@@ -1,61 +1,93 @@
 """Readers: from each input format's JSON value to the one conversation contract.
 
-Every reader only *reshapes* a parsed line into a list of {role, content} dicts plus provenance, then
-hands it to ``sqlcurate.conversation.check_messages``; so every format gets the same reason codes.
+Every reader only *reshapes* a row into a list of {role, content[, weight]} dicts plus provenance, then hands
+it to ``sqlcurate.conversation.check_messages``; so every format gets the same reason codes. What a row says
+about training is carried, never dropped: a turn that must not be trained becomes ``"weight": 0``.
 
-Formats (``--from``):
-- ``nanochat``: each line a bare JSON array of {role, content} (nanochat v1 CustomJSON); provenance comes
-  back from the line-aligned ``.meta.jsonl`` sidecar our writer puts beside such a file, if there is one.
-- ``messages``: OpenAI chat ``{"messages": [...]}``; other top-level keys (id, metadata, ...) and extra
-  per-message keys (name, ...) are kept as provenance in ``Conversation.meta`` (``message_extra``).
-- ``sharegpt``: ``{"conversations": [{"from", "value"}]}``, role names mapped by ``SHAREGPT_ROLES``; an
-  optional top-level ``system`` string becomes the leading system message.
-- ``alpaca``: ``{"instruction", "input", "output"}`` (+ optional ``system``): one user turn
-  (instruction, a blank line, input) and one assistant turn.
-- ``auto``: decided per line by ``detect_format``; each row records the format it was read as (a
-  ``.parquet`` file is read as Parquet).
-- ``parquet``: a file written by the Parquet writer (``messages`` list of struct, ``meta`` JSON string).
+Formats (``--from``; ``auto`` decides per row by ``DETECT_KEYS``):
+- ``nanochat``: a bare JSON array of {role, content} (nanochat v1 CustomJSON); provenance comes back from
+  the line-aligned ``.meta.jsonl`` sidecar our writer puts beside such a file, if there is one.
+- ``messages``: OpenAI / TRL / LLaMA-Factory ``{"messages": [...]}``; other keys are provenance.
+- ``sharegpt``: ``{"conversations": [...]}`` with ``from``/``value`` or ``role``/``content`` turns and an
+  optional top-level ``system``.
+- ``alpaca``: ``instruction``/``input``/``output`` (+ ``system``, ``history`` of earlier [user, assistant] pairs).
+- ``trl``: ``prompt``/``completion``, standard (strings) or conversational (message lists).
+- ``parquet``: any of the shapes above as columns (Hugging Face exports, our own writer's ``meta`` column).
 
-``read_file(path, fmt)`` streams ``Record``s, one per physical line (or Parquet row).
+Every message, in every format: roles case-insensitively through ``ROLE_ALIASES`` (``developer`` is system);
+content as a list of text parts is joined; training flags through ``TRAIN_KEYS``; images, audio and tool turns
+are quarantined with their own codes. Row-level signals: a KTO ``label``, a preference pair (``chosen`` /
+``rejected``, quarantined unless ``--preference chosen``), and prompt turns of prompt/completion, KTO and
+preference rows (context there, so never trained here either).
+
+The files themselves may be JSONL, one JSON array or one JSON document, compressed or not, or standard
+input (``sqlcurate.formats.sources``). ``read_file(path, fmt, options)`` streams ``Record``s.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlcurate.conversation import Conversation, brief, check_messages
 from sqlcurate.findings import Finding
-from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError, open_input, read_lines
+from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError
+from sqlcurate.formats.mapping import Mapping
+from sqlcurate.formats.sources import is_stdin, open_input, read_values
 
 CODES = {
-    "FORMAT_UNKNOWN": "--from auto: the line's object matches no known format",
+    "FORMAT_UNKNOWN": "--from auto: the row's object matches no known format",
     "FORMAT_MISSING_FIELD": "a field the format requires is absent (e.g. 'messages', 'instruction')",
     "FORMAT_FIELD_TYPE": "a format field has the wrong JSON type (e.g. alpaca 'input' not a string)",
+    "MEDIA_UNSUPPORTED": "the row holds images, audio or video (parts, an images/audios/videos field, or an "
+                         "<image> placeholder); nanochat is text-only",
+    "TOOL_ROLE_UNSUPPORTED": "a tool/function turn or an assistant tool call, which nanochat's chat format cannot hold",
+    "PREFERENCE_PAIR": "a preference row (chosen/rejected); pass --preference chosen to train on the chosen answer",
+    "KTO_UNDESIRABLE": "a KTO row labelled false: its answer is an example of what not to say, never a target",
+    "FILE_IS_SIDECAR": "the input is a side file of an output (.meta/.rejected/.changes.jsonl), not conversations",
 }
 
-JSONL_FORMATS = ("nanochat", "messages", "sharegpt", "alpaca")
-INPUT_FORMATS = (*JSONL_FORMATS, "auto", "parquet")
+JSON_FORMATS = ("nanochat", "messages", "sharegpt", "alpaca", "trl")
+INPUT_FORMATS = (*JSON_FORMATS, "auto", "parquet")
+PREFERENCE_CHOICES = ("reject", "chosen")
 
-# ShareGPT role names seen in the wild -> ours. Unknown names pass through and fail as BAD_ROLE.
-SHAREGPT_ROLES = {
-    "human": "user", "user": "user",
-    "gpt": "assistant", "assistant": "assistant", "model": "assistant", "chatgpt": "assistant",
-    "system": "system",
+# role names seen in the wild -> ours, matched case-insensitively. Unknown names fail as BAD_ROLE.
+ROLE_ALIASES = {
+    "user": "user", "human": "user",
+    "assistant": "assistant", "gpt": "assistant", "model": "assistant", "chatgpt": "assistant", "bot": "assistant",
+    "system": "system", "developer": "system",
 }
+TOOL_ROLES = frozenset(("tool", "function", "function_call", "observation", "ipython", "tool_call", "tool_response"))
+TOOL_KEYS = ("tool_calls", "function_call")  # an assistant message that calls a tool
+TEXT_PARTS = frozenset(("text", "input_text", "output_text"))
+MEDIA_PARTS = frozenset(("image", "image_url", "input_image", "audio", "input_audio", "video", "video_url", "file"))
+MEDIA_ROW_KEYS = ("images", "audios", "videos", "image", "audio", "video")
+MEDIA_PLACEHOLDERS = ("<image>", "<audio>", "<video>")
+PART_SEPARATOR = "\n"
+# per-turn "train this turn?" keys: OpenAI weight (0/1), axolotl/ShareGPT train/training (bool)
+TRAIN_KEYS = ("weight", "train", "training")
+# auto: the key that identifies each object format, tried in this order
+DETECT_KEYS = (("messages", "messages"), ("conversations", "sharegpt"), ("instruction", "alpaca"), ("prompt", "trl"))
+SIDECAR_NAME = re.compile(r"\.(meta|rejected|changes)\.jsonl$")
 
-# auto: the key that identifies each object format, tried in this order.
-DETECT_KEYS = (("messages", "messages"), ("conversations", "sharegpt"), ("instruction", "alpaca"))
+_ROLE_KEYS = ("role", "from")
+_CONTENT_KEYS = ("content", "value")
+_CONSUMED = frozenset((*_ROLE_KEYS, *_CONTENT_KEYS, *TRAIN_KEYS))
 
-_MESSAGE_KEYS = frozenset(("role", "content"))
+
+@dataclass(frozen=True)
+class ReadOptions:
+    mapping: Mapping = field(default_factory=Mapping)
+    preference: str = "reject"  # what a chosen/rejected row becomes: quarantined, or its chosen answer
 
 
 @dataclass(slots=True)
 class Record:
-    """One input line (or Parquet row): a conversation, or the findings that say why not."""
+    """One input row: a conversation, or the findings that say why not."""
 
     source: str
     line: int
@@ -67,94 +99,231 @@ class Record:
     raw_bytes: int = 0  # for progress
 
 
+class Refused(Exception):
+    """A row-level refusal while reshaping (carries its finding)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.finding = Finding(code, message)
+
+
 def _json_type(value: Any) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
         type(value), "number")
 
 
-def _wrong_type(fmt: str, expected: str, value: Any) -> list[Finding]:
-    return [Finding("LINE_WRONG_TYPE", f"a {fmt} line must be a JSON {expected}, got {_json_type(value)}")]
+def _content(content: Any, index: int) -> Any:
+    """Text content; a list of text parts is joined (a media part refuses the row)."""
+    if isinstance(content, list) and content and all(isinstance(p, dict) for p in content):
+        kinds = [p.get("type") for p in content]
+        if media := [k for k in kinds if k in MEDIA_PARTS]:
+            raise Refused("MEDIA_UNSUPPORTED", f"message {index} has a {media[0]} part; nanochat is text-only")
+        if all(k in TEXT_PARTS and isinstance(p.get("text"), str) for k, p in zip(kinds, content, strict=True)):
+            return PART_SEPARATOR.join(p["text"] for p in content)
+    if isinstance(content, str) and "<" in content:
+        for tag in MEDIA_PLACEHOLDERS:
+            if tag in content:
+                raise Refused("MEDIA_UNSUPPORTED", f"message {index} has an {tag} placeholder for media nanochat cannot see")
+    return content
 
 
-Reshaped = tuple[Any, dict[str, Any], list[Finding]]  # (messages value, meta, findings)
+def _trained(msg: dict[str, Any], index: int) -> int | None:
+    """0 or 1 from the first training key present, or None; anything else is TRAIN_FLAG_INVALID."""
+    for key in TRAIN_KEYS:
+        if key in msg:
+            flag = msg[key]
+            if flag is None:
+                continue
+            if key == "weight" and flag in (0, 1) and not isinstance(flag, str):
+                return int(flag)
+            if isinstance(flag, bool):
+                return int(flag)
+            raise Refused("TRAIN_FLAG_INVALID", f"message {index}: {key} {brief(flag)} is not "
+                          + ("0 or 1" if key == "weight" else "true or false"))
+    return None
 
 
-def reshape_nanochat(value: Any) -> Reshaped:
-    if not isinstance(value, list):
-        return None, {}, _wrong_type("nanochat", "array", value)
-    return value, {}, []
+def normalize_message(msg: Any, index: int, mapping: Mapping) -> Any:
+    """One message of any format as {role, content[, weight: 0]}; a non-object passes through to be
+    reported by the contract."""
+    if not isinstance(msg, dict):
+        return msg
+    msg = mapping.message(msg)
+    out: dict[str, Any] = {}
+    role_key = next((k for k in _ROLE_KEYS if k in msg), None)
+    if role_key is not None:
+        who = msg[role_key]
+        if isinstance(who, str):
+            low = who.strip().lower()
+            if low in TOOL_ROLES:
+                raise Refused("TOOL_ROLE_UNSUPPORTED", f"message {index} has role {who!r}; nanochat has no tool turns")
+            who = ROLE_ALIASES.get(low, who)
+        out["role"] = who
+    if any(msg.get(k) for k in TOOL_KEYS):
+        raise Refused("TOOL_ROLE_UNSUPPORTED", f"message {index} calls a tool; nanochat has no tool calls")
+    content_key = next((k for k in _CONTENT_KEYS if k in msg), None)
+    if content_key is not None:
+        out["content"] = _content(msg[content_key], index)
+    if _trained(msg, index) == 0:
+        out["weight"] = 0
+    return out
 
 
-def reshape_messages(value: Any) -> Reshaped:
-    if not isinstance(value, dict):
-        return None, {}, _wrong_type("messages", "object", value)
-    if "messages" not in value:
-        return None, {}, [Finding("FORMAT_MISSING_FIELD", f"no 'messages' key (keys: {brief(sorted(value))})")]
-    messages = value["messages"]
-    meta = {k: v for k, v in value.items() if k != "messages"}
-    if isinstance(messages, list):
-        extra = [{k: v for k, v in m.items() if k not in _MESSAGE_KEYS} if isinstance(m, dict) else {} for m in messages]
-        if any(extra):
-            meta["message_extra"] = extra
-    return messages, meta, []
+def _messages(turns: Any, mapping: Mapping, offset: int = 0) -> Any:
+    if not isinstance(turns, list):
+        return turns  # check_messages says NOT_A_LIST
+    return [normalize_message(t, i + offset, mapping) for i, t in enumerate(turns)]
 
 
-def _leading_system(value: dict[str, Any]) -> list[dict[str, Any]]:
-    system = value.get("system")
+def _as_context(messages: list[Any]) -> list[Any]:
+    """Prompt turns of a prompt/completion, preference or KTO row: assistant turns there are context."""
+    return [{**m, "weight": 0} if isinstance(m, dict) and m.get("role") == "assistant" else m for m in messages]
+
+
+def _leading_system(value: dict[str, Any], key: str = "system") -> list[dict[str, Any]]:
+    system = value.get(key)
     return [{"role": "system", "content": system}] if isinstance(system, str) and system.strip() else []
 
 
-def reshape_sharegpt(value: Any) -> Reshaped:
-    if not isinstance(value, dict):
-        return None, {}, _wrong_type("sharegpt", "object", value)
-    if "conversations" not in value:
-        return None, {}, [Finding("FORMAT_MISSING_FIELD", f"no 'conversations' key (keys: {brief(sorted(value))})")]
-    turns = value["conversations"]
-    meta = {k: v for k, v in value.items() if k not in ("conversations", "system")}
+def _check_media_keys(value: dict[str, Any]) -> None:
+    for key in MEDIA_ROW_KEYS:
+        if value.get(key):
+            raise Refused("MEDIA_UNSUPPORTED", f"the row has {key} ({brief(value[key], 60)}); nanochat is text-only")
+
+
+def _completion(value: Any, mapping: Mapping, offset: int) -> list[Any]:
+    """A completion / chosen answer: a string, one message, or a list of messages."""
+    if isinstance(value, str):
+        return [{"role": "assistant", "content": value}]
+    if isinstance(value, dict):
+        return [normalize_message(value, offset, mapping)]
+    if isinstance(value, list):
+        return _messages(value, mapping, offset)
+    raise Refused("FORMAT_FIELD_TYPE", f"the answer is {_json_type(value)}, not a string, message or list")
+
+
+def _row_signals(value: dict[str, Any], prompt: list[Any], options: ReadOptions, answer_key: str | None) -> list[Any]:
+    """Apply KTO labels and preference pairs to a row whose prompt turns are ``prompt``."""
+    if "chosen" in value and "rejected" in value:
+        if options.preference != "chosen":
+            raise Refused("PREFERENCE_PAIR", "a chosen/rejected preference row; pass --preference chosen to train "
+                          "on the chosen answer (the rejected one is never trained)")
+        return [*_as_context(prompt), *_completion(value["chosen"], options.mapping, len(prompt))]
+    if "label" in value and isinstance(value["label"], bool):
+        if not value["label"]:
+            raise Refused("KTO_UNDESIRABLE", "KTO label false: the answer is what not to say; it is never trained")
+        if answer_key is None:  # the completion is the last assistant turn; earlier ones are its prompt
+            last = max((i for i, m in enumerate(prompt) if isinstance(m, dict) and m.get("role") == "assistant"), default=None)
+            if last is not None:
+                return [*_as_context(prompt[:last]), *prompt[last:]]
+    return prompt
+
+
+def reshape_nanochat(value: Any, options: ReadOptions) -> tuple[Any, dict[str, Any]]:
+    if not isinstance(value, list):
+        raise Refused("LINE_WRONG_TYPE", f"a nanochat row must be a JSON array, got {_json_type(value)}")
+    return _messages(value, options.mapping), {}
+
+
+def _extras(turns: Any) -> list[dict[str, Any]]:
     if not isinstance(turns, list):
-        return turns, meta, []  # check_messages says NOT_A_LIST
-    messages: list[Any] = _leading_system(value)
-    for turn in turns:
-        if not isinstance(turn, dict):
-            messages.append(turn)
-            continue
-        message: dict[str, Any] = {}
-        if "from" in turn:
-            who = turn["from"]
-            message["role"] = SHAREGPT_ROLES.get(who.lower(), who) if isinstance(who, str) else who
-        if "value" in turn:
-            message["content"] = turn["value"]
-        messages.append(message)
-    return messages, meta, []
+        return []
+    return [{k: v for k, v in m.items() if k not in _CONSUMED} if isinstance(m, dict) else {} for m in turns]
 
 
-def reshape_alpaca(value: Any) -> Reshaped:
+def reshape_messages(value: Any, options: ReadOptions) -> tuple[Any, dict[str, Any]]:
+    return _reshape_turns(value, options, "messages", "messages")
+
+
+def reshape_sharegpt(value: Any, options: ReadOptions) -> tuple[Any, dict[str, Any]]:
+    return _reshape_turns(value, options, "conversations", "sharegpt")
+
+
+def _reshape_turns(value: Any, options: ReadOptions, key: str, fmt: str) -> tuple[Any, dict[str, Any]]:
     if not isinstance(value, dict):
-        return None, {}, _wrong_type("alpaca", "object", value)
+        raise Refused("LINE_WRONG_TYPE", f"a {fmt} row must be a JSON object, got {_json_type(value)}")
+    if key not in value:
+        raise Refused("FORMAT_MISSING_FIELD", f"no {key!r} key (keys: {brief(sorted(value))})")
+    _check_media_keys(value)
+    turns = value[key]
+    meta = {k: v for k, v in value.items() if k not in (key, "system", "chosen", "rejected", "label")}
+    system = _leading_system(value)
+    messages = _messages(turns, options.mapping, len(system))
+    if not isinstance(messages, list):
+        return messages, meta
+    if extra := _extras(turns):
+        if any(extra):
+            meta["message_extra"] = [{}] * len(system) + extra
+    messages = _row_signals(value, [*system, *messages], options, None)
+    return messages, meta
+
+
+def reshape_alpaca(value: Any, options: ReadOptions) -> tuple[Any, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise Refused("LINE_WRONG_TYPE", f"an alpaca row must be a JSON object, got {_json_type(value)}")
     missing = [k for k in ("instruction", "output") if k not in value]
     if missing:
-        return None, {}, [Finding("FORMAT_MISSING_FIELD", f"alpaca needs {' and '.join(repr(k) for k in missing)}")]
+        raise Refused("FORMAT_MISSING_FIELD", f"alpaca needs {' and '.join(repr(k) for k in missing)}")
+    _check_media_keys(value)
     instruction, extra_input = value["instruction"], value.get("input", "")
     if extra_input is None:
         extra_input = ""
     if not isinstance(extra_input, str):
-        return None, {}, [Finding("FORMAT_FIELD_TYPE", f"alpaca 'input' is {_json_type(extra_input)}, not a string")]
+        raise Refused("FORMAT_FIELD_TYPE", f"alpaca 'input' is {_json_type(extra_input)}, not a string")
+    history: list[dict[str, Any]] = []
+    for n, pair in enumerate(value.get("history") or []):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise Refused("FORMAT_FIELD_TYPE", f"alpaca history item {n} is not a [user, assistant] pair")
+        history += [{"role": "user", "content": pair[0]}, {"role": "assistant", "content": pair[1]}]
     user = f"{instruction}\n\n{extra_input}" if isinstance(instruction, str) and extra_input.strip() else instruction
-    meta = {k: v for k, v in value.items() if k not in ("instruction", "input", "output", "system")}
-    messages = [*_leading_system(value), {"role": "user", "content": user}, {"role": "assistant", "content": value["output"]}]
-    return messages, meta, []
+    meta = {k: v for k, v in value.items()
+            if k not in ("instruction", "input", "output", "system", "history", "chosen", "rejected", "label")}
+    system = _leading_system(value)
+    prompt = [*system, *history, {"role": "user", "content": _content(user, len(system) + len(history))}]
+    output = value["output"]
+    if isinstance(output, list) and len(output) == 2 and "chosen" not in value:  # LLaMA-Factory alpaca preference
+        value = {**value, "chosen": output[0], "rejected": output[1]}
+    if "chosen" in value:
+        return _row_signals(value, prompt, options, "output"), meta
+    if "label" in value and value["label"] is False:
+        raise Refused("KTO_UNDESIRABLE", "KTO label false: the answer is what not to say; it is never trained")
+    answer = {"role": "assistant", "content": _content(output, len(prompt))}
+    return [*prompt, answer], meta
 
 
-RESHAPERS: dict[str, Callable[[Any], Reshaped]] = {
+def reshape_trl(value: Any, options: ReadOptions) -> tuple[Any, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise Refused("LINE_WRONG_TYPE", f"a trl row must be a JSON object, got {_json_type(value)}")
+    if "prompt" not in value:
+        raise Refused("FORMAT_MISSING_FIELD", f"no 'prompt' key (keys: {brief(sorted(value))})")
+    _check_media_keys(value)
+    prompt_value = value["prompt"]
+    prompt = ([{"role": "user", "content": prompt_value}] if isinstance(prompt_value, str)
+              else _messages(prompt_value, options.mapping))
+    if not isinstance(prompt, list):
+        raise Refused("FORMAT_FIELD_TYPE", f"trl 'prompt' is {_json_type(prompt_value)}, not a string or messages")
+    meta = {k: v for k, v in value.items() if k not in ("prompt", "completion", "chosen", "rejected", "label")}
+    if "chosen" in value:
+        return _row_signals(value, prompt, options, "completion"), meta
+    if "completion" not in value:
+        raise Refused("FORMAT_MISSING_FIELD", "trl needs 'completion' (or 'chosen'/'rejected'); a prompt-only row "
+                      "has no answer to train")
+    if "label" in value and value["label"] is False:
+        raise Refused("KTO_UNDESIRABLE", "KTO label false: the answer is what not to say; it is never trained")
+    return [*_as_context(prompt), *_completion(value["completion"], options.mapping, len(prompt))], meta
+
+
+RESHAPERS = {
     "nanochat": reshape_nanochat,
     "messages": reshape_messages,
     "sharegpt": reshape_sharegpt,
     "alpaca": reshape_alpaca,
+    "trl": reshape_trl,
 }
 
 
 def detect_format(value: Any) -> str | None:
-    """The format a parsed line looks like, or None."""
+    """The format a parsed row looks like, or None."""
     if isinstance(value, list):
         return "nanochat"
     if isinstance(value, dict):
@@ -164,19 +333,23 @@ def detect_format(value: Any) -> str | None:
     return None
 
 
-def to_conversation(value: Any, fmt: str) -> tuple[Conversation | None, list[Finding], str]:
-    """(conversation or None, findings, the format the value was read as) for one parsed line."""
+def to_conversation(value: Any, fmt: str, options: ReadOptions = ReadOptions()) -> tuple[Conversation | None, list[Finding], str]:
+    """(conversation or None, findings, the format the value was read as) for one parsed row."""
+    value = options.mapping.row(value)
     if fmt == "auto":
         detected = detect_format(value)
         if detected is None:
             if isinstance(value, dict):
                 return None, [Finding("FORMAT_UNKNOWN", f"object with keys {brief(sorted(value))} matches no known format "
-                                      "(nanochat array, 'messages', 'conversations', 'instruction')")], "unknown"
-            return None, _wrong_type("conversation", "array or object", value), "unknown"
+                                      "(nanochat array, 'messages', 'conversations', 'instruction', 'prompt'; "
+                                      "other names: --map)")], "unknown"
+            return None, [Finding("LINE_WRONG_TYPE", f"a conversation row must be a JSON array or object, "
+                                  f"got {_json_type(value)}")], "unknown"
         fmt = detected
-    messages, meta, findings = RESHAPERS[fmt](value)
-    if findings:
-        return None, findings, fmt
+    try:
+        messages, meta = RESHAPERS[fmt](value, options)
+    except Refused as e:
+        return None, [e.finding], fmt
     conversation, findings = check_messages(messages)
     if conversation is not None and meta:
         conversation.meta = meta
@@ -187,8 +360,10 @@ def _sidecar_meta(path: Path, fmt: str) -> Iterator[dict[str, Any]] | None:
     """The provenance our nanochat writer put beside ``path`` (one object per non-blank line), or None."""
     from sqlcurate.formats.writers import sidecar_path
 
+    if is_stdin(path) or fmt not in ("nanochat", "auto"):
+        return None
     sidecar = sidecar_path(path, "meta")
-    if fmt not in ("nanochat", "auto") or not sidecar.is_file():
+    if not sidecar.is_file():
         return None
 
     def lines() -> Iterator[dict[str, Any]]:
@@ -205,18 +380,35 @@ def _sidecar_meta(path: Path, fmt: str) -> Iterator[dict[str, Any]] | None:
     return lines()
 
 
-def read_jsonl(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
-    """Records of a JSONL file; rows of a nanochat file get their provenance back from its meta sidecar."""
-    assert fmt in (*JSONL_FORMATS, "auto"), f"not a JSONL input format: {fmt}"
+def sidecars_read(path: Path, fmt: str) -> list[Path]:
+    """The side files reading ``path`` also reads (outputs must never be written over them)."""
+    from sqlcurate.formats.writers import sidecar_path
+
+    if is_stdin(path) or fmt not in ("nanochat", "auto"):
+        return []
+    return [p for p in [sidecar_path(path, "meta")] if p.is_file()]
+
+
+def refuse_sidecar_input(path: Path) -> None:
+    if SIDECAR_NAME.search(str(path)):
+        raise FileLevelError(path, "FILE_IS_SIDECAR", "is a side file written beside an output (provenance, quarantine "
+                             "or change log), not a conversation file; rename it if it really is one")
+
+
+def read_json_rows(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+                   options: ReadOptions = ReadOptions()) -> Iterator[Record]:
+    """Records of a JSONL / JSON array / JSON document input; rows of a nanochat file get their provenance
+    back from its meta sidecar."""
+    assert fmt in (*JSON_FORMATS, "auto"), f"not a JSON input format: {fmt}"
     source = str(path)
     with open_input(path) as fh:
-        sidecar = _sidecar_meta(path, fmt)
-        for line in read_lines(fh, max_line_bytes):
+        sidecar = _sidecar_meta(Path(path), fmt)
+        for line in read_values(fh, path, max_line_bytes):
             record = Record(source, line.number, line.text, findings=line.findings, blank=line.blank,
                             raw_bytes=line.raw_bytes)
             meta = next(sidecar) if sidecar is not None and not line.blank else None
             if line.parsed:
-                conversation, findings, record.read_as = to_conversation(line.value, fmt)
+                conversation, findings, record.read_as = to_conversation(line.value, fmt, options)
                 if conversation is not None and meta and not conversation.meta and record.read_as == "nanochat":
                     conversation.meta = meta
                 record.conversation = conversation
@@ -225,35 +417,40 @@ def read_jsonl(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTE
             yield record
 
 
-def read_parquet(path: Path, batch_rows: int = 10_000) -> Iterator[Record]:
-    """Rows of a Parquet file with a ``messages`` list-of-struct column (and optional ``meta`` JSON strings),
-    read in batches; ``line`` is the 1-based row number."""
+def read_parquet(path: Path, fmt: str = "auto", options: ReadOptions = ReadOptions(),
+                 batch_rows: int = 10_000) -> Iterator[Record]:
+    """Rows of a Parquet file in any of the JSON shapes (a ``messages`` or ``conversations`` list-of-struct
+    column, alpaca or trl columns; our own ``meta`` JSON-string column), read in batches; ``line`` is the
+    1-based row number."""
     import polars as pl
 
-    with open_input(path):  # same file-level errors as JSONL inputs
-        pass
+    if is_stdin(path):
+        raise FileLevelError(path, "FILE_UNREADABLE", "Parquet cannot be read from standard input; give a file")
+    open_input(path).close()  # same file-level errors as JSON inputs
     try:
         frame = pl.scan_parquet(path)
-        columns = frame.collect_schema().names()
+        frame.collect_schema()
     except Exception as e:  # polars raises its own error types for a non-Parquet file
         raise FileLevelError(path, "FILE_UNREADABLE", f"not a readable Parquet file: {e}") from None
-    if "messages" not in columns:
-        raise FileLevelError(path, "FILE_UNREADABLE", f"Parquet file has no 'messages' column (columns: {columns})")
     source, row = str(path), 0
-    for batch in frame.select([c for c in ("messages", "meta") if c in columns]).collect_batches(chunk_size=batch_rows):
+    row_fmt = fmt if fmt in JSON_FORMATS else "auto"
+    for batch in frame.collect_batches(chunk_size=batch_rows):
         for item in batch.iter_rows(named=True):
             row += 1
-            meta = json.loads(item["meta"]) if item.get("meta") else {}
-            raw = json.dumps({"messages": item["messages"], **({"meta": meta} if meta else {})}, ensure_ascii=False)
-            conversation, findings = check_messages(item["messages"])
-            if conversation is not None and meta:
-                conversation.meta = meta
-            yield Record(source, row, raw, "parquet", conversation, findings)
+            own_meta = item.pop("meta", None) if isinstance(item.get("meta"), str) else None
+            value = {k: v for k, v in item.items() if v is not None}
+            raw = json.dumps(value, ensure_ascii=False, default=str)
+            conversation, findings, read_as = to_conversation(value, row_fmt, options)
+            if conversation is not None and own_meta:
+                conversation.meta = {**conversation.meta, **json.loads(own_meta)}
+            yield Record(source, row, raw, f"parquet/{read_as}", conversation, findings)
 
 
-def read_file(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
-    """Stream the records of one input file; raises FileLevelError for a file that cannot be read at all."""
+def read_file(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+              options: ReadOptions = ReadOptions()) -> Iterator[Record]:
+    """Stream the records of one input; raises FileLevelError for an input that cannot be read at all."""
     assert fmt in INPUT_FORMATS, f"unknown input format {fmt!r}; expected one of {INPUT_FORMATS}"
+    refuse_sidecar_input(Path(path))
     if fmt == "parquet" or (fmt == "auto" and Path(path).suffix == ".parquet"):
-        return read_parquet(Path(path))
-    return read_jsonl(Path(path), fmt, max_line_bytes)
+        return read_parquet(Path(path), "auto", options)
+    return read_json_rows(path, fmt, max_line_bytes, options)

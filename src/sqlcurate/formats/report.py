@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from sqlcurate.checks.base import CheckRunner
 from sqlcurate.formats.pipeline import Summary
@@ -14,9 +14,9 @@ def known_codes(runner: CheckRunner | None = None) -> dict[str, str]:
     """Code -> meaning for every code this run could raise (reader, contract, and the checks in use)."""
     from sqlcurate import conversation
     from sqlcurate.checks import base
-    from sqlcurate.formats import lines, readers
+    from sqlcurate.formats import lines, readers, sources
 
-    out = {**conversation.CODES, **lines.CODES, **readers.CODES, **base.CODES}
+    out = {**conversation.CODES, **lines.CODES, **readers.CODES, **sources.CODES, **base.CODES}
     for check in runner.checks if runner else []:
         out.update(check.CODES)
     return out
@@ -56,15 +56,16 @@ def summary_dict(summary: Summary, runner: CheckRunner | None = None, outputs: d
     return data
 
 
-def print_json(data: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+def print_json(data: dict[str, Any], stream: TextIO | None = None) -> None:
+    (stream or sys.stdout).write(json.dumps(data, indent=2) + "\n")
 
 
-def print_tables(summary: Summary, runner: CheckRunner | None = None, outputs: dict[str, str] | None = None) -> None:
+def print_tables(summary: Summary, runner: CheckRunner | None = None, outputs: dict[str, str] | None = None,
+                 stream: TextIO | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(file=stream or sys.stdout)
     rows = summary.lines - summary.blank
     totals = Table(title="rows", show_header=False)
     totals.add_column(justify="left")

@@ -330,7 +330,8 @@ def redact_conversation(conv: Conversation | list[dict], dialect: str = "clickho
     by_msg: dict[int, list[Hit]] = {}
     for h in hits:
         by_msg.setdefault(h.message_index, []).append(h)
-    new = [Message(role=m.role, content=apply(m.content, by_msg[i], placeholders)) if i in by_msg else m
+    # model_copy keeps every other field of a message (its training flag)
+    new = [m.model_copy(update={"content": apply(m.content, by_msg[i], placeholders)}) if i in by_msg else m
            for i, m in enumerate(messages)]
     if isinstance(conv, Conversation):
         meta, meta_counts = redact_meta(conv.meta, placeholders) if conv.meta else (conv.meta, Counter())

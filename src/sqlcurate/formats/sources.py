@@ -1,0 +1,320 @@
+"""Where input bytes come from and how they are laid out, before any format is decided.
+
+- ``open_input(path)``: a file, ``-`` (standard input) or a FIFO / ``<(...)``; gzip, bzip2 and zstd are
+  recognised by their first bytes, whatever the file is called. Every failure is a ``FileLevelError``.
+- ``read_values(fh)``: the file's JSON values, whatever the layout: JSONL (one value per line, the usual
+  case), one JSON array of rows (LLaMA-Factory, FastChat, axolotl: pretty-printed, possibly huge) read
+  element by element in constant memory, or one JSON document holding a single row. Each value keeps the
+  line of the file it starts on, so a diagnostic points into the file as the user sees it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import os
+import re
+import stat
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlcurate.findings import Finding
+from sqlcurate.formats.lines import (
+    JSON_WHITESPACE,
+    PREVIEW_CHARS,
+    STRICT_JSON,
+    FileLevelError,
+    Line,
+    NonStandardJson,
+    parse_line,
+    physical_lines,
+)
+
+STDIN = "-"
+CODES = {
+    "FILE_CORRUPT": "a compressed input is truncated or corrupt",
+    "FILE_NEEDS_PACKAGE": "reading this input needs an optional package that is not installed",
+}
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\x28\xb5\x2f\xfd", "zstd"))
+_CHUNK = 1 << 20
+
+
+def is_stdin(path: Path | str) -> bool:
+    return str(path) == STDIN
+
+
+def check_input(path: Path | str) -> None:
+    """What can be known without consuming the input (a FIFO must be opened only once, by the reader)."""
+    if is_stdin(path):
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileLevelError(path, "FILE_MISSING", "no such file") from None
+    except OSError as e:
+        raise FileLevelError(path, "FILE_UNREADABLE", e.strerror or str(e)) from None
+    if stat.S_ISDIR(mode):
+        raise FileLevelError(path, "FILE_IS_DIRECTORY", "is a directory, expected a file")
+    if stat.S_ISREG(mode):
+        if os.stat(path).st_size == 0:
+            raise FileLevelError(path, "FILE_EMPTY", "the file is empty (0 bytes); nothing to read")
+        if not os.access(path, os.R_OK):
+            raise FileLevelError(path, "FILE_UNREADABLE", "permission denied")
+
+
+def open_input(path: Path | str) -> BinaryIO:
+    """A buffered binary stream of the input's (decompressed) bytes; raises FileLevelError, never OSError."""
+    check_input(path)
+    if is_stdin(path):
+        raw: BinaryIO = sys.stdin.buffer
+    else:
+        try:
+            raw = open(path, "rb", buffering=_CHUNK)  # noqa: SIM115 - the caller closes it
+        except OSError as e:
+            raise FileLevelError(path, "FILE_UNREADABLE", e.strerror or str(e)) from None
+    if not hasattr(raw, "peek"):
+        raw = io.BufferedReader(raw, _CHUNK)  # type: ignore[arg-type]
+    head = raw.peek(4)[:4]  # type: ignore[attr-defined]
+    if not head:
+        raise FileLevelError(path, "FILE_EMPTY", "the input is empty (0 bytes); nothing to read")
+    kind = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    if kind is None:
+        return raw
+    if kind == "gzip":
+        return io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), _CHUNK)  # type: ignore[arg-type]
+    if kind == "bzip2":
+        return io.BufferedReader(bz2.BZ2File(raw, "rb"), _CHUNK)  # type: ignore[arg-type]
+    try:
+        import zstandard
+    except ImportError:
+        raise FileLevelError(path, "FILE_NEEDS_PACKAGE", "is zstd-compressed; `pip install zstandard` to read it") from None
+    return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True), _CHUNK)
+
+
+def read_values(fh: BinaryIO, path: Path | str, max_line_bytes: int) -> Iterator[Line]:
+    """The input's rows as ``Line``s (``number`` is the line a row starts on), whatever the layout."""
+    try:
+        yield from _read_values(fh, max_line_bytes)
+    except (EOFError, OSError, gzip.BadGzipFile) as e:  # a truncated or corrupt compressed stream
+        raise FileLevelError(path, "FILE_CORRUPT", f"cannot be read to the end: {e}") from None
+    except Exception as e:
+        if type(e).__module__.startswith("zstandard"):
+            raise FileLevelError(path, "FILE_CORRUPT", f"cannot be read to the end: {e}") from None
+        raise
+
+
+def _read_values(fh: BinaryIO, max_line_bytes: int) -> Iterator[Line]:
+    lines = physical_lines(fh, max_line_bytes)
+    consumed: list[Line] = []
+    number = 0
+    for data, size, too_long in lines:
+        number += 1
+        line = parse_line(number, data, size, too_long, max_line_bytes)
+        if line.blank:
+            consumed.append(line)
+            continue
+        stripped = data.lstrip(b"\xef\xbb\xbf" + JSON_WHITESPACE.encode())
+        if not line.parsed and not too_long and stripped[:1] in (b"[", b"{"):
+            # not a complete JSON value on its first line: one pretty-printed array or document
+            yield from consumed
+            yield from _document(data, fh, number - 1, max_line_bytes)
+            return
+        if line.parsed and _is_row_array(line.value):
+            yield from consumed
+            yield from (Line(number, _dumps(v), value=v, parsed=True, raw_bytes=size // len(line.value))
+                        for v in line.value)
+            yield from (parse_line(n, d, s, t, max_line_bytes) for n, (d, s, t) in enumerate(lines, number + 1))
+            return
+        yield from consumed
+        yield line
+        break
+    else:
+        yield from consumed
+        return
+    for n, (data, size, too_long) in enumerate(lines, number + 1):
+        yield parse_line(n, data, size, too_long, max_line_bytes)
+
+
+def _dumps(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+_ROW_KEYS = frozenset(("messages", "conversations", "instruction", "prompt"))
+
+
+def _is_row_array(value) -> bool:
+    """A one-line JSON array of row objects (``json.dump`` without indent), not a nanochat message list."""
+    return (isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+            and not any("role" in v or "from" in v for v in value) and all(_ROW_KEYS & v.keys() for v in value))
+
+
+class _Text:
+    """Decoded text of a byte stream in a sliding window: ``buf[pos:]`` is unread, ``line`` is pos's line."""
+
+    def __init__(self, prefix: bytes, fh: BinaryIO, first_line: int):
+        # invalid UTF-8 becomes lone surrogates U+DC80..U+DCFF, which valid input can never produce raw
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self.fh = fh
+        self.buf = self._decoder.decode(prefix)
+        if self.buf.startswith("\ufeff"):
+            self.buf = self.buf[1:]
+        self.pos = 0
+        self.line = first_line + 1
+        self.eof = False
+
+    def fill(self) -> bool:
+        """Read more; False at the end of the stream."""
+        if self.eof:
+            return False
+        chunk = self.fh.read(_CHUNK)
+        if self.pos:
+            self.buf, self.pos = self.buf[self.pos:], 0
+        if not chunk:
+            self.eof = True
+            self.buf += self._decoder.decode(b"", final=True)
+            return False
+        self.buf += self._decoder.decode(chunk)
+        return True
+
+    def advance(self, to: int) -> None:
+        self.line += self.buf.count("\n", self.pos, to)
+        self.pos = to
+
+    def skip_ws(self) -> str:
+        """The next non-whitespace character ('' at the end), not consumed."""
+        while True:
+            m = _NOT_WS.search(self.buf, self.pos)
+            if m:
+                self.advance(m.start())
+                return self.buf[self.pos]
+            self.advance(len(self.buf))
+            if not self.fill():
+                return ""
+
+
+_NOT_WS = re.compile(r"[^ \t\r\n]")
+_SPECIAL = re.compile(r'[\[\]{}",]')
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BAD_UTF8 = re.compile(r"[\udc80-\udcff]")
+
+
+def _document(prefix: bytes, fh: BinaryIO, first_line: int, max_bytes: int) -> Iterator[Line]:
+    text = _Text(prefix, fh, first_line)
+    opener = text.skip_ws()
+    if opener == "{":  # one document holding one row
+        yield from _elements(text, max_bytes, single=True)
+        return
+    text.advance(text.pos + 1)  # the "["
+    yield from _elements(text, max_bytes, single=False)
+
+
+def _elements(text: _Text, max_bytes: int, single: bool) -> Iterator[Line]:
+    while True:
+        c = text.skip_ws()
+        if c == "":
+            if not single:
+                yield Line(text.line, "", findings=[Finding("LINE_INVALID_JSON", "the JSON array is not closed (no ']')")])
+            return
+        if c == "]" and not single:
+            text.advance(text.pos + 1)
+            if text.skip_ws():
+                yield Line(text.line, text.buf[text.pos:text.pos + PREVIEW_CHARS],
+                           findings=[Finding("LINE_INVALID_JSON", "data after the closing ']' of the JSON array")])
+            return
+        yield _element(text, max_bytes)
+        if single:
+            if text.skip_ws():
+                yield Line(text.line, text.buf[text.pos:text.pos + PREVIEW_CHARS],
+                           findings=[Finding("LINE_INVALID_JSON", "data after the JSON document")])
+            return
+        c = text.skip_ws()
+        if c == ",":
+            text.advance(text.pos + 1)
+        elif c != "]":
+            line = text.line
+            preview = text.buf[text.pos:text.pos + PREVIEW_CHARS]
+            _resync(text)
+            yield Line(line, preview, findings=[Finding("LINE_INVALID_JSON", "expected ',' or ']' between array elements")])
+
+
+def _element(text: _Text, max_bytes: int) -> Line:
+    start_line = text.line
+    while True:
+        start = text.pos
+        try:
+            value, end = STRICT_JSON.raw_decode(text.buf, start)
+        except NonStandardJson as e:
+            return _bad(text, start_line, "LINE_INVALID_JSON", str(e))
+        except RecursionError:
+            return _bad(text, start_line, "LINE_TOO_DEEP", "JSON nests too deeply to parse")
+        except ValueError as e:
+            pos = getattr(e, "pos", len(text.buf))
+            # an error near the end of what is buffered may only mean the element goes on in the next chunk
+            incomplete = pos >= len(text.buf) - 64 or str(e).startswith("Unterminated string")
+            if incomplete and not text.eof and len(text.buf) - start <= max_bytes:
+                text.fill()
+                continue
+            if len(text.buf) - start > max_bytes:
+                return _bad(text, start_line, "LINE_TOO_LONG",
+                            f"array element is over {max_bytes:,} bytes (--max-line-bytes)")
+            msg = getattr(e, "msg", str(e))
+            line = start_line + text.buf.count("\n", start, pos)
+            col = pos - (text.buf.rfind("\n", 0, pos) + 1) + 1
+            return _bad(text, start_line, "LINE_INVALID_JSON", f"{msg} at line {line} column {col}")
+        if end >= len(text.buf) and not text.eof:  # a number or literal may go on in the next chunk
+            text.fill()
+            continue
+        raw = text.buf[start:end]
+        text.advance(end)
+        if _BAD_UTF8.search(raw):
+            m = _BAD_UTF8.search(raw)
+            return Line(start_line, raw[:PREVIEW_CHARS].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
+                        raw_bytes=len(raw),
+                        findings=[Finding("LINE_INVALID_UTF8", f"invalid UTF-8 in the element at character {m.start()}")])
+        return Line(start_line, raw, value=value, parsed=True, raw_bytes=len(raw.encode("utf-8", "surrogatepass")))
+
+
+def _bad(text: _Text, start_line: int, code: str, message: str) -> Line:
+    preview = text.buf[text.pos:text.pos + PREVIEW_CHARS].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    _resync(text)
+    return Line(start_line, preview, findings=[Finding(code, message)])
+
+
+def _resync(text: _Text) -> None:
+    """Skip the element at ``pos`` tolerantly (strings and brackets only) up to the next top-level ',' or ']'."""
+    depth = 0
+    while True:
+        m = _SPECIAL.search(text.buf, text.pos)
+        if m is None:
+            text.advance(len(text.buf))
+            if not text.fill():
+                return
+            continue
+        c = m.group()
+        if c == '"':
+            s = _STRING.match(text.buf, m.start())
+            if s is None:
+                text.advance(m.start())
+                if not text.fill():
+                    text.advance(len(text.buf))
+                    return
+                continue
+            text.advance(s.end())
+            continue
+        if c in "[{":
+            depth += 1
+        elif c in "]}":
+            if depth == 0:
+                text.advance(m.start())
+                return
+            depth -= 1
+        elif c == "," and depth == 0:
+            text.advance(m.start())
+            return
+        text.advance(m.end())
