@@ -14,6 +14,7 @@ import bz2
 import codecs
 import gzip
 import io
+import json
 import os
 import re
 import stat
@@ -117,8 +118,7 @@ def _read_values(fh: BinaryIO, max_line_bytes: int) -> Iterator[Line]:
         if line.blank:
             consumed.append(line)
             continue
-        stripped = data.lstrip(b"\xef\xbb\xbf" + JSON_WHITESPACE.encode())
-        if not line.parsed and not too_long and stripped[:1] in (b"[", b"{"):
+        if not line.parsed and not too_long and _opens_document(data):
             # not a complete JSON value on its first line: one pretty-printed array or document
             yield from consumed
             yield from _document(data, fh, number - 1, max_line_bytes)
@@ -140,9 +140,22 @@ def _read_values(fh: BinaryIO, max_line_bytes: int) -> Iterator[Line]:
 
 
 def _dumps(value) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
+
+
+def _opens_document(data: bytes) -> bool:
+    """A first line that is the start of a longer JSON value (``[`` or ``{`` of a pretty-printed file), as
+    opposed to a broken JSONL line: the parser ran out of text rather than meeting a wrong character."""
+    text = data.decode("utf-8", "replace").lstrip("\ufeff").strip(JSON_WHITESPACE)
+    if text[:1] not in ("[", "{"):
+        return False
+    try:
+        STRICT_JSON.decode(text)
+    except json.JSONDecodeError as e:
+        return e.pos >= len(text) - 1 or e.msg.startswith("Unterminated string")
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 _ROW_KEYS = frozenset(("messages", "conversations", "instruction", "prompt"))
