@@ -1,0 +1,144 @@
+"""Inputs as they come: JSON array files (streamed, with the file's line numbers), one JSON document, gzip /
+bzip2 / zstd by content, standard input and output, FIFOs."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fmt_helpers import GOOD
+
+from sqlcurate.cli import main
+from sqlcurate.formats.readers import read_file
+from sqlcurate.formats.sources import read_values
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+ROWS = [{"instruction": f"question {i}", "input": "", "output": f"answer {i}"} for i in range(5)]
+
+
+def invoke(*args, stdin: bytes | None = None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=stdin)
+
+
+def records(path: Path, fmt: str = "auto"):
+    return [(r.line, r.conversation.as_messages() if r.conversation else [f.code for f in r.findings])
+            for r in read_file(path, fmt) if not r.blank]
+
+
+def test_pretty_json_array_rows_carry_their_line_numbers(tmp_path):
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(ROWS, indent=2))
+    got = records(path)
+    assert [line for line, _ in got] == [2, 7, 12, 17, 22]  # where each element starts in the file
+    assert got[3][1] == [{"role": "user", "content": "question 3"}, {"role": "assistant", "content": "answer 3"}]
+
+
+def test_bad_array_element_is_quarantined_and_the_rest_read(tmp_path):
+    good = json.dumps(ROWS[0], indent=2)
+    path = tmp_path / "data.json"
+    path.write_text("[\n" + good + ",\n{\n  \"instruction\": \"q\" \"output\": \"a\"\n},\n{\"x\": NaN},\n" + good + "\n]\n")
+    got = records(path)
+    assert [line for line, _ in got] == [2, 7, 10, 11]
+    assert got[1][1] == ["LINE_INVALID_JSON"] and got[2][1] == ["LINE_INVALID_JSON"]
+    assert got[0][1] == got[3][1] and isinstance(got[3][1][0], dict)
+
+
+def test_array_elements_split_across_read_chunks(tmp_path, monkeypatch):
+    """Elements (and numbers, literals and escapes inside them) cut at every possible chunk boundary."""
+    import sqlcurate.formats.sources as sources
+
+    monkeypatch.setattr(sources, "_CHUNK", 7)
+    value = [{"n": 12345, "ok": True, "s": "a\\\"b\u00e9\u4e2d"}, [1.5e3, None], {"messages": []}]
+    data = json.dumps(value, indent=1, ensure_ascii=False).encode()
+    lines = list(read_values(io.BufferedReader(io.BytesIO(data), 7), "x", 1 << 20))
+    assert [ln.value for ln in lines] == value and all(ln.parsed for ln in lines)
+
+
+def test_unclosed_array_and_trailing_data_are_reported(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text("[\n" + json.dumps(ROWS[0]) + ",\n")
+    assert records(path)[-1][1] == ["LINE_INVALID_JSON"]
+    path.write_text("[\n" + json.dumps(ROWS[0]) + "\n] junk")
+    assert records(path)[-1][1] == ["LINE_INVALID_JSON"]
+
+
+def test_one_line_array_and_one_document(tmp_path):
+    one_line = tmp_path / "rows.json"
+    one_line.write_text(json.dumps(ROWS[:2]))
+    assert [line for line, _ in records(one_line)] == [1, 1]
+    document = tmp_path / "doc.json"
+    document.write_text(json.dumps({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},
+                                   indent=2))
+    assert records(document) == [(1, [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}])]
+
+
+@pytest.mark.parametrize("compress", ["gzip", "bzip2", "zstd"])
+def test_compressed_inputs_are_recognised_by_content(compress, tmp_path):
+    data = (json.dumps(GOOD) + "\n") * 3 + "42\n"
+    raw = data.encode()
+    if compress == "gzip":
+        packed = gzip.compress(raw)
+    elif compress == "bzip2":
+        packed = bz2.compress(raw)
+    else:
+        zstandard = pytest.importorskip("zstandard")
+        packed = zstandard.ZstdCompressor().compress(raw)
+    path = tmp_path / "plain-name.jsonl"  # the name says nothing
+    path.write_bytes(packed)
+    result = invoke("convert", "--format", "json", path, tmp_path / "o.jsonl")
+    summary = json.loads(result.stdout)
+    assert (summary["kept"], summary["quarantined"]) == (3, 1), result.output
+
+
+def test_truncated_gzip_is_a_file_error(tmp_path):
+    path = tmp_path / "t.jsonl.gz"
+    path.write_bytes(gzip.compress((json.dumps(GOOD) + "\n").encode() * 1000)[:200])
+    result = invoke("convert", path, tmp_path / "o.jsonl")
+    assert result.exit_code == 2 and "error: FILE_CORRUPT" in result.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_stdin_and_stdout(tmp_path):
+    data = (json.dumps({"messages": GOOD, "id": 1}) + "\n").encode() * 2
+    result = invoke("validate", "--no-sql", "-", stdin=data)
+    assert result.exit_code == 0 and "2 rows = 2 kept" in result.stdout
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.run([sys.executable, "-m", "sqlcurate", "convert", "-", "-"], input=gzip.compress(data + b"42\n"),
+                          capture_output=True, env=env, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert [json.loads(x) for x in proc.stdout.decode().splitlines()] == [GOOD, GOOD]  # only rows on stdout
+    assert "-:3: LINE_WRONG_TYPE" in proc.stderr.decode() and "2 kept + 1 quarantined" in proc.stderr.decode()
+    assert os.listdir(tmp_path) == []  # no file named '-', no side files
+
+
+def test_stdout_quarantine_goes_where_asked(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.run([sys.executable, "-m", "sqlcurate", "convert", "--rejected", str(tmp_path / "bad.jsonl"), "-", "-"],
+                          input=b"42\n" + (json.dumps(GOOD) + "\n").encode(), capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    assert json.loads((tmp_path / "bad.jsonl").read_text())["codes"] == ["LINE_WRONG_TYPE"]
+
+
+def test_fifo_is_read_once_completely(tmp_path):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    payload = (json.dumps(GOOD) + "\n").encode() * 50
+
+    def writer() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(payload)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    result = invoke("convert", "--format", "json", fifo, tmp_path / "o.jsonl")
+    thread.join(10)
+    assert json.loads(result.stdout)["kept"] == 50, result.output
