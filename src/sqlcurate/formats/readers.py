@@ -251,7 +251,8 @@ def _reshape_turns(value: Any, options: ReadOptions, key: str, fmt: str) -> tupl
     messages = _messages(turns, options.mapping, len(system))
     if not isinstance(messages, list):
         return messages, meta
-    if extra := _extras(turns):
+    mapped = [options.mapping.message(t) if isinstance(t, dict) else t for t in turns] if options.mapping else turns
+    if extra := _extras(mapped):
         if any(extra):
             meta["message_extra"] = [{}] * len(system) + extra
     messages = _row_signals(value, [*system, *messages], options, None)
