@@ -18,8 +18,9 @@ from sqlcurate.sql.redact import KINDS, Placeholders, apply, find_in_meta, find_
 _MEANING = {
     "PRIVATE_KEY": "a PEM private key block",
     "JWT": "a JSON Web Token",
-    "API_KEY": "an API key with a well-known prefix (sk-, sk_live_, ghp_, xoxb-, AKIA, AIza, ...)",
-    "SECRET": "a high-entropy value after key/token/secret/password",
+    "API_KEY": "an API key with a well-known prefix (sk-, sk_live_, ghp_, xoxb-, AKIA, AIza, ...) or a Slack webhook URL",
+    "SECRET": "a password or key: after key/token/secret/password/pw, in IDENTIFIED BY / PASSWORD '...', in a "
+              "connection string, a credential argument of a table function (mysql, s3, ...), a bare AWS secret key",
     "EMAIL": "an email address",
     "EVM_TX_HASH": "an EVM transaction hash (0x + 64 hex)",
     "EVM_ADDRESS": "an EVM address (0x + 40 hex)",

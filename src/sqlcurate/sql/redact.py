@@ -118,6 +118,8 @@ class Pattern:
     # ``lower_needles``); most prose and SQL holds none, and `in` is far cheaper than a regex scan.
     needles: tuple[str, ...] = ()
     lower_needles: bool = False
+    # where a match really ends, given the text and the regex's end (a quoted secret runs to its quote)
+    extend: Callable[[str, int, int], int] | None = None
 
     def candidates(self, text: str, lowered: str) -> bool:
         if not self.needles:
@@ -127,8 +129,29 @@ class Pattern:
 
 
 def _p(kind: str, regex: str, valid=None, normalize=str, flags: int = 0, needles: tuple[str, ...] = (),
-       lower_needles: bool = False) -> Pattern:
-    return Pattern(kind, re.compile(regex, flags), valid, "v", normalize, needles, lower_needles)
+       lower_needles: bool = False, extend=None) -> Pattern:
+    return Pattern(kind, re.compile(regex, flags), valid, "v", normalize, needles, lower_needles, extend)
+
+
+def _to_closing_quote(text: str, start: int, end: int) -> int:
+    """A value that opened with a quote ends at the matching quote, so trailing punctuation inside the quotes
+    (``'Tr0ub4dor&3xyz!'``) is part of the secret; outside quotes it stays prose punctuation."""
+    if start == 0 or text[start - 1] not in "'\"":
+        return end
+    close = text.find(text[start - 1], end)
+    if close == -1 or any(c.isspace() for c in text[end:close]):
+        return end
+    return close
+
+
+def _aws_secret(s: str) -> bool:
+    # 40 base64 characters with upper, lower and digits (a git SHA or a hex digest has no upper case)
+    return (any(c.isupper() for c in s) and any(c.islower() for c in s) and any(c.isdigit() for c in s)
+            and _entropy(s) >= 4.0 and not _wordlike(s))
+
+
+def _url_email(s: str) -> str:
+    return s.lower().replace("%40", "@")
 
 
 # Order matters: earlier kinds win where matches overlap (a JWT is not also an API key, a tx hash not
@@ -140,19 +163,28 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("API_KEY", r"(?<![\w-])(?P<v>(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"
                   r"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}"
                   r"|xox[bapors]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}"
-                  r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}))(?![\w-])",
-       needles=("sk-", "sk_", "rk_", "gh", "github_pat_", "xox", "AKIA", "ASIA", "AIza", "glpat-", "hf_")),
-    _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
-       _email, normalize=str.lower, needles=("@",)),
+                  r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}"
+                  r"|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{10,}))(?![\w-])",
+       needles=("sk-", "sk_", "rk_", "gh", "github_pat_", "xox", "AKIA", "ASIA", "AIza", "glpat-", "hf_", "hooks.slack")),
+    # the password of a connection string (postgres://user:PASSWORD@host), before EMAIL would take "PASSWORD@host"
+    _p("SECRET", r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@]+:(?P<v>[^\s@/]+)@", needles=("://",)),
+    _p("SECRET", r"(?i)\bIDENTIFIED\b(?:\s+WITH\s+\w+)?\s+BY\s+'(?P<v>(?:[^'\\]|\\.|'')+)'",
+       needles=("identified",), lower_needles=True),
+    _p("SECRET", r"(?i)\b(?:WITH\s+|ALTER\s+ROLE\s+\w+\s+)?PASSWORD\s+'(?P<v>(?:[^'\\]|\\.|'')+)'",
+       needles=("password '",), lower_needles=True),
+    _p("EMAIL", r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])",
+       _email, normalize=_url_email, needles=("@", "%40")),
     _p("EVM_TX_HASH", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{64})(?![\w])", normalize=str.lower, needles=("0x",)),
     _p("EVM_ADDRESS", r"(?<![\w])(?P<v>0x[0-9a-fA-F]{40})(?![\w])", normalize=str.lower, needles=("0x",)),
     # A value after a name holding key/token/secret/password (DB_PASSWORD=, x-api-key:, github_token is)
     # and ":", "=" or "is", or after "Bearer": the separator keeps prose such as "the token column" out.
     _p("SECRET", r"(?i)(?:(?<![\w-])[\w-]*?(?:api[_-]?key|apikey|access[_-]?key|secret|token|password|passwd|pwd)"
-                 r"[\w-]*[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b)\s*[\"']?"
+                 r"[\w-]*[\"']?\s*(?:[:=]|\bis\b)|\bbearer\b|(?<![\w-])pw\s*[:=]?)\s*[\"']?"
                  r"(?P<v>[^\s\"',;`()\[\]{}]{7,}[^\s\"',;`()\[\]{}.:!?])", _secret_value,
-       needles=("key", "token", "secret", "pass", "pwd", "bearer"), lower_needles=True),
+       needles=("key", "token", "secret", "pass", "pwd", "bearer", "pw"), lower_needles=True, extend=_to_closing_quote),
     _p("SOLANA_ADDRESS", rf"(?<![\w])(?P<v>[{_B58}]{{32,44}})(?![\w])", _solana),
+    # a bare AWS secret access key: exactly 40 base64 characters
+    _p("SECRET", r"(?<![A-Za-z0-9/+=])(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])", _aws_secret),
     _p("IPV6", r"(?<![\w.])(?P<v>(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
                r"|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?!\w)", _ipv6, normalize=str.lower,
        needles=(":",)),
@@ -166,7 +198,68 @@ PATTERNS: tuple[Pattern, ...] = (
                 r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])",
        lambda s: 8 <= sum(c.isdigit() for c in s) <= 15, normalize=lambda s: re.sub(r"[^\d+]", "", s)),
 )
-KINDS: tuple[str, ...] = tuple(p.kind for p in PATTERNS)
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(p.kind for p in PATTERNS))
+
+# Table functions whose arguments hold credentials, by lower-case name: arg count -> 0-based positions of the
+# secret string arguments. ClickHouse's signatures: mysql/postgresql/mongodb(host, db, table, user, password),
+# remote(addr, db, table, user, password) or remote(addr, 'db.table', user, password), s3/gcs/cosn(url,
+# key_id, secret, ...), azureBlobStorage(conn, container, blob, account, key).
+_CREDENTIAL_ARGS: dict[str, Callable[[list[str]], tuple[int, ...]]] = {
+    **{name: (lambda args: (4,) if len(args) >= 5 else ()) for name in
+       ("mysql", "postgresql", "mongodb", "materializedpostgresql", "azureblobstorage", "azureblobstoragecluster")},
+    **{name: (lambda args: (4,) if len(args) >= 5 else (3,) if len(args) == 4 and "." in args[1] else ())
+       for name in ("remote", "remotesecure", "cluster")},
+    **{name: (lambda args: (1, 2) if len(args) >= 3 and _key_like(args[1]) else ())
+       for name in ("s3", "s3cluster", "gcs", "cosn", "oss")},
+}
+_TABLE_FUNCTION = re.compile(r"(?i)\b(" + "|".join(_CREDENTIAL_ARGS) + r")\s*\(")
+
+
+def _key_like(s: str) -> bool:
+    """An access key id, not a format name or a structure ('CSV', 'a UInt32')."""
+    return len(s) >= 16 and s.isalnum() and _classes(s) >= 2
+
+
+def _arguments(text: str, pos: int) -> list[tuple[str, int, int]]:
+    """The arguments of a call whose '(' is just before ``pos``: (text, start, end) of each, and for a string
+    argument its inside (quotes excluded). Tolerant: stops at the closing ')' or the end of the text."""
+    args: list[tuple[str, int, int]] = []
+    depth, start, quoted = 0, pos, None
+    i = pos
+    while i < len(text):
+        c = text[i]
+        if c in "'\"":
+            close = i + 1
+            while close < len(text) and not (text[close] == c and text[close - 1] != "\\"):
+                close += 1
+            if depth == 0 and not text[start:i].strip():
+                quoted = (i + 1, close)
+            i = close + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")" and depth > 0:
+            depth -= 1
+        elif c in ",)" and depth == 0:
+            s, e = quoted if quoted and not text[quoted[1] + 1:i].strip() else (start, i)
+            args.append((text[s:e].strip() if not quoted else text[s:e], s, e))
+            if c == ")":
+                return args
+            start, quoted = i + 1, None
+        i += 1
+    return args
+
+
+def _credential_args(content: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each credential argument of a table function call (``mysql(..., 'pw')``)."""
+    out = []
+    for m in _TABLE_FUNCTION.finditer(content):
+        args = _arguments(content, m.end())
+        for index in _CREDENTIAL_ARGS[m.group(1).lower()]([a for a, _, _ in args]):
+            value, s, e = args[index]
+            if value and not value.startswith(("<", "{", "$")):
+                out.append((s, e, value))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +305,11 @@ def find_in_text(content: str, message_index: int = 0, sql_spans=(), dialect: st
     taken: list[tuple[int, int]] = []
     hits: list[Hit] = []
     lowered = content.lower()
+    if "(" in content:
+        for s, e, value in _credential_args(content):
+            if not any(s < fe and fs < e for fs, fe in forbidden):
+                hits.append(Hit(message_index, s, e, "SECRET", value, value, literals.get((s, e)) is False))
+                taken.append((s, e))
     for pat in PATTERNS:
         if not pat.candidates(content, lowered):
             continue
@@ -224,6 +322,9 @@ def find_in_text(content: str, message_index: int = 0, sql_spans=(), dialect: st
                 pos = m.start() + 1
                 continue
             pos = m.end()
+            if pat.extend is not None:
+                e = pat.extend(content, s, e)
+                value = content[s:e]
             if any(s < fe and fs < e for fs, fe in taken):
                 continue
             if any(s < fe and fs < e for fs, fe in forbidden):
