@@ -1,4 +1,5 @@
-"""Throughput and peak memory of `sqlcurate validate --no-sql` and `sqlcurate convert` on a large file.
+"""Throughput and peak memory of `sqlcurate validate --no-sql` and `sqlcurate convert` on a large file, as JSONL,
+as one pretty-printed JSON array (LLaMA-Factory's layout) and as gzip-compressed JSONL.
 
 Generates a file of SQL chat conversations (lengths like real analyst Q&A: a question of a few dozen
 words, an answer with a fenced ClickHouse query and a sentence or two; some multi-turn, some with a system
@@ -13,10 +14,12 @@ process's CPU time and peak RSS from ``wait4``. Lines/s per core = lines / CPU s
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,13 +53,32 @@ def conversation(rng: random.Random) -> list[dict[str, str]]:
     return messages
 
 
-def generate(path: Path, lines: int, seed: int = 0) -> None:
+def rows(lines: int, seed: int = 0):
     rng = random.Random(seed)
+    for i in range(lines):
+        messages = conversation(rng)
+        yield {"messages": messages, "id": f"q{i}"} if i % 4 == 0 else messages
+
+
+def generate(path: Path, lines: int, seed: int = 0) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        for i in range(lines):
-            messages = conversation(rng)
-            row = {"messages": messages, "id": f"q{i}"} if i % 4 == 0 else messages
+        for row in rows(lines, seed):
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def generate_array(path: Path, lines: int, seed: int = 0) -> None:
+    """The same rows as one JSON array, pretty-printed element by element (as json.dump(indent=2) lays it out)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("[\n")
+        for i, row in enumerate(rows(lines, seed)):
+            text = json.dumps(row, ensure_ascii=False, indent=2)
+            fh.write(("  " if i == 0 else ",\n  ") + text.replace("\n", "\n  "))
+        fh.write("\n]\n")
+
+
+def gzip_copy(src: Path, dst: Path) -> None:
+    with open(src, "rb") as fin, gzip.open(dst, "wb", compresslevel=6) as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
 
 
 def measure(args: list[str]) -> dict[str, float]:
@@ -79,38 +101,48 @@ def main() -> None:
     opts = parser.parse_args()
     cli = [sys.executable, "-c", "from sqlcurate.cli import main; main()"]
     with tempfile.TemporaryDirectory(dir=opts.dir) as d:
-        rows = []
+        results = []
         for lines in sorted({opts.small, opts.lines}):
             src = Path(d) / f"chat_{lines}.jsonl"
+            array = Path(d) / f"chat_{lines}.json"
+            packed = Path(d) / f"chat_{lines}.jsonl.gz"
             t0 = time.perf_counter()
             generate(src, lines)
-            print(f"generated {lines:,} lines ({src.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t0:.1f}s",
-                  file=sys.stderr)
+            generate_array(array, lines)
+            gzip_copy(src, packed)
+            print(f"generated {lines:,} rows ({src.stat().st_size / 2**20:,.0f} MiB JSONL, {array.stat().st_size / 2**20:,.0f} "
+                  f"MiB array, {packed.stat().st_size / 2**20:,.0f} MiB gzip) in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
             runs = {
                 "validate --no-sql": [*cli, "validate", "--no-sql", "--format", "json", str(src)],
                 "convert auto->nanochat": [*cli, "convert", "--from", "auto", "--format", "json", str(src),
                                            str(Path(d) / "out.jsonl")],
                 "convert auto->parquet": [*cli, "convert", "--from", "auto", "--format", "json", str(src),
                                           str(Path(d) / "out.parquet")],
+                "validate JSON array": [*cli, "validate", "--no-sql", "--format", "json", str(array)],
+                "convert JSON array": [*cli, "convert", "--format", "json", str(array), str(Path(d) / "out.jsonl")],
+                "validate gzip JSONL": [*cli, "validate", "--no-sql", "--format", "json", str(packed)],
             }
             for name, args in runs.items():
                 m = measure(args)
-                rows.append({"command": name, "lines": lines, "bytes": src.stat().st_size, **m,
+                read = {"JSON array": array, "gzip": packed}
+                size = next((p for key, p in read.items() if key in name), src).stat().st_size
+                results.append({"command": name, "lines": lines, "bytes": size, **m,
                              "lines_per_s": lines / m["wall_s"], "lines_per_cpu_s": lines / m["cpu_s"]})
-                print(f"  {name}: {rows[-1]['lines_per_cpu_s']:,.0f} lines/CPU-s, {m['peak_rss_mib']:.0f} MiB",
+                print(f"  {name}: {results[-1]['lines_per_cpu_s']:,.0f} rows/CPU-s, {m['peak_rss_mib']:.0f} MiB",
                       file=sys.stderr)
-            src.unlink()
+            for path in (src, array, packed):
+                path.unlink()
     header = f"{'command':<24} {'lines':>10} {'wall s':>8} {'CPU s':>8} {'lines/s':>10} {'lines/CPU-s':>12} {'peak RSS MiB':>13}"
     print(header)
     print("-" * len(header))
-    for r in rows:
+    for r in results:
         print(f"{r['command']:<24} {r['lines']:>10,} {r['wall_s']:>8.1f} {r['cpu_s']:>8.1f} {r['lines_per_s']:>10,.0f} "
               f"{r['lines_per_cpu_s']:>12,.0f} {r['peak_rss_mib']:>13.0f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "targets": {"validate_lines_per_cpu_s": 30_000, "peak_rss_mib": 300},
-        "runs": rows,
+        "runs": results,
     }, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 

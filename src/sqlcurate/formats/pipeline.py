@@ -12,6 +12,7 @@ clean, 1 some findings); a run-stopping problem raises ``SqlcurateError`` (the C
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import time
 from collections import Counter
@@ -225,6 +226,10 @@ def execute(job: Job, runner: CheckRunner, outputs_hook: Callable[[Outputs], Non
                 if part is not None:
                     part.finish()
             files.commit()
+        except BrokenPipeError:  # `convert ... - | head`: the reader has all it wanted, as with any Unix filter
+            files.abort()
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's final flush stays quiet
+            raise SystemExit(1) from None
         except OSError as e:  # a full disk or a quota while writing: nothing of this run is committed
             files.abort()
             raise OutputWriteError(f"{e.filename or job.out}: {e.strerror or e}") from None

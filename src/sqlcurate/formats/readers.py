@@ -74,6 +74,7 @@ TRAIN_KEYS = ("weight", "train", "training")
 DETECT_KEYS = (("messages", "messages"), ("conversations", "sharegpt"), ("instruction", "alpaca"), ("prompt", "trl"))
 SIDECAR_NAME = re.compile(r"\.(meta|rejected|changes)\.jsonl$")
 
+_CANONICAL_ROLES = frozenset(("user", "assistant", "system"))
 _ROLE_KEYS = ("role", "from")
 _CONTENT_KEYS = ("content", "value")
 _CONSUMED = frozenset((*_ROLE_KEYS, *_CONTENT_KEYS, *TRAIN_KEYS))
@@ -148,6 +149,10 @@ def normalize_message(msg: Any, index: int, mapping: Mapping) -> Any:
     reported by the contract."""
     if not isinstance(msg, dict):
         return msg
+    if not mapping and len(msg) == 2 and msg.get("role") in _CANONICAL_ROLES:
+        content = msg.get("content")
+        if type(content) is str and "<" not in content:
+            return msg  # the common case, already canonical: nothing to rename, flag or refuse
     msg = mapping.message(msg)
     out: dict[str, Any] = {}
     role_key = next((k for k in _ROLE_KEYS if k in msg), None)
