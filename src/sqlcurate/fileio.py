@@ -190,7 +190,7 @@ class OutputSet:
             return
         self.done = True
         try:
-            for _, final, fh in self._staged:
+            for _, _, fh in self._staged:
                 fh.flush()
                 os.fsync(fh.fileno())
                 fh.close()

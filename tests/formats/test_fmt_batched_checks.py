@@ -10,8 +10,8 @@ import json
 import pytest
 
 from sqlcurate.checks.base import Check, CheckRunner, Item
-from sqlcurate.findings import Finding
 from sqlcurate.fileio import OutputSet
+from sqlcurate.findings import Finding
 from sqlcurate.formats.pipeline import Outputs, build_checks, run
 from sqlcurate.formats.rejects import RejectsWriter
 from sqlcurate.formats.writers import JsonlLog, open_writer

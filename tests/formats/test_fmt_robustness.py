@@ -35,7 +35,7 @@ def cli(*args, **kwargs) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("verb", ["convert", "validate", "redact"])
 def test_lone_surrogate_in_provenance_is_written_escaped(verb, tmp_path):
     src = tmp_path / "in.jsonl"
-    src.write_text('{"messages": %s, "id": "\\ud800x"}\n' % json.dumps(GOOD))
+    src.write_text(f'{{"messages": {json.dumps(GOOD)}, "id": "\\ud800x"}}\n')
     out = tmp_path / "o.jsonl"
     args = {"convert": ["convert", src, out, "--to", "messages"], "validate": ["validate", "--no-sql", src, "--out", out,
             "--to", "messages"], "redact": ["redact", src, out]}[verb]
@@ -48,8 +48,9 @@ def test_lone_surrogate_in_provenance_is_written_escaped(verb, tmp_path):
 
 def test_nan_is_quarantined_never_written(tmp_path):
     src = tmp_path / "in.jsonl"
-    src.write_text('{"messages": %s, "score": NaN}\n{"messages": %s, "score": -Infinity}\n%s\n'
-                   % (json.dumps(GOOD), json.dumps(GOOD), json.dumps({"messages": GOOD, "score": 1})))
+    good = json.dumps(GOOD)
+    src.write_text(f'{{"messages": {good}, "score": NaN}}\n{{"messages": {good}, "score": -Infinity}}\n'
+                   + json.dumps({"messages": GOOD, "score": 1}) + "\n")
     result = invoke("convert", src, tmp_path / "o.jsonl")
     assert result.exit_code == 1
     assert f"{src}:1: LINE_INVALID_JSON NaN is not valid JSON" in result.stderr

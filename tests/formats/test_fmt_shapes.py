@@ -16,8 +16,8 @@ from sqlcurate.formats.readers import ReadOptions, read_file, to_conversation
 QA = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
 
 
-def messages(value, fmt="auto", options=ReadOptions()):
-    conv, found, read_as = to_conversation(value, fmt, options)
+def messages(value, fmt="auto", options: ReadOptions | None = None):
+    conv, found, read_as = to_conversation(value, fmt, options or ReadOptions())
     assert conv is not None, found
     return conv.as_messages(), read_as
 

@@ -14,7 +14,7 @@ import click
 from sqlcurate.checks.base import CheckRunner
 from sqlcurate.conversation import SystemPolicy
 from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES
-from sqlcurate.formats.mapping import Mapping, load_dataset_info, parse_mapping
+from sqlcurate.formats.mapping import resolve_mapping
 from sqlcurate.formats.pipeline import UNTRAINED_CHOICES, Job, build_checks, execute, output_format_for
 from sqlcurate.formats.readers import INPUT_FORMATS, PREFERENCE_CHOICES, ReadOptions
 from sqlcurate.formats.writers import OUTPUT_FORMATS
@@ -47,10 +47,7 @@ def io_options(fn):
 
 
 def make_job(inputs: list[Path], fmt: str, out: Path | None, to: str | None, o: dict) -> Job:
-    mapping = parse_mapping(o["maps"]) if o["maps"] else Mapping()
-    if o["map_file"]:
-        info, _, name = o["map_file"].rpartition(":")
-        mapping = load_dataset_info(Path(info), name)
+    mapping = resolve_mapping(o["maps"], o["map_file"])
     return Job(list(inputs), fmt, out, output_format_for(out, to), o["system"], False, o["output_format"],
                o["max_line_bytes"], o["verbose"], ReadOptions(mapping, o["preference"]), o["rejected"])
 

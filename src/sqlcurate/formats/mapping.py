@@ -97,3 +97,13 @@ def _from_pairs(pairs: dict[str, str], where: str) -> Mapping:
             known = ", ".join((*COLUMNS, *TAGS, *ROLE_TAGS))
             raise SqlcurateError("MAP_BAD_SPEC", f"{where}: unknown key {key!r} (known: {known})")
     return Mapping(tuple(columns), tuple(tags), tuple(roles))
+
+
+def resolve_mapping(specs: list[str] | tuple[str, ...], dataset_info: str | None) -> Mapping:
+    """``--map`` items, or a ``--map-file PATH:NAME`` entry (the file wins when both are given)."""
+    if dataset_info:
+        path, _, name = dataset_info.rpartition(":")
+        if not path:
+            raise SqlcurateError("MAP_BAD_SPEC", f"--map-file {dataset_info!r}: expected DATASET_INFO.json:NAME")
+        return load_dataset_info(Path(path), name)
+    return parse_mapping(specs) if specs else Mapping()

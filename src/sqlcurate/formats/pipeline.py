@@ -270,7 +270,7 @@ def _reject(outputs: Outputs, record: Record | Item, findings: list[Finding], ra
 
 def run(inputs: list[Path], fmt: str, runner: CheckRunner, outputs: Outputs, diagnostics: TextIO = sys.stderr,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, progress: bool = False, verbose: bool = False,
-        options: ReadOptions = ReadOptions()) -> Summary:
+        options: ReadOptions | None = None) -> Summary:
     """Stream every input through the checks; raises FileLevelError/OSError (the caller aborts outputs)."""
     summary = Summary([str(p) for p in inputs])
     t0 = time.perf_counter()
@@ -287,7 +287,7 @@ def run(inputs: list[Path], fmt: str, runner: CheckRunner, outputs: Outputs, dia
         for path in inputs:
             pending_bytes = 0
             n = 0
-            for window in _windows(read_file(path, fmt, max_line_bytes, options), runner.WINDOW):
+            for window in _windows(read_file(path, fmt, max_line_bytes, options or ReadOptions()), runner.WINDOW):
                 # the checks take the window's readable rows together (see CheckRunner.run_window);
                 # everything below still goes row by row, in input order
                 items = {i: Item(r.conversation, r.source, r.line, r.raw, r.read_as)
