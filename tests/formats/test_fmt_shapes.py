@@ -89,6 +89,13 @@ def test_hugging_face_parquet_layouts(tmp_path):
     assert record.conversation.meta == {"id": "r1"}
     (record,) = read_file(images, "auto")
     assert record.conversation is None and [f.code for f in record.findings] == ["MEDIA_UNSUPPORTED"]
+    # Arrow, recognised by content whatever the name: an IPC file, and the stream `datasets.save_to_disk` writes
+    frame = pl.DataFrame({"messages": [QA, QA]})
+    frame.write_ipc(tmp_path / "data.arrow")
+    frame.write_ipc_stream(tmp_path / "data-00000-of-00001.bin")
+    for name in ("data.arrow", "data-00000-of-00001.bin"):
+        records = list(read_file(tmp_path / name, "auto"))
+        assert [(r.line, r.conversation.as_messages()) for r in records] == [(1, QA), (2, QA)], name
 
 
 @pytest.mark.parametrize(("mode", "kept", "code"), [("exact", 2, "DEDUPE_EXACT"), ("normalized", 1, "DEDUPE_NORMALIZED")])

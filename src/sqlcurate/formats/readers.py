@@ -12,7 +12,8 @@ Formats (``--from``; ``auto`` decides per row by ``DETECT_KEYS``):
   optional top-level ``system``.
 - ``alpaca``: ``instruction``/``input``/``output`` (+ ``system``, ``history`` of earlier [user, assistant] pairs).
 - ``trl``: ``prompt``/``completion``, standard (strings) or conversational (message lists).
-- ``parquet``: any of the shapes above as columns (Hugging Face exports, our own writer's ``meta`` column).
+- ``parquet``: any of the shapes above as columns, in Parquet or Arrow (IPC file or stream: Hugging Face
+  exports and ``save_to_disk``); ``auto`` recognises them by their first bytes.
 
 Every message, in every format: roles case-insensitively through ``ROLE_ALIASES`` (``developer`` is system);
 content as a list of text parts is joined; training flags through ``TRAIN_KEYS``; images, audio and tool turns
@@ -52,7 +53,7 @@ CODES = {
 }
 
 JSON_FORMATS = ("nanochat", "messages", "sharegpt", "alpaca", "trl")
-INPUT_FORMATS = (*JSON_FORMATS, "auto", "parquet")
+INPUT_FORMATS = (*JSON_FORMATS, "auto", "parquet")  # "parquet" also reads Arrow files
 PREFERENCE_CHOICES = ("reject", "chosen")
 
 # role names seen in the wild -> ours, matched case-insensitively. Unknown names fail as BAD_ROLE.
@@ -423,24 +424,57 @@ def read_json_rows(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_
             yield record
 
 
-def read_parquet(path: Path, fmt: str = "auto", options: ReadOptions = ReadOptions(),
-                 batch_rows: int = 10_000) -> Iterator[Record]:
-    """Rows of a Parquet file in any of the JSON shapes (a ``messages`` or ``conversations`` list-of-struct
-    column, alpaca or trl columns; our own ``meta`` JSON-string column), read in batches; ``line`` is the
-    1-based row number."""
+TABLE_MAGIC = ((b"PAR1", "parquet"), (b"ARROW1", "arrow"), (b"\xff\xff\xff\xff", "arrow-stream"))
+
+
+def table_kind(path: Path) -> str | None:
+    """'parquet', 'arrow' (IPC file, Feather v2) or 'arrow-stream' (what Hugging Face ``save_to_disk`` writes)
+    from the file's first bytes, or None."""
+    if is_stdin(path) or not Path(path).is_file():
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    return next((kind for magic, kind in TABLE_MAGIC if head.startswith(magic)), None)
+
+
+def _table_batches(path: Path, kind: str, batch_rows: int) -> Iterator[Any]:
+    """Record batches as polars frames, bounded by ``batch_rows`` where the format allows it."""
     import polars as pl
 
+    if kind == "arrow-stream":
+        try:
+            import pyarrow.ipc
+        except ImportError:  # polars alone reads a stream whole
+            yield pl.read_ipc_stream(path)
+            return
+        with pyarrow.ipc.open_stream(path) as reader:
+            for batch in reader:
+                yield pl.from_arrow(batch)
+        return
+    frame = pl.scan_ipc(path) if kind == "arrow" else pl.scan_parquet(path)
+    frame.collect_schema()
+    yield from frame.collect_batches(chunk_size=batch_rows)
+
+
+def read_table(path: Path, fmt: str = "auto", options: ReadOptions = ReadOptions(),
+               batch_rows: int = 10_000) -> Iterator[Record]:
+    """Rows of a Parquet or Arrow file in any of the JSON shapes (a ``messages`` or ``conversations``
+    list-of-struct column, alpaca or trl columns; our own ``meta`` JSON-string column), read in batches;
+    ``line`` is the 1-based row number."""
     if is_stdin(path):
-        raise FileLevelError(path, "FILE_UNREADABLE", "Parquet cannot be read from standard input; give a file")
+        raise FileLevelError(path, "FILE_UNREADABLE", "Parquet and Arrow cannot be read from standard input; give a file")
     open_input(path).close()  # same file-level errors as JSON inputs
-    try:
-        frame = pl.scan_parquet(path)
-        frame.collect_schema()
-    except Exception as e:  # polars raises its own error types for a non-Parquet file
-        raise FileLevelError(path, "FILE_UNREADABLE", f"not a readable Parquet file: {e}") from None
+    kind = table_kind(path) or "parquet"
     source, row = str(path), 0
     row_fmt = fmt if fmt in JSON_FORMATS else "auto"
-    for batch in frame.collect_batches(chunk_size=batch_rows):
+    batches = _table_batches(Path(path), kind, batch_rows)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as e:  # polars and pyarrow raise their own error types for a damaged file
+            raise FileLevelError(path, "FILE_UNREADABLE", f"not a readable {kind} file: {e}") from None
         for item in batch.iter_rows(named=True):
             row += 1
             own_meta = item.pop("meta", None) if isinstance(item.get("meta"), str) else None
@@ -449,7 +483,7 @@ def read_parquet(path: Path, fmt: str = "auto", options: ReadOptions = ReadOptio
             conversation, findings, read_as = to_conversation(value, row_fmt, options)
             if conversation is not None and own_meta:
                 conversation.meta = {**conversation.meta, **json.loads(own_meta)}
-            yield Record(source, row, raw, f"parquet/{read_as}", conversation, findings)
+            yield Record(source, row, raw, f"{kind}/{read_as}", conversation, findings)
 
 
 def read_file(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
@@ -457,6 +491,6 @@ def read_file(path: Path, fmt: str, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     """Stream the records of one input; raises FileLevelError for an input that cannot be read at all."""
     assert fmt in INPUT_FORMATS, f"unknown input format {fmt!r}; expected one of {INPUT_FORMATS}"
     refuse_sidecar_input(Path(path))
-    if fmt == "parquet" or (fmt == "auto" and Path(path).suffix == ".parquet"):
-        return read_parquet(Path(path), "auto", options)
+    if fmt == "parquet" or (fmt == "auto" and table_kind(path)):
+        return read_table(Path(path), "auto", options)
     return read_json_rows(path, fmt, max_line_bytes, options)
