@@ -58,6 +58,11 @@ def test_preference_rows_quarantined_unless_chosen():
     trl = {"prompt": [u("q")], "chosen": [a("good")], "rejected": [a("bad")]}
     conv, _, _ = to_conversation(trl, "auto", ReadOptions(preference="chosen"))
     assert conv.as_messages() == [u("q"), a("good")]
+    implicit = {"chosen": [u("q1"), a("a1"), u("q2"), a("good")], "rejected": [u("q1"), a("a1"), u("q2"), a("bad")]}
+    conv, found, _ = to_conversation(implicit, "auto")
+    assert conv is None and [f.code for f in found] == ["PREFERENCE_PAIR"]
+    conv, _, _ = to_conversation(implicit, "auto", ReadOptions(preference="chosen"))
+    assert conv.as_messages() == [u("q1"), a("a1", weight=0), u("q2"), a("good")]  # the shared turns are the prompt
 
 
 def test_kto_false_is_never_a_target():

@@ -72,7 +72,8 @@ PART_SEPARATOR = "\n"
 # per-turn "train this turn?" keys: OpenAI weight (0/1), axolotl/ShareGPT train/training (bool)
 TRAIN_KEYS = ("weight", "train", "training")
 # auto: the key that identifies each object format, tried in this order
-DETECT_KEYS = (("messages", "messages"), ("conversations", "sharegpt"), ("instruction", "alpaca"), ("prompt", "trl"))
+DETECT_KEYS = (("messages", "messages"), ("conversations", "sharegpt"), ("instruction", "alpaca"), ("prompt", "trl"),
+               ("chosen", "trl"))
 SIDECAR_NAME = re.compile(r"\.(meta|rejected|changes)\.jsonl$")
 
 _CANONICAL_ROLES = frozenset(("user", "assistant", "system"))
@@ -301,6 +302,13 @@ def reshape_alpaca(value: Any, options: ReadOptions) -> tuple[Any, dict[str, Any
 def reshape_trl(value: Any, options: ReadOptions) -> tuple[Any, dict[str, Any]]:
     if not isinstance(value, dict):
         raise Refused("LINE_WRONG_TYPE", f"a trl row must be a JSON object, got {_json_type(value)}")
+    if "prompt" not in value and isinstance(value.get("chosen"), list) and isinstance(value.get("rejected"), list):
+        # TRL's implicit prompt: the turns chosen and rejected share are the prompt
+        shared = 0
+        while shared < min(len(value["chosen"]), len(value["rejected"])) - 1 and \
+                value["chosen"][shared] == value["rejected"][shared]:
+            shared += 1
+        value = {**value, "prompt": value["chosen"][:shared], "chosen": value["chosen"][shared:]}
     if "prompt" not in value:
         raise Refused("FORMAT_MISSING_FIELD", f"no 'prompt' key (keys: {brief(sorted(value))})")
     _check_media_keys(value)
