@@ -1,9 +1,12 @@
-"""Conversation files in and out, one line at a time.
+"""Conversation files in and out, one row at a time.
 
-- ``lines``: bounded binary line reading, UTF-8 decoding and JSON parsing, with LINE_/FILE_ reason codes.
-- ``readers``: nanochat, messages, ShareGPT, Alpaca, ``auto`` (per line) and Parquet, all into
-  ``sqlcurate.conversation.check_messages``.
-- ``writers``: ``open_writer(path, fmt, system_policy, inputs)`` for nanochat (+ ``.meta.jsonl``), messages and
-  Parquet; ``JsonlLog`` for quarantine and change logs; ``sidecar_path`` names them.
-- ``pipeline``: the streaming loop shared by ``convert`` and ``validate``; ``report``: its tables and JSON.
+- ``sources``: where bytes come from (files, ``-``, FIFOs, gzip/bzip2/zstd) and their layout (JSONL, a JSON
+  array streamed element by element, one JSON document).
+- ``lines``: bounded binary line reading, strict UTF-8 decoding and JSON parsing, with LINE_/FILE_ reason codes.
+- ``readers``: nanochat, messages, ShareGPT, Alpaca, TRL, ``auto`` (per row), Parquet and Arrow, all into
+  ``sqlcurate.conversation.check_messages``, training flags carried; ``mapping``: other names for the same shapes.
+- ``writers``: ``open_writer(path, fmt, system_policy, inputs, files)`` for nanochat (+ ``.meta.jsonl``), messages
+  and Parquet; ``JsonlLog`` for change logs; ``sidecar_path`` names them. ``rejects``: the one quarantine writer.
+- ``pipeline``: the streaming loop shared by ``convert``, ``validate`` and ``redact`` (``redacting``);
+  ``report``: its tables and JSON.
 """

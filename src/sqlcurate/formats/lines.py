@@ -20,7 +20,6 @@ Decisions (documented in docs/convert.md):
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,23 +85,6 @@ class Line:
     blank: bool = False
     findings: list[Finding] = field(default_factory=list)  # line-level; warnings do not stop parsing
     raw_bytes: int = 0  # size of the line on disk, line end included
-
-
-def open_input(path: Path) -> BinaryIO:
-    """Open an input for reading or raise FileLevelError with a clear reason (never an OSError)."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            raise FileLevelError(path, "FILE_IS_DIRECTORY", "is a directory, expected a file")
-        fh = open(path, "rb")  # noqa: SIM115 - the caller closes it
-    except FileNotFoundError:
-        raise FileLevelError(path, "FILE_MISSING", "no such file") from None
-    except OSError as e:  # permissions, a name too long, an I/O error
-        raise FileLevelError(path, "FILE_UNREADABLE", e.strerror or str(e)) from None
-    if os.fstat(fh.fileno()).st_size == 0:
-        fh.close()
-        raise FileLevelError(path, "FILE_EMPTY", "the file is empty (0 bytes); nothing to read")
-    return fh
 
 
 def physical_lines(fh: BinaryIO, max_line_bytes: int) -> Iterator[tuple[bytes, int, bool]]:
