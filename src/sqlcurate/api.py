@@ -74,22 +74,19 @@ def _run_pipeline(inputs: list[Path], input_format: str, checks: list, out: Path
                   changes: bool) -> Report:
     """The convert/validate loop of ``sqlcurate.formats``, its printed summary and diagnostics read back."""
     from sqlcurate.checks.base import CheckRunner
-    from sqlcurate.commands.validate import execute
-    from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES, FileLevelError
-    from sqlcurate.formats.pipeline import check_inputs
+    from sqlcurate.fileio import InputOverwriteError, OutputWriteError
+    from sqlcurate.formats.lines import FileLevelError
+    from sqlcurate.formats.pipeline import Job, execute
 
+    printed, diagnostics = io.StringIO(), io.StringIO()
     try:
-        check_inputs(inputs)
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(diagnostics):
+            execute(Job(inputs, input_format, out, to, system, changes, "json"), CheckRunner(checks))
     except FileLevelError as e:
         raise SqlcurateError(e.code, f"{e.path}: {e.message}") from None
-    printed, diagnostics = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(diagnostics):
-        exit_code = execute(inputs, input_format, CheckRunner(checks), out, to, system, changes, "json",
-                            DEFAULT_MAX_LINE_BYTES, False)
+    except (InputOverwriteError, OutputWriteError) as e:
+        raise SqlcurateError("API_IO_ERROR", e.message) from None
     lines = diagnostics.getvalue().splitlines()
-    if exit_code == 2:
-        raise SqlcurateError("API_IO_ERROR", next((x.removeprefix("error: ") for x in lines if x.startswith("error: ")),
-                                                  "the run stopped"))
     summary = json.loads(printed.getvalue())
     severity = {code: v["severity"] for code, v in summary["codes"].items()}
     findings = [Finding(m["path"], int(m["line"]), m["code"], m["message"], severity.get(m["code"], "error"))
@@ -105,7 +102,7 @@ def validate(files: PathLike | Iterable[PathLike], *, input_format: str = "auto"
              tokenizer: PathLike | None = None, max_tokens: int | None = None, over_length: str = "drop") -> Report:
     """Check conversation files (``sqlcurate validate``); with ``out``, write the rows that pass and
     quarantine the rest beside it. ``engine="chdb"`` proves every query on the embedded ClickHouse."""
-    from sqlcurate.commands.validate import build_checks, output_format_for
+    from sqlcurate.formats.pipeline import build_checks, output_format_for
 
     if fix and out is None:
         raise SqlcurateError("API_USAGE", "fix=True writes the fixed rows, so it needs out=")
@@ -127,12 +124,10 @@ def convert(input: PathLike, output: PathLike, *, input_format: str = "auto", ou
             system: str = "merge") -> Report:
     """Reformat conversations (``sqlcurate convert``): every readable row to ``output``, every other row with
     its reason to ``output``'s ``.rejected.jsonl``."""
-    from sqlcurate.checks.schema import SystemCheck
-    from sqlcurate.commands.validate import output_format_for
-    from sqlcurate.conversation import SystemPolicy
+    from sqlcurate.formats.pipeline import build_checks, output_format_for
 
     to = output_format_for(Path(output), output_format)
-    checks = [SystemCheck(system)] if to == "nanochat" and SystemPolicy(system) is SystemPolicy.REJECT else []
+    checks = build_checks(to=to, system=system)
     return _run_pipeline([Path(input)], input_format, checks, Path(output), to, system, False)
 
 
@@ -191,25 +186,22 @@ def redact(input: PathLike, output: PathLike, *, input_format: str = "auto", out
            system: str = "merge", dialect: str = "clickhouse") -> dict[str, Any]:
     """Replace secrets and personal data with typed placeholders (``sqlcurate redact``); returns the counts
     (rows in/out, quarantined, replacements per kind) as ``--format json`` prints them."""
-    from sqlcurate.commands.redact import _run
-    from sqlcurate.conversation import SystemPolicy
-    from sqlcurate.fileio import InputOverwriteError, refuse_overwrite
+    from sqlcurate.fileio import InputOverwriteError, OutputWriteError
     from sqlcurate.formats.lines import FileLevelError
-    from sqlcurate.formats.readers import read_file
-    from sqlcurate.formats.writers import sidecar_path
+    from sqlcurate.formats.pipeline import Job
+    from sqlcurate.formats.redacting import run_redact
 
-    source, target = Path(input), Path(output)
-    rejected = sidecar_path(target, "rejected")
+    printed = io.StringIO()
     try:
-        for path in (target, rejected):
-            refuse_overwrite(path, [source])
-        with contextlib.redirect_stderr(io.StringIO()):  # its diagnostics are in the quarantine file
-            return _run(read_file(source, input_format), source, target, rejected, output_format, SystemPolicy(system),
-                        dialect)
+        # its diagnostics are in the quarantine file
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
+            run_redact(Job([Path(input)], input_format, Path(output), system=system, output_format="json"),
+                       output_format, dialect)
     except FileLevelError as e:
         raise SqlcurateError(e.code, f"{e.path}: {e.message}") from None
-    except (InputOverwriteError, OSError) as e:
-        raise SqlcurateError("API_IO_ERROR", str(e)) from None
+    except (InputOverwriteError, OutputWriteError) as e:
+        raise SqlcurateError("API_IO_ERROR", e.message) from None
+    return json.loads(printed.getvalue())
 
 
 def stats(path: PathLike, input_format: str = "auto", tokenizer: PathLike | None = None) -> FileStats:

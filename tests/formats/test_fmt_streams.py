@@ -63,6 +63,12 @@ def test_array_elements_split_across_read_chunks(tmp_path, monkeypatch):
     assert [ln.value for ln in lines] == value and all(ln.parsed for ln in lines)
 
 
+def test_jsonl_with_a_broken_first_line_stays_jsonl(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(f'{{"broken {i}\n' for i in range(3)) + "[\n")
+    assert [(line, codes) for line, codes in records(path)] == [(n, ["LINE_INVALID_JSON"]) for n in (1, 2, 3, 4)]
+
+
 def test_unclosed_array_and_trailing_data_are_reported(tmp_path):
     path = tmp_path / "a.json"
     path.write_text("[\n" + json.dumps(ROWS[0]) + ",\n")

@@ -67,11 +67,14 @@ class FileLevelError(SqlcurateError):
     """A whole file cannot be processed (exit 2); ``code`` is one of the FILE_ codes."""
 
     def __init__(self, path: Path | str, code: str, message: str):
-        super().__init__(code, f"{path}: {message}")
-        self.path, self.detail = str(path), message
+        super().__init__(code, message)
+        self.path = str(path)
+
+    def render(self) -> str:
+        return f"error: {self.code} {self.path}: {self.message}"
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.code} {self.detail}"
+        return f"{self.path}: {self.code} {self.message}"
 
 
 @dataclass(slots=True)

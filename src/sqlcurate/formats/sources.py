@@ -152,7 +152,8 @@ def _opens_document(data: bytes) -> bool:
     try:
         STRICT_JSON.decode(text)
     except json.JSONDecodeError as e:
-        return e.pos >= len(text) - 1 or e.msg.startswith("Unterminated string")
+        # a pretty-printer never splits a string across lines: an unterminated one is a broken JSONL line
+        return e.pos >= len(text) - 1 and not e.msg.startswith("Unterminated string")
     except (ValueError, RecursionError):
         return False
     return False
@@ -279,7 +280,8 @@ def _element(text: _Text, max_bytes: int) -> Line:
             msg = getattr(e, "msg", str(e))
             line = start_line + text.buf.count("\n", start, pos)
             col = pos - (text.buf.rfind("\n", 0, pos) + 1) + 1
-            return _bad(text, start_line, "LINE_INVALID_JSON", f"{msg} at line {line} column {col}")
+            where = "line" if msg.endswith(" at") else "at line"  # some of json's messages end in "at"
+            return _bad(text, start_line, "LINE_INVALID_JSON", f"{msg} {where} {line} column {col}")
         if end >= len(text.buf) and not text.eof:  # a number or literal may go on in the next chunk
             text.fill()
             continue
