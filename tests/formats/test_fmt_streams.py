@@ -148,3 +148,12 @@ def test_fifo_is_read_once_completely(tmp_path):
     result = invoke("convert", "--format", "json", fifo, tmp_path / "o.jsonl")
     thread.join(10)
     assert json.loads(result.stdout)["kept"] == 50, result.output
+
+
+def test_invalid_utf8_inside_an_array_quarantines_only_that_element(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_bytes(b'[\n  {"instruction": "q\xff", "output": "a"},\n  {"instruction": "q2", "output": "a2"}\n]\n')
+    got = list(read_file(path, "auto"))
+    assert [r.line for r in got] == [2, 3]
+    assert [f.code for f in got[0].findings] == ["LINE_INVALID_UTF8"] and "\\xff" in got[0].raw
+    assert got[1].conversation.as_messages()[0] == {"role": "user", "content": "q2"}
