@@ -51,7 +51,7 @@ def test_transpile_parse_error_names_line():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--from", "oracle"], "unknown dialect 'oracle'"),
+    (["--from", "cobol"], "unknown dialect 'cobol'"),
     (["--from", "mysql", "/no/such/file.sql"], "/no/such/file.sql: No such file or directory"),
     (["--from", "mysql"], "no SQL statement"),
 ])

@@ -99,7 +99,9 @@ def test_marker_table_is_well_formed():
 def test_normalize_dialect():
     assert normalize_dialect("T-SQL") == "tsql" and normalize_dialect("PostgreSQL") == "postgres"
     with pytest.raises(ValueError, match="unknown dialect"):
-        normalize_dialect("oracle")
+        normalize_dialect("cobol")
+    assert normalize_dialect("sqlite3") == "sqlite" and normalize_dialect("Spark_SQL") == "spark"
+    assert normalize_dialect("synapse") == "fabric"
 
 
 def test_key_prefilter_never_hides_a_marker():
