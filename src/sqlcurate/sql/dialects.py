@@ -84,6 +84,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     # BigQuery
     (("bigquery",), "`project.dataset.table`", ('`',), r"(`[^`\s]+\.[^`\s]+`)", FOREIGN),
     (("bigquery",), "SAFE_DIVIDE()", ('SAFE_DIVIDE', 'SAFE_CAST', 'SAFE'), r"\b(SAFE_DIVIDE|SAFE_CAST|SAFE\.\w+)\s*\(", FOREIGN),
+    (("bigquery",), "[SAFE_OFFSET(i)]", ('SAFE_OFFSET', 'SAFE_ORDINAL', 'OFFSET', 'ORDINAL'), r"\[\s*(SAFE_OFFSET|SAFE_ORDINAL|OFFSET|ORDINAL)\s*\(", FOREIGN),
     (("bigquery",), "STRUCT()", ('STRUCT',), r"\b(STRUCT)\s*\(", FOREIGN),
     (("bigquery",), "UNNEST()", ('UNNEST',), r"\b(UNNEST)\s*\(", FOREIGN),
     (("bigquery",), "TIMESTAMP_DIFF()", ('TIMESTAMP_DIFF', 'DATETIME_DIFF', 'TIMESTAMP_TRUNC', 'TIMESTAMP_SUB', 'TIMESTAMP_ADD'), r"\b(TIMESTAMP_DIFF|DATETIME_DIFF|TIMESTAMP_TRUNC|TIMESTAMP_SUB|TIMESTAMP_ADD)\s*\(", FOREIGN),
@@ -115,6 +116,8 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("mysql",), "DATE_FORMAT()", ('DATE_FORMAT', 'STR_TO_DATE'), r"\b(DATE_FORMAT|STR_TO_DATE)\s*\(", FOREIGN),
     (("mysql",), "DATE_SUB(x, INTERVAL ...)", ('INTERVAL',), r"\b(DATE_SUB|DATE_ADD)\s*\((?:[^()]|\([^()]*\))*,\s*INTERVAL\b", FOREIGN),
     (("mysql",), "CURDATE()", ('CURDATE', 'UNIX_TIMESTAMP', 'FROM_UNIXTIME'), r"\b(CURDATE|UNIX_TIMESTAMP|FROM_UNIXTIME)\s*\(", FOREIGN),
+    # ClickHouse has DAYOFWEEK too, numbered from Monday: the same call means another day number there
+    (("mysql",), "DAYOFWEEK()", ('DAYOFWEEK',), r"\b(DAYOFWEEK)\s*\(", FOREIGN),
     (("mysql",), "GROUP_CONCAT()", ('GROUP_CONCAT',), r"\b(GROUP_CONCAT)\s*\(", FOREIGN),
     (("mysql",), "DATEDIFF(a, b)", ('DATEDIFF',), r"\b(DATEDIFF)\s*\((?:[^(),]|\([^()]*\))*,(?:[^(),]|\([^()]*\))*\)", FOREIGN),
     (("mysql",), "SUBSTRING_INDEX()", ('SUBSTRING_INDEX', 'LOCATE', 'INSTR'), r"\b(SUBSTRING_INDEX|LOCATE|INSTR)\s*\(", HINT),  # ClickHouse has these too
@@ -128,6 +131,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "ZEROIFNULL()", ('ZEROIFNULL', 'DIV0', 'NVL', 'NVL2', 'TO_VARCHAR', 'TRY_TO_NUMBER', 'ARRAY_SIZE', 'CONVERT_TIMEZONE'), r"\b(ZEROIFNULL|DIV0|NVL|NVL2|TO_VARCHAR|TRY_TO_NUMBER|ARRAY_SIZE|CONVERT_TIMEZONE)\s*\(", FOREIGN),
     (("snowflake",), "FLATTEN()", ('FLATTEN',), r"\b(FLATTEN)\s*\(", FOREIGN),
     (("snowflake",), "LATERAL FLATTEN(input => ...)", ('LATERAL', 'INPUT'), r"\b(LATERAL\s+FLATTEN|input\s*=>)", FOREIGN),
+    (("snowflake",), "DAYOFWEEKISO()", ('DAYOFWEEKISO',), r"\b(DAYOFWEEKISO)\s*\(", FOREIGN),
     (("snowflake",), "REGEXP_LIKE(x, p, flags)", ('REGEXP_LIKE', 'RLIKE'), r"\b(REGEXP_LIKE|RLIKE)\s*\(", FOREIGN),
     # SQLite
     (("sqlite",), "strftime('%...', x)", ('STRFTIME',), r"\b(strftime)\s*\(\s*'", FOREIGN),

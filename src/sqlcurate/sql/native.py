@@ -14,6 +14,7 @@ and ``system.data_type_families``. Verdicts are cached by key (the caller's fing
 
 from __future__ import annotations
 
+import atexit
 import re
 from dataclasses import dataclass
 
@@ -49,13 +50,12 @@ def engine_message(e: Exception) -> str:
 
 
 def engine_available() -> bool:
-    """True if the embedded engine (chdb, the ``[clickhouse]`` extra) can be imported."""
-    try:
-        import chdb  # noqa: F401
-        import clickhouse_connect  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """True if the embedded engine (chdb, the ``[clickhouse]`` extra) is installed. Looked up without
+    importing it: chdb imported before ``transpile.tune_gc`` freezes the heap crashes the interpreter at
+    exit (measured: SIGSEGV in teardown), so it is imported only when a connection is opened."""
+    from importlib.util import find_spec
+
+    return find_spec("chdb") is not None and find_spec("clickhouse_connect") is not None
 
 
 class NativeParser:
@@ -165,4 +165,12 @@ def shared_parser() -> NativeParser | None:
     global _shared
     if _shared is None and engine_available():
         _shared = NativeParser()
+        atexit.register(_release)
     return _shared
+
+
+def _release() -> None:
+    """Drop the parser before the interpreter tears its modules down: with the heap frozen by
+    ``transpile.tune_gc``, a chdb result still referenced at teardown crashes the process (SIGSEGV)."""
+    global _shared
+    _shared = None
