@@ -26,7 +26,7 @@ from __future__ import annotations
 from sqlcurate.checks.base import Change, Check, Item
 from sqlcurate.conversation import Conversation, Message
 from sqlcurate.findings import Finding
-from sqlcurate.sql.dialects import DISPLAY, HINT, NATIVE_WHEN_PARSED, normalize_dialect
+from sqlcurate.sql.dialects import DISPLAY, HINT, NATIVE_WHEN_PARSED, NATIVE_WHEN_SOURCE_FAILS, normalize_dialect
 from sqlcurate.sql.extract import SqlSpan, extract_from_conversation, replace_spans
 from sqlcurate.sql.fingerprint import template
 from sqlcurate.sql.native import NativeParser, engine_available, shared_parser
@@ -85,7 +85,8 @@ class SqlCheck(Check):
     def _only_native_evidence(a: Analysis) -> bool:
         """The query's foreign evidence is all syntax ClickHouse reads with the same meaning."""
         strong = [e for e in a.detection.evidence if e.standing != HINT]
-        return bool(strong) and all(e.label in NATIVE_WHEN_PARSED for e in strong)
+        allowed = NATIVE_WHEN_SOURCE_FAILS if a.parse_error else NATIVE_WHEN_PARSED
+        return bool(strong) and all(e.label in allowed for e in strong)
 
     def _verdict(self, a: Analysis) -> tuple[str, str] | None:
         """(code, message) for one analysed query, or None if it is canonical ClickHouse."""

@@ -160,6 +160,9 @@ NATIVE_WHEN_PARSED = frozenset({
     "INTERVAL '7 days'", "::type cast", "::TYPE cast", "`project.dataset.table`", "FLATTEN()",
     "DATEADD(unit, ...)", "DATEDIFF(unit, ...)", "generate_series()", "CURDATE()", "DATE_SUB(x, INTERVAL ...)",
 })
+# ... and, when the query does not even parse in the dialect the markers point to, these too: ``[x]`` is a
+# T-SQL name only if T-SQL can read the query; otherwise it is ClickHouse's one-element array.
+NATIVE_WHEN_SOURCE_FAILS = NATIVE_WHEN_PARSED | {"[bracketed] name"}
 
 _CASE_SENSITIVE = frozenset({"::type cast", "::TYPE cast", "COUNTIF()"})
 _COMPILED = [(dialects, label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), standing)

@@ -554,7 +554,26 @@ RENAMED_CALLS: dict[tuple[str, str], str] = {
 }
 
 
+def _snowflake_to_timestamp(node: exp.Anonymous) -> exp.Expression:
+    """Snowflake TO_TIMESTAMP / TO_TIMESTAMP_NTZ(x) of one argument: numbers are seconds since the epoch,
+    strings and dates are read as wall-clock time with no time zone; ``toDateTime64(x, 6, 'UTC')`` does
+    both (microseconds, as Snowflake's default precision is nanoseconds and ClickHouse's practical one)."""
+    if len(node.expressions) != 1:
+        raise Untranspilable(f"{node.name} with a format or scale argument sqlglot did not read")
+    return exp.Anonymous(this="toDateTime64", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
+
+
+# (dialect, upper-cased name) -> rewrite of an Anonymous call sqlglot does not know
+ANONYMOUS_CALLS: dict[tuple[str, str], Callable[[exp.Anonymous], exp.Expression]] = {
+    ("snowflake", "TO_TIMESTAMP"): _snowflake_to_timestamp,
+    ("snowflake", "TO_TIMESTAMP_NTZ"): _snowflake_to_timestamp,
+}
+
+
 def _anonymous(node: exp.Anonymous, ctx: Context) -> exp.Expression:
+    special = ANONYMOUS_CALLS.get((ctx.family, node.name.upper()))
+    if special is not None:
+        return special(node)
     name = RENAMED_CALLS.get((ctx.source, node.name.upper()))
     if name is None:
         return node
@@ -684,6 +703,15 @@ def _bracket(node: exp.Bracket, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this="arrayElementOrNull", expressions=[node.this.copy(), position])
 
 
+def _parse_json(node: exp.ParseJSON, ctx: Context) -> exp.Expression:
+    """``PARSE_JSON(s):key`` -> ClickHouse's JSON functions read the string itself (JSONExtract*(s, 'key'));
+    a PARSE_JSON whose value is used as a whole has no ClickHouse counterpart here and is left for the
+    engine to reject."""
+    if isinstance(node.parent, (exp.JSONExtract, exp.JSONExtractScalar)) and node.arg_key == "this":
+        return node.this.copy()
+    return node
+
+
 def _declare(node: exp.Expression, ctx: Context) -> exp.Expression:
     raise Untranspilable(f"{DISPLAY[ctx.source]} script variable (DECLARE) has no ClickHouse form; inline its value")
 
@@ -737,6 +765,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.IgnoreNulls: _ignore_nulls,
     exp.Bracket: _bracket,
     exp.Declare: _declare,
+    exp.ParseJSON: _parse_json,
 }
 
 
