@@ -4,6 +4,8 @@ faithfully is refused."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlglot
 from sqlglot import exp
@@ -72,7 +74,8 @@ def test_no_nulls_first_noise_in_corpus_targets():
     for case in CASES:
         (ours,) = to_clickhouse(case.source, case.dialect)
         assert "NULLS FIRST" not in ours and "NULLS LAST" not in ours, (case.name, ours)
-        assert '"' not in ours, (case.name, ours)  # no needless identifier quoting
+        # no needless identifier quoting (a double quote inside a string literal is data)
+        assert '"' not in re.sub(r"'(?:[^'\\]|\\.)*'", "''", ours), (case.name, ours)
 
 
 def test_nullable_sort_key_keeps_source_null_placement(corpus_engine):

@@ -131,6 +131,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "ZEROIFNULL()", ('ZEROIFNULL', 'DIV0', 'NVL', 'NVL2', 'TO_VARCHAR', 'TRY_TO_NUMBER', 'ARRAY_SIZE', 'CONVERT_TIMEZONE'), r"\b(ZEROIFNULL|DIV0|NVL|NVL2|TO_VARCHAR|TRY_TO_NUMBER|ARRAY_SIZE|CONVERT_TIMEZONE)\s*\(", FOREIGN),
     (("snowflake",), "FLATTEN()", ('FLATTEN',), r"\b(FLATTEN)\s*\(", FOREIGN),
     (("snowflake",), "LATERAL FLATTEN(input => ...)", ('LATERAL', 'INPUT'), r"\b(LATERAL\s+FLATTEN|input\s*=>)", FOREIGN),
+    (("snowflake",), "PARSE_JSON()", ('PARSE_JSON', 'TRY_PARSE_JSON', 'TO_TIMESTAMP_NTZ', 'TO_TIMESTAMP_LTZ', 'TO_TIMESTAMP_TZ'), r"\b(PARSE_JSON|TRY_PARSE_JSON|TO_TIMESTAMP_NTZ|TO_TIMESTAMP_LTZ|TO_TIMESTAMP_TZ)\s*\(", FOREIGN),
     (("snowflake",), "DAYOFWEEKISO()", ('DAYOFWEEKISO',), r"\b(DAYOFWEEKISO)\s*\(", FOREIGN),
     (("snowflake",), "REGEXP_LIKE(x, p, flags)", ('REGEXP_LIKE', 'RLIKE'), r"\b(REGEXP_LIKE|RLIKE)\s*\(", FOREIGN),
     # SQLite

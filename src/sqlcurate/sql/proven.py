@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from sqlcurate.sql.fingerprint import fingerprint
+from sqlcurate.sql.dialects import normalize_dialect
+from sqlcurate.sql.fingerprint import fingerprint_tokens
 from sqlcurate.sql.native import NativeParser
-from sqlcurate.sql.transpile import TranspileError, convert, parse_statement, split_statements
+from sqlcurate.sql.transpile import Statement, TranspileError, convert, parse_tokens, split_statements
 
 # Reason codes of a refused statement are the SQL check's (checks/sql.py CODES): SQL_PARSE_ERROR,
 # SQL_UNTRANSPILABLE, SQL_INTERNAL_ERROR, SQL_OUTPUT_REJECTED.
@@ -47,9 +48,9 @@ class Prover:
         self.native = native
         self.engine_check = engine_check
 
-    def prove(self, tree: exp.Expression, text: str) -> str | None:
-        """None if the engine accepts the statement, else its message."""
-        key = fingerprint(text, "clickhouse")
+    def prove(self, tree: exp.Expression, text: str, key: str) -> str | None:
+        """None if the engine accepts the statement, else its message. ``key``: the template of the
+        input statement it came from (statements that differ only in literals are proven once)."""
         verdict = self.native.check(text, key)
         if not verdict.ok:
             return verdict.error
@@ -80,17 +81,23 @@ def prover_for(catalog_path=None) -> Prover | None:
 
 
 def transpile_statement(sql: str, line: int, source: str, pretty: bool = False,
-                        prover: Prover | None = None) -> StatementResult:
-    """One input statement -> its result: written (and proven, given a prover) or refused with a code."""
+                        prover: Prover | None = None, statement: Statement | None = None) -> StatementResult:
+    """One input statement -> its result: written (and proven, given a prover) or refused with a code.
+    ``statement``: the same statement as ``split_statements`` gave it (its tokens are reused)."""
     result = StatementResult(line, sql)
+    source = normalize_dialect(source)
     try:
-        trees = parse_statement(sql, source)
+        if statement is not None and statement.tokens:
+            tokens, trees = parse_tokens(statement.text, source, list(statement.tokens))
+        else:
+            tokens, trees = parse_tokens(sql, source)
         outputs = [convert(tree, source, pretty=pretty, notes=result.notes) for tree in trees]
     except TranspileError as e:
         result.code, result.message = e.code, str(e)
         return result
-    for tree, text in outputs:
-        error = prover.prove(tree, text) if prover is not None else None
+    template = f"{source}:{fingerprint_tokens(tokens)}" if prover is not None else ""
+    for n, (tree, text) in enumerate(outputs, 1):
+        error = prover.prove(tree, text, f"{template}:{n}:{pretty}") if prover is not None else None
         if error is not None:
             result.code = "SQL_OUTPUT_REJECTED"
             result.message = f"ClickHouse rejects the output: {error}; output: {' '.join(text.split())[:300]}"
@@ -102,4 +109,4 @@ def transpile_statement(sql: str, line: int, source: str, pretty: bool = False,
 def transpile_text(text: str, source: str, pretty: bool = False, prover: Prover | None = None) -> list[StatementResult]:
     """Every statement of ``text`` (split at top-level semicolons), transpiled and proven.
     TranspileError (SQL_PARSE_ERROR) if the text cannot even be tokenized."""
-    return [transpile_statement(st.sql, st.line, source, pretty, prover) for st in split_statements(text, source)]
+    return [transpile_statement(st.sql, st.line, source, pretty, prover, st) for st in split_statements(text, source)]

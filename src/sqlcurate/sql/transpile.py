@@ -233,10 +233,10 @@ def tune_gc() -> None:
     _gc_tuned = True
 
 
-def parse_statement(sql: str, source: str) -> list[exp.Expression]:
-    """The sqlglot trees of ``sql`` read as ``source``; TranspileError (SQL_PARSE_ERROR or
-    SQL_INTERNAL_ERROR) if it cannot be parsed."""
-    return _parse_safely(sql, normalize_dialect(source))[1]
+def parse_tokens(sql: str, source: str, tokens: list[Token] | None = None) -> tuple[list[Token], list[exp.Expression]]:
+    """The tokens and sqlglot trees of ``sql`` read as ``source`` (``tokens``: already made, positioned
+    in ``sql``); TranspileError (SQL_PARSE_ERROR or SQL_INTERNAL_ERROR) if it cannot be parsed."""
+    return _parse_safely(sql, normalize_dialect(source), tokens)
 
 
 def to_clickhouse(sql: str, source: str, pretty: bool = False,
@@ -278,6 +278,9 @@ def parses_somewhere(sql: str) -> bool:
 class Statement:
     line: int  # 1-based line of its first token in the input
     sql: str
+    # its tokens, positioned in ``text`` (the whole input): parsing them skips a second tokenize
+    tokens: tuple[Token, ...] = field(default=(), repr=False, compare=False)
+    text: str = field(default="", repr=False, compare=False)
 
 
 def split_statements(text: str, dialect: str) -> list[Statement]:
@@ -292,14 +295,16 @@ def split_statements(text: str, dialect: str) -> list[Statement]:
     except Exception as e:
         raise TranspileError(_internal(e, text), "SQL_INTERNAL_ERROR") from None
     out: list[Statement] = []
-    start = None
-    for tok in tokens:
+    first = None  # index of the current statement's first token
+    for i, tok in enumerate(tokens):
         if tok.token_type is TokenType.SEMICOLON:
-            if start is not None:
-                out.append(Statement(start.line, text[start.start:tok.start].strip()))
-            start = None
-        elif start is None:
-            start = tok
-    if start is not None:
-        out.append(Statement(start.line, text[start.start:].strip()))
+            if first is not None:
+                start = tokens[first]
+                out.append(Statement(start.line, text[start.start:tok.start].strip(), tuple(tokens[first:i]), text))
+            first = None
+        elif first is None:
+            first = i
+    if first is not None:
+        start = tokens[first]
+        out.append(Statement(start.line, text[start.start:].strip(), tuple(tokens[first:]), text))
     return out

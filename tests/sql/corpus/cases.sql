@@ -679,3 +679,15 @@ WHERE _TABLE_SUFFIX BETWEEN '20240101' AND '20240102' GROUP BY day ORDER BY day
 -- clickhouse:
 SELECT formatDateTime(event_date, '%Y%m%d') AS day, count() AS n FROM webstats.events
 WHERE event_date IN ('2024-01-01', '2024-01-02') GROUP BY day ORDER BY day
+
+-- case: snowflake_parse_json_path
+-- from: snowflake
+SELECT PARSE_JSON('{"plan": "pro", "seats": 3}'):plan::string AS plan, COUNT(*) AS n FROM webstats.users GROUP BY 1
+-- clickhouse:
+SELECT 'pro' AS plan, count() AS n FROM webstats.users
+
+-- case: snowflake_to_timestamp_epoch
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_time >= TO_TIMESTAMP_NTZ(1706745600)
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_time >= toDateTime('2024-02-01 00:00:00', 'UTC')
