@@ -28,6 +28,7 @@ from sqlcurate.sql.native import NativeParser, shared_parser  # noqa: E402
 from sqlcurate.sql.proven import Prover, transpile_text  # noqa: E402
 
 FILE_STATEMENTS = 10_000
+REPEATS = 3
 
 
 def proof_cost(native) -> dict:
@@ -40,17 +41,19 @@ def proof_cost(native) -> dict:
         n = FILE_STATEMENTS // len(by_dialect)
         statements = [sqls[i % len(sqls)] for i in range(n)]
         text = ";\n".join(statements) + ";\n"
-        t0 = time.perf_counter()
-        for sql in statements:
-            try:
-                sqlglot.transpile(sql, read=dialect, write="clickhouse")
-            except sqlglot.errors.SqlglotError:
-                pass
-        bare = time.perf_counter() - t0
-        fresh = NativeParser(native.conn)  # an empty cache: every template costs its engine call here
-        t0 = time.perf_counter()
-        results = transpile_text(text, dialect, prover=Prover(fresh))
-        ours = time.perf_counter() - t0
+        bare = ours = float("inf")
+        for _ in range(REPEATS):  # the best of a few alternating runs: the machine is shared
+            t0 = time.perf_counter()
+            for sql in statements:
+                try:
+                    sqlglot.transpile(sql, read=dialect, write="clickhouse")
+                except sqlglot.errors.SqlglotError:
+                    pass
+            bare = min(bare, time.perf_counter() - t0)
+            fresh = NativeParser(native.conn)  # an empty cache: every template costs its engine call here
+            t0 = time.perf_counter()
+            results = transpile_text(text, dialect, prover=Prover(fresh))
+            ours = min(ours, time.perf_counter() - t0)
         out[dialect] = {"statements": n, "distinct": len(set(statements)), "bare_sqlglot_s": round(bare, 2),
                         "transpile_proven_s": round(ours, 2), "ratio": round(ours / bare, 2),
                         "engine_calls": fresh.calls, "written": sum(r.ok for r in results)}

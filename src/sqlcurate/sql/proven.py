@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from sqlcurate.sql.dialects import normalize_dialect
-from sqlcurate.sql.fingerprint import fingerprint_tokens
+from sqlcurate.sql.fingerprint import fingerprint
 from sqlcurate.sql.native import NativeParser
 from sqlcurate.sql.transpile import Statement, TranspileError, convert, parse_tokens, split_statements
 
@@ -48,9 +48,11 @@ class Prover:
         self.native = native
         self.engine_check = engine_check
 
-    def prove(self, tree: exp.Expression, text: str, key: str) -> str | None:
-        """None if the engine accepts the statement, else its message. ``key``: the template of the
-        input statement it came from (statements that differ only in literals are proven once)."""
+    def prove(self, tree: exp.Expression, text: str) -> str | None:
+        """None if the engine accepts the statement, else its message. Cached per template of the
+        output itself: the input's template is not enough, a literal can change the output's form
+        (Trino ``TIME '01:02:03'`` and ``TIME '01:02:03+09:00'`` become different types)."""
+        key = fingerprint(text, "clickhouse")
         verdict = self.native.check(text, key)
         if not verdict.ok:
             return verdict.error
@@ -88,16 +90,15 @@ def transpile_statement(sql: str, line: int, source: str, pretty: bool = False,
     source = normalize_dialect(source)
     try:
         if statement is not None and statement.tokens:
-            tokens, trees = parse_tokens(statement.text, source, list(statement.tokens))
+            _, trees = parse_tokens(statement.text, source, list(statement.tokens))
         else:
-            tokens, trees = parse_tokens(sql, source)
+            _, trees = parse_tokens(sql, source)
         outputs = [convert(tree, source, pretty=pretty, notes=result.notes) for tree in trees]
     except TranspileError as e:
         result.code, result.message = e.code, str(e)
         return result
-    template = f"{source}:{fingerprint_tokens(tokens)}" if prover is not None else ""
-    for n, (tree, text) in enumerate(outputs, 1):
-        error = prover.prove(tree, text, f"{template}:{n}:{pretty}") if prover is not None else None
+    for tree, text in outputs:
+        error = prover.prove(tree, text) if prover is not None else None
         if error is not None:
             result.code = "SQL_OUTPUT_REJECTED"
             result.message = f"ClickHouse rejects the output: {error}; output: {' '.join(text.split())[:300]}"
