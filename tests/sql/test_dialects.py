@@ -83,6 +83,8 @@ _PORTABLE_BUT_DIFFERENT = {"postgres_left_join_anti", "postgres_integer_division
 # corpus queries written with constructs two dialects share (both readings mean the same)
 _SHARED = {
     "snowflake_to_char_month": ("postgres",),
+    "snowflake_to_date_with_format": ("postgres",),
+    "snowflake_split_part_domain": ("postgres",),
     "snowflake_datediff_active_days": ("tsql",),
     "postgres_percentile_cont": ("tsql", "snowflake"),
     "mysql_date_sub": ("bigquery",),

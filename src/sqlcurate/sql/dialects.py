@@ -132,6 +132,10 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "FLATTEN()", ('FLATTEN',), r"\b(FLATTEN)\s*\(", FOREIGN),
     (("snowflake",), "LATERAL FLATTEN(input => ...)", ('LATERAL', 'INPUT'), r"\b(LATERAL\s+FLATTEN|input\s*=>)", FOREIGN),
     (("snowflake",), "PARSE_JSON()", ('PARSE_JSON', 'TRY_PARSE_JSON', 'TO_TIMESTAMP_NTZ', 'TO_TIMESTAMP_LTZ', 'TO_TIMESTAMP_TZ'), r"\b(PARSE_JSON|TRY_PARSE_JSON|TO_TIMESTAMP_NTZ|TO_TIMESTAMP_LTZ|TO_TIMESTAMP_TZ)\s*\(", FOREIGN),
+    # ClickHouse's toDate(x, 'tz') reads a second argument as a time zone, not a format
+    (("snowflake", "postgres", "oracle"), "TO_DATE(x, 'format')", ('TO_DATE', 'TO_TIMESTAMP'), r"\b(TO_DATE|TO_TIMESTAMP)\s*\((?:[^(),]|\([^()]*\))*,\s*'", FOREIGN),
+    (("snowflake", "postgres", "trino"), "SPLIT_PART()", ('SPLIT_PART',), r"\b(SPLIT_PART)\s*\(", FOREIGN),
+    (("snowflake",), "TRY_TO_DATE()", ('TRY_TO_DATE', 'TRY_TO_TIMESTAMP', 'TRY_TO_TIMESTAMP_NTZ'), r"\b(TRY_TO_DATE|TRY_TO_TIMESTAMP|TRY_TO_TIMESTAMP_NTZ)\s*\(", FOREIGN),
     (("snowflake",), "DAYOFWEEKISO()", ('DAYOFWEEKISO',), r"\b(DAYOFWEEKISO)\s*\(", FOREIGN),
     (("snowflake",), "REGEXP_LIKE(x, p, flags)", ('REGEXP_LIKE', 'RLIKE'), r"\b(REGEXP_LIKE|RLIKE)\s*\(", FOREIGN),
     # SQLite

@@ -563,10 +563,31 @@ def _snowflake_to_timestamp(node: exp.Anonymous) -> exp.Expression:
     return exp.Anonymous(this="toDateTime64", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
 
 
-# (dialect, upper-cased name) -> rewrite of an Anonymous call sqlglot does not know
+def _snowflake_try_to_timestamp(node: exp.Anonymous) -> exp.Expression:
+    """TRY_TO_TIMESTAMP / TRY_TO_TIMESTAMP_NTZ(text): NULL where the text is no timestamp."""
+    if len(node.expressions) != 1:
+        raise Untranspilable(f"{node.name} with a format argument")
+    return exp.Anonymous(this="toDateTime64OrNull", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
+
+
+def _sqlite_julianday(node: exp.Anonymous) -> exp.Expression:
+    """SQLite julianday(x): days since noon UTC on 24 November 4714 BC, fractional; the Unix epoch is
+    Julian day 2440587.5."""
+    if len(node.expressions) != 1:
+        raise Untranspilable("julianday() with modifiers")
+    moment = exp.Anonymous(this="toDateTime64", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
+    micros = exp.Anonymous(this="toUnixTimestamp64Micro", expressions=[moment])
+    return exp.Paren(this=exp.Add(this=exp.Div(this=micros, expression=exp.Literal.number(86400000000)),
+                                  expression=exp.Literal.number(2440587.5)))
+
+
+# (dialect family, upper-cased name) -> rewrite of an Anonymous call sqlglot does not know
 ANONYMOUS_CALLS: dict[tuple[str, str], Callable[[exp.Anonymous], exp.Expression]] = {
     ("snowflake", "TO_TIMESTAMP"): _snowflake_to_timestamp,
     ("snowflake", "TO_TIMESTAMP_NTZ"): _snowflake_to_timestamp,
+    ("snowflake", "TRY_TO_TIMESTAMP"): _snowflake_try_to_timestamp,
+    ("snowflake", "TRY_TO_TIMESTAMP_NTZ"): _snowflake_try_to_timestamp,
+    ("sqlite", "JULIANDAY"): _sqlite_julianday,
 }
 
 
@@ -712,6 +733,41 @@ def _parse_json(node: exp.ParseJSON, ctx: Context) -> exp.Expression:
     return node
 
 
+def _ts_or_ds_to_date(node: exp.TsOrDsToDate, ctx: Context) -> exp.Expression:
+    """TO_DATE(s, 'YYYYMMDD') / TRY_TO_DATE(s, fmt): parse with the format (ClickHouse directives);
+    without a format sqlglot's CAST is right."""
+    if node.args.get("format") is None:
+        return node
+    parse = "parseDateTimeOrNull" if node.args.get("safe") else "parseDateTime"
+    return exp.Anonymous(this="toDate", expressions=[exp.Anonymous(this=parse, expressions=[node.this.copy(), _format_arg(node)])])
+
+
+_UNIX_UNITS: dict[type[exp.Expression], tuple[str, int]] = {exp.UnixMicros: ("toUnixTimestamp64Micro", 6), exp.UnixMillis: ("toUnixTimestamp64Milli", 3)}
+
+
+def _unix_subseconds(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """BigQuery UNIX_MICROS / UNIX_MILLIS(ts)."""
+    func, scale = _UNIX_UNITS[type(node)]
+    moment = exp.Anonymous(this="toDateTime64", expressions=[node.this.copy(), exp.Literal.number(scale)])
+    return exp.Anonymous(this=func, expressions=[moment])
+
+
+def _split_part(node: exp.SplitPart, ctx: Context) -> exp.Expression:
+    """SPLIT_PART(s, sep, n) -> splitByString(sep, s)[n]: 1-based, negative counts from the end, '' out
+    of range, in both. Snowflake reads part 0 as 1; an empty separator there returns the whole string,
+    where splitByString would split into characters, so only constant, non-empty separators."""
+    sep, index = node.args.get("delimiter"), node.args.get("part_index")
+    if not (isinstance(sep, exp.Literal) and sep.is_string and sep.name):
+        raise Untranspilable("SPLIT_PART with a separator that is not a non-empty constant")
+    if node.args.get("part_index_zero_as_one"):
+        if isinstance(index, exp.Literal) and index.is_int:
+            index = exp.Literal.number(int(index.name) or 1)
+        else:
+            index = exp.If(this=exp.EQ(this=index.copy(), expression=exp.Literal.number(0)), true=exp.Literal.number(1), false=index.copy())
+    parts = exp.Anonymous(this="splitByString", expressions=[sep.copy(), node.this.copy()])
+    return exp.Bracket(this=parts, expressions=[index.copy()], offset=1)
+
+
 def _declare(node: exp.Expression, ctx: Context) -> exp.Expression:
     raise Untranspilable(f"{DISPLAY[ctx.source]} script variable (DECLARE) has no ClickHouse form; inline its value")
 
@@ -766,6 +822,10 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Bracket: _bracket,
     exp.Declare: _declare,
     exp.ParseJSON: _parse_json,
+    exp.TsOrDsToDate: _ts_or_ds_to_date,
+    exp.UnixMicros: _unix_subseconds,
+    exp.UnixMillis: _unix_subseconds,
+    exp.SplitPart: _split_part,
 }
 
 

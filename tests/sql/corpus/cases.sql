@@ -691,3 +691,33 @@ SELECT 'pro' AS plan, count() AS n FROM webstats.users
 SELECT COUNT(*) AS n FROM webstats.events WHERE event_time >= TO_TIMESTAMP_NTZ(1706745600)
 -- clickhouse:
 SELECT count() AS n FROM webstats.events WHERE event_time >= toDateTime('2024-02-01 00:00:00', 'UTC')
+
+-- case: snowflake_to_date_with_format
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_date >= TO_DATE('20240301', 'YYYYMMDD')
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_date >= '2024-03-01'
+
+-- case: snowflake_try_to_timestamp
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_time >= TRY_TO_TIMESTAMP('2024-02-01 00:00:00')
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_time >= toDateTime('2024-02-01 00:00:00', 'UTC')
+
+-- case: snowflake_split_part_domain
+-- from: snowflake
+SELECT SPLIT_PART(email, '@', 2) AS domain, COUNT(*) AS n FROM webstats.users GROUP BY domain
+-- clickhouse:
+SELECT substring(email, position(email, '@') + 1) AS domain, count() AS n FROM webstats.users GROUP BY domain
+
+-- case: bigquery_unix_micros
+-- from: bigquery
+SELECT event_id, UNIX_MICROS(event_time) AS us, UNIX_MILLIS(event_time) AS ms FROM webstats.events ORDER BY event_id LIMIT 3
+-- clickhouse:
+SELECT event_id, toUnixTimestamp(event_time) * 1000000 AS us, toUnixTimestamp(event_time) * 1000 AS ms FROM webstats.events ORDER BY event_id LIMIT 3
+
+-- case: sqlite_julianday_days_since_signup
+-- from: sqlite
+SELECT user_id, julianday('2024-04-01') - julianday(signup_date) AS days FROM webstats.users ORDER BY user_id LIMIT 5
+-- clickhouse:
+SELECT user_id, dateDiff('day', signup_date, toDate('2024-04-01')) AS days FROM webstats.users ORDER BY user_id LIMIT 5
