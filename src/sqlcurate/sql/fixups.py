@@ -298,6 +298,12 @@ def _group_concat(node: exp.GroupConcat, ctx: Context) -> exp.Expression:
         raise Untranspilable("an aggregated string ordered by several keys")
     key = order.expressions[0]
     sort = "arrayReverseSort" if key.args.get("desc") else "arraySort"
+    if isinstance(value, exp.Distinct):
+        # LISTAGG(DISTINCT x) WITHIN GROUP (ORDER BY x): the distinct values, sorted
+        if len(value.expressions) != 1 or key.this != value.expressions[0]:
+            raise Untranspilable("an aggregated string of DISTINCT values ordered by another key")
+        arr = exp.Anonymous(this=sort, expressions=[exp.Anonymous(this="groupUniqArray", expressions=[value.expressions[0].copy()])])
+        return exp.Anonymous(this="arrayStringConcat", expressions=[arr, sep.copy()])
     if key.this == value:
         arr = exp.Anonymous(this=sort, expressions=[exp.Anonymous(this="groupArray", expressions=[value.copy()])])
     else:

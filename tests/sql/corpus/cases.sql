@@ -721,3 +721,11 @@ SELECT event_id, toUnixTimestamp(event_time) * 1000000 AS us, toUnixTimestamp(ev
 SELECT user_id, julianday('2024-04-01') - julianday(signup_date) AS days FROM webstats.users ORDER BY user_id LIMIT 5
 -- clickhouse:
 SELECT user_id, dateDiff('day', signup_date, toDate('2024-04-01')) AS days FROM webstats.users ORDER BY user_id LIMIT 5
+
+-- case: snowflake_listagg_distinct_ordered
+-- from: snowflake
+SELECT device, LISTAGG(DISTINCT country, ', ') WITHIN GROUP (ORDER BY country) AS countries
+FROM webstats.events GROUP BY device ORDER BY device
+-- clickhouse:
+SELECT device, arrayStringConcat(arraySort(arrayDistinct(groupArray(country))), ', ') AS countries
+FROM webstats.events GROUP BY device ORDER BY device
