@@ -38,10 +38,10 @@ def test_transpile_file_and_pretty(tmp_path):
 
 
 def test_transpile_refuses_unfaithful_statement_and_writes_nothing():
-    r = invoke("transpile", "--from", "bigquery", input="SELECT 1;\n\nSELECT x FROM t, UNNEST(a) AS x WITH OFFSET AS o;\n")
+    r = invoke("transpile", "--from", "bigquery", input="SELECT 1;\n\nSELECT x FROM t LEFT JOIN UNNEST(a) AS x WITH OFFSET AS o;\n")
     assert r.exit_code == 1
     assert r.stdout == ""
-    assert "<stdin>:3: SQL_UNTRANSPILABLE UNNEST ... WITH OFFSET" in r.stderr
+    assert "<stdin>:3: SQL_UNTRANSPILABLE LEFT JOIN UNNEST ... WITH OFFSET" in r.stderr
     assert "1 of 2 statement(s) not transpiled" in r.stderr
 
 

@@ -100,7 +100,7 @@ def test_three_part_names_become_database_table():
 
 
 @pytest.mark.parametrize("dialect, sql, reason", [
-    ("bigquery", "SELECT x, o FROM t, UNNEST(a) AS x WITH OFFSET AS o", "WITH OFFSET"),
+    ("bigquery", "SELECT x, o FROM t LEFT JOIN UNNEST(a) AS x WITH OFFSET AS o", "WITH OFFSET"),
     ("postgres", "SELECT DISTINCT ON (a) a, b FROM t ORDER BY a, b LIMIT 5", "DISTINCT ON combined with LIMIT"),
     ("tsql", "SELECT CONVERT(VARCHAR(10), ts, 109) FROM t", "style 109"),
     ("tsql", "SELECT CONVERT(VARCHAR(6), ts, 120) FROM t", "mid-field"),

@@ -208,8 +208,9 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
         unnest = join.this
         if not isinstance(unnest, exp.Unnest):
             continue
-        if unnest.args.get("offset"):
-            raise Untranspilable("UNNEST ... WITH OFFSET: use arrayEnumerate() in ClickHouse by hand")
+        offset = unnest.args.get("offset") or None
+        if offset is not None and (join.args.get("side") or not isinstance(offset, exp.Identifier)):
+            raise Untranspilable("LEFT JOIN UNNEST ... WITH OFFSET: use arrayEnumerate() in ClickHouse by hand")
         arrays = unnest.expressions
         alias = unnest.args.get("alias")
         names = list(alias.columns) if alias is not None and alias.columns else ([alias.this] if alias is not None and alias.this else [])
@@ -228,8 +229,22 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
             raise Untranspilable(f"{side or join.args.get('kind')} JOIN UNNEST has no ARRAY JOIN form")
         else:
             new = exp.Join(this=exp.Alias(this=arrays[0].copy(), alias=names[0].copy()), kind="ARRAY")
+        if offset is not None:
+            _with_offset(node, new, arrays[0], offset.name)
         join.replace(new)
     return node
+
+
+def _with_offset(select: exp.Select, array_join: exp.Join, array: exp.Expression, name: str) -> None:
+    """BigQuery ``UNNEST(a) AS x WITH OFFSET AS o``: the same ARRAY JOIN also walks ``arrayEnumerate(a)``
+    (1-based) as ``o_position``, and every reference to the 0-based ``o`` becomes ``(o_position - 1)``."""
+    position = f"{name}_position"
+    array_join.set("expressions", [exp.alias_(exp.Anonymous(this="arrayEnumerate", expressions=[array.copy()]), position)])
+    for column in list(select.find_all(exp.Column)):
+        if not column.table and column.name == name:
+            zero_based = exp.Paren(this=exp.Sub(this=exp.column(position), expression=exp.Literal.number(1)))
+            projected = column.parent is select and column.arg_key == "expressions"
+            column.replace(exp.alias_(zero_based, name) if projected else zero_based)
 
 
 # ---------------------------------------------------------------- aggregates

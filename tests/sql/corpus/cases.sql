@@ -729,3 +729,10 @@ FROM webstats.events GROUP BY device ORDER BY device
 -- clickhouse:
 SELECT device, arrayStringConcat(arraySort(arrayDistinct(groupArray(country))), ', ') AS countries
 FROM webstats.events GROUP BY device ORDER BY device
+
+-- case: bigquery_unnest_with_offset
+-- from: bigquery
+SELECT event_id, tag, pos FROM webstats.events, UNNEST(tags) AS tag WITH OFFSET AS pos
+WHERE pos >= 1 ORDER BY event_id, pos LIMIT 20
+-- clickhouse:
+SELECT event_id, tags[2] AS tag, 1 AS pos FROM webstats.events WHERE length(tags) >= 2 ORDER BY event_id, pos LIMIT 20
