@@ -47,6 +47,12 @@ def test_parser_rejects_with_clickhouse_message(parser, sql, message):
 def test_combinators_and_syntax_functions_are_known(parser):
     assert parser.check("SELECT sumIfOrNull(a, b > 1), countDistinct(c), quantileExactInclusive(0.5)(d), "
                         "arrayMap(x -> x + 1, e), exists(SELECT 1) FROM t").ok
+    assert parser.check("SELECT a, grouping(a) FROM t GROUP BY ROLLUP(a)").ok
+
+
+def test_table_functions_count_only_in_from(parser):
+    assert parser.check("SELECT count() FROM remote('127.0.0.1', numbers(10))").ok
+    assert parser.check("SELECT numbers(3)").error == "Unknown function numbers"
 
 
 def test_a_second_statement_is_never_executed(parser, engine):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 # Names the parser puts into the tree that are syntax rather than functions (a lambda, EXISTS (...),
 # COUNT(DISTINCT x)), so system.functions does not list them.
-SYNTAX_FUNCTIONS = frozenset({"lambda", "exists", "countDistinct"})
+SYNTAX_FUNCTIONS = frozenset({"lambda", "exists", "countDistinct", "grouping"})
 # Cast target types are checked through their outer family after these wrappers are taken off.
 _TYPE_WRAPPERS = ("Nullable", "LowCardinality", "Array")
 
@@ -144,9 +144,12 @@ class NativeParser:
             if kind != "Function":
                 continue
             name = rest.split()[0]
+            in_from = any(parents.get(d) == "TableExpression" for d in range(depth))
             if parents.get(depth - 1) == "TableExpression":
                 if name not in self.table_functions:
                     out.append(f"Unknown table function {name}")
+            elif in_from and name in self.table_functions:
+                pass  # a table function given to another one: remote('h', numbers(10)), view(...)
             elif not self.known_function(name):
                 out.append(f"Unknown function {name}")
             elif name in ("CAST", "_CAST"):
