@@ -26,7 +26,13 @@ from __future__ import annotations
 from sqlcurate.checks.base import Change, Check, Item
 from sqlcurate.conversation import Conversation, Message
 from sqlcurate.findings import Finding
-from sqlcurate.sql.dialects import DISPLAY, HINT, NATIVE_WHEN_PARSED, NATIVE_WHEN_SOURCE_FAILS, normalize_dialect
+from sqlcurate.sql.dialects import (
+    DISPLAY,
+    HINT,
+    NATIVE_WHEN_PARSED,
+    NATIVE_WHEN_SOURCE_FAILS,
+    normalize_dialect,
+)
 from sqlcurate.sql.extract import SqlSpan, extract_from_conversation, replace_spans
 from sqlcurate.sql.fingerprint import template
 from sqlcurate.sql.native import NativeParser, engine_available, shared_parser
@@ -71,6 +77,9 @@ class SqlCheck(Check):
             return ""
         if self._parser is None:
             self._parser = shared_parser()
+            if self._parser is None:  # installed but not importable after all: the check goes on without it
+                self.native = False
+                return ""
         try:
             statements = split_statements(sql, "clickhouse")
         except TranspileError as e:

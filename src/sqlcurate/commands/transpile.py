@@ -13,7 +13,7 @@ import click
 
 from sqlcurate.errors import SqlcurateError
 from sqlcurate.sql.dialects import DISPLAY, normalize_dialect
-from sqlcurate.sql.proven import prover_for, transpile_text
+from sqlcurate.sql.proven import prover_for, read_sql, transpile_text
 from sqlcurate.sql.transpile import TranspileError
 
 
@@ -22,17 +22,6 @@ def _dialect(ctx: click.Context, param: click.Parameter, value: str) -> str:
         return normalize_dialect(value)
     except ValueError as e:
         raise click.BadParameter(str(e)) from None
-
-
-def _read(path: str) -> tuple[str, str]:
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read().decode("utf-8"), "<stdin>"
-        return Path(path).read_text(encoding="utf-8"), path
-    except UnicodeDecodeError as e:
-        raise SqlcurateError("INPUT_NOT_UTF8", f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise SqlcurateError("INPUT_UNREADABLE", f"{path}: {e.strerror or e}") from None
 
 
 @click.command(name="transpile")
@@ -45,7 +34,7 @@ def _read(path: str) -> tuple[str, str]:
 @click.argument("file", default="-", metavar="[FILE|-]")
 def transpile(source: str, pretty: bool, catalog: Path | None, fmt: str, file: str) -> None:
     """Transpile SQL (one or more statements) from DIALECT to canonical ClickHouse, proven by the engine."""
-    text, name = _read(file)
+    text, name = read_sql(file)
     prover = prover_for(catalog)
     if prover is None:
         click.echo("note: outputs are unproven: the embedded ClickHouse engine is not installed", err=True)
@@ -61,11 +50,8 @@ def transpile(source: str, pretty: bool, catalog: Path | None, fmt: str, file: s
         click.echo(json.dumps({"input": name, "source_dialect": source, "written": not failed,
                                "statements": [r.as_json(source) for r in results]}, ensure_ascii=False))
         sys.exit(1 if failed else 0)
-    for r in results:
-        for note in r.notes:
-            click.echo(f"{name}:{r.line}: note: {note}", err=True)
-        if not r.ok:
-            click.echo(f"{name}:{r.line}: {r.code} {r.message} [{DISPLAY[source]}: {' '.join(r.sql.split())[:200]}]", err=True)
+    for line in (line for r in results for line in r.render(name, source)):
+        click.echo(line, err=True)
     if failed:
         click.echo(f"error: {len(failed)} of {len(results)} statement(s) not transpiled; nothing written", err=True)
         sys.exit(1)

@@ -9,11 +9,14 @@ of many statements of few templates costs one engine call per template.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlglot import exp
 
-from sqlcurate.sql.dialects import normalize_dialect
+from sqlcurate.errors import SqlcurateError
+from sqlcurate.sql.dialects import DISPLAY, normalize_dialect
 from sqlcurate.sql.fingerprint import fingerprint
 from sqlcurate.sql.native import NativeParser
 from sqlcurate.sql.transpile import Statement, TranspileError, convert, parse_tokens, split_statements
@@ -34,6 +37,13 @@ class StatementResult:
     @property
     def ok(self) -> bool:
         return self.code is None
+
+    def render(self, name: str, source: str) -> list[str]:
+        """The stderr lines of this statement: its notes, then why it was refused."""
+        lines = [f"{name}:{self.line}: note: {note}" for note in self.notes]
+        if not self.ok:
+            lines.append(f"{name}:{self.line}: {self.code} {self.message} [{DISPLAY[source]}: {' '.join(self.sql.split())[:200]}]")
+        return lines
 
     def as_json(self, source: str) -> dict:
         return {"line": self.line, "source_dialect": source, "input": self.sql, "clickhouse": self.clickhouse,
@@ -63,10 +73,21 @@ class Prover:
         return None
 
 
+def read_sql(path: str) -> tuple[str, str]:
+    """(text, display name) of FILE, or of stdin for ``-``; SqlcurateError when it cannot be read."""
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read().decode("utf-8"), "<stdin>"
+        return Path(path).read_text(encoding="utf-8"), path
+    except UnicodeDecodeError as e:
+        raise SqlcurateError("INPUT_NOT_UTF8", f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise SqlcurateError("INPUT_UNREADABLE", f"{path}: {e.strerror or e}") from None
+
+
 def prover_for(catalog_path=None) -> Prover | None:
     """The prover of this process's engine (with ``EXPLAIN PLAN`` on ``catalog_path``'s tables when
     given), or None when the engine is not installed (outputs then stay unproven)."""
-    from sqlcurate.errors import SqlcurateError
     from sqlcurate.sql.native import shared_parser
 
     native = shared_parser()
