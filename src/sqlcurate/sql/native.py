@@ -15,6 +15,7 @@ and ``system.data_type_families``. Verdicts are cached by key (the caller's fing
 from __future__ import annotations
 
 import atexit
+import gc
 import re
 from dataclasses import dataclass
 
@@ -173,7 +174,9 @@ def shared_parser() -> NativeParser | None:
 
 
 def _release() -> None:
-    """Drop the parser before the interpreter tears its modules down: with the heap frozen by
-    ``transpile.tune_gc``, a chdb result still referenced at teardown crashes the process (SIGSEGV)."""
+    """Drop the parser, and unfreeze the heap ``transpile.tune_gc`` froze, before the interpreter tears
+    its modules down: chdb objects still alive (or frozen) at that point crash the process at exit
+    (SIGSEGV, measured with the parser opened before and after the freeze)."""
     global _shared
     _shared = None
+    gc.unfreeze()
