@@ -39,6 +39,8 @@ def test_native_clickhouse_is_accepted_by_the_parser_and_by_the_sql_check(parser
     ("SELECT x::timestamptz FROM t", "Unknown data type timestamptz"),
     ("SELECT * FROM no_such_table_function(1)", "Unknown table function no_such_table_function"),
     ("SELECT (", "SYNTAX_ERROR"),
+    ("SELEC FROM WHERE", "SYNTAX_ERROR"),  # not an implicit SELECT, as chdb's default would read it
+    ("1 + 1", "SYNTAX_ERROR"),
 ])
 def test_parser_rejects_with_clickhouse_message(parser, sql, message):
     assert message in parser.check(sql).error

@@ -104,7 +104,10 @@ class NativeParser:
         self.calls += 1
         literal = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
         try:
-            formatted = self.conn.query(f"SELECT formatQuery({literal})", "TabSeparatedRaw").bytes().decode().rstrip("\n")
+            # implicit_select is on in chdb (as in clickhouse-local): "SELEC FROM WHERE" would read as
+            # SELECT SELEC FROM WHERE; a query must be one in ClickHouse's server dialect
+            formatted = self.conn.query(f"SELECT formatQuery({literal}) SETTINGS implicit_select = 0",
+                                        "TabSeparatedRaw").bytes().decode().rstrip("\n")
             tree = self.conn.query(f"EXPLAIN AST {formatted}", "TabSeparatedRaw").bytes().decode()
         except Exception as e:  # chdb raises its own error type carrying ClickHouse's message
             return NativeVerdict(engine_message(e))
