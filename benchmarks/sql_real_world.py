@@ -119,7 +119,7 @@ def tpch_rows(directory: Path, native) -> dict:
         conn.query(f"CREATE TABLE default.{table} ({', '.join(f'{c} {t[0]}' for c, t in zip(header, types, strict=True))}) "
                    "ENGINE = MergeTree ORDER BY tuple()")
         conn.query(f"INSERT INTO default.{table} SELECT * FROM file('{path}', 'CSVWithNames') "
-                   "SETTINGS format_csv_delimiter = '|'")
+                   "SETTINGS format_csv_delimiter = '|', input_format_csv_trim_whitespaces = 0")
         lite.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t[1]}' for c, t in zip(header, types, strict=True))})")
         lite.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(header))})", data)
     text = (directory / "tpc-h.sql").read_text()
