@@ -83,3 +83,8 @@ def test_fix_notes_dropped_hints_in_the_change_log():
     assert SqlCheck(fix=True, source_dialect="tsql").findings(it) == []
     assert [c.code for c in it.changes] == ["SQL_FOREIGN_DIALECT", "SQL_HINT_DROPPED", "SQL_HINT_DROPPED"]
     assert "SELECT a FROM t LIMIT 3" in it.conversation.messages[1].content
+
+
+def test_tsql_only_name_is_foreign_without_a_declared_dialect():
+    (f,) = SqlCheck().findings(item("```sql\nSELECT number FROM master..spt_values\n```"))
+    assert f.code == "SQL_FOREIGN_DIALECT" and "db..table at 1:20" in f.message and "master.spt_values" in f.message

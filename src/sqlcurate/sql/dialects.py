@@ -75,6 +75,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("tsql", "snowflake"), "DATEDIFF(unit, ...)", ('DATEDIFF',), rf"\b(DATEDIFF)\s*\(\s*{_TSQL_UNITS}\s*,", FOREIGN),
     (("tsql",), "DATEPART()", ('DATEPART', 'DATENAME'), r"\b(DATEPART|DATENAME)\s*\(", FOREIGN),
     (("tsql",), "LEN()", ('LEN', 'CHARINDEX'), r"\b(LEN|CHARINDEX)\s*\(", FOREIGN),
+    (("tsql",), "db..table", ('..',), r"(?<![.\w])([A-Za-z_]\w*\.\.[A-Za-z_]\w*)", FOREIGN),
     (("tsql",), "WITH (NOLOCK)", ('NOLOCK',), r"\bWITH\s*\(\s*(NOLOCK)\s*\)", FOREIGN),
     (("tsql",), "OFFSET ... FETCH", ('FETCH',), r"\bROWS\s+(FETCH)\s+(?:NEXT|FIRST)\b", FOREIGN),
     (("tsql",), "N'...' string", ("N'",), r"(?<![\w'])(N)'", FOREIGN),
@@ -172,7 +173,7 @@ NATIVE_WHEN_SOURCE_FAILS = NATIVE_WHEN_PARSED | {"[bracketed] name"}
 _CASE_SENSITIVE = frozenset({"::type cast", "::TYPE cast", "COUNTIF()"})
 _COMPILED = [(dialects, label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), standing)
              for dialects, label, keys, pattern, standing in MARKERS]
-_SYMBOL_KEYS = ("[", "`", "::", "N'")
+_SYMBOL_KEYS = ("[", "`", "::", "N'", "..")
 _WORD = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
