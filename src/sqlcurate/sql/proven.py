@@ -57,20 +57,22 @@ class Prover:
     def __init__(self, native: NativeParser, engine_check=None):
         self.native = native
         self.engine_check = engine_check
+        self._by_text: dict[str, str | None] = {}  # exact repeats skip the fingerprint's tokenize too
 
     def prove(self, tree: exp.Expression, text: str) -> str | None:
         """None if the engine accepts the statement, else its message. Cached per template of the
         output itself: the input's template is not enough, a literal can change the output's form
         (Trino ``TIME '01:02:03'`` and ``TIME '01:02:03+09:00'`` become different types)."""
+        if text in self._by_text:
+            return self._by_text[text]
         key = fingerprint(text, "clickhouse")
-        verdict = self.native.check(text, key)
-        if not verdict.ok:
-            return verdict.error
-        if self.engine_check is not None:
-            error = self.engine_check.check_statement(tree, key)
-            if error is not None:
-                return f"{error.message} ({error.name})"
-        return None
+        error = self.native.check(text, key).error
+        if error is None and self.engine_check is not None:
+            planned = self.engine_check.check_statement(tree, key)
+            if planned is not None:
+                error = f"{planned.message} ({planned.name})"
+        self._by_text[text] = error
+        return error
 
 
 def read_sql(path: str) -> tuple[str, str]:
