@@ -33,6 +33,12 @@ def test_native_clickhouse_is_accepted_by_the_parser_and_by_the_sql_check(parser
     assert SqlCheck().findings(item(f"```sql\n{sql}\n```")) == []
 
 
+def test_declared_clickhouse_that_only_clickhouse_parses_is_no_parse_error():
+    check = SqlCheck(source_dialect="clickhouse")
+    assert check.findings(item(f"```sql\n{NATIVE[1]}\n```")) == []
+    assert codes(check.findings(item("```sql\nSELECT (\n```"))) == ["SQL_PARSE_ERROR"]
+
+
 @pytest.mark.parametrize("sql, message", [
     ("SELECT GETDATE()", "Unknown function GETDATE"),
     ("SELECT julianday(a) FROM t", "Unknown function julianday"),

@@ -101,7 +101,7 @@ class SqlCheck(Check):
         """(code, message) for one analysed query, or None if it is canonical ClickHouse."""
         if a.internal_error:
             return "SQL_INTERNAL_ERROR", a.internal_error
-        native_candidate = not a.declared and (a.source == "clickhouse" or self._only_native_evidence(a))
+        native_candidate = a.source == "clickhouse" or (not a.declared and self._only_native_evidence(a))
         if native_candidate and (a.parse_error or a.source != "clickhouse") and self._native_error(a.sql) is None:
             return None  # ClickHouse's own parser accepts it, with the meaning its author gave it
         if a.parse_error:
