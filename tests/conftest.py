@@ -30,6 +30,7 @@ def nanochat_fixtures() -> Path:
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory):
     """A clickhouse-connect client on this process's one embedded engine (chdb), query_log enabled."""
-    from sqlcurate.sql.engine_conn import engine_client
+    from sqlcurate.sql.engine_conn import engine_client, engine_path
 
-    return engine_client(tmp_path_factory.mktemp("chdb"))
+    # a test may have opened the process's engine already (transpile proves its output on it)
+    return engine_client(tmp_path_factory.mktemp("chdb") if engine_path() is None else None)

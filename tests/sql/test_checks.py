@@ -66,7 +66,7 @@ def test_parse_error_is_not_fixable():
 
 
 def test_untranspilable_is_reported_even_with_fix():
-    it = item("```sql\nSELECT x, o FROM t, UNNEST(arr) AS x WITH OFFSET AS o\n```")
+    it = item("```sql\nSELECT x, o FROM t LEFT JOIN UNNEST(arr) AS x WITH OFFSET AS o\n```")
     (f,) = SqlCheck(fix=True).findings(it)
     assert f.code == "SQL_UNTRANSPILABLE" and "WITH OFFSET" in f.message
     assert it.changes == []

@@ -38,10 +38,10 @@ def test_transpile_file_and_pretty(tmp_path):
 
 
 def test_transpile_refuses_unfaithful_statement_and_writes_nothing():
-    r = invoke("transpile", "--from", "bigquery", input="SELECT 1;\n\nSELECT x FROM t, UNNEST(a) AS x WITH OFFSET AS o;\n")
+    r = invoke("transpile", "--from", "bigquery", input="SELECT 1;\n\nSELECT x FROM t LEFT JOIN UNNEST(a) AS x WITH OFFSET AS o;\n")
     assert r.exit_code == 1
     assert r.stdout == ""
-    assert "<stdin>:3: SQL_UNTRANSPILABLE UNNEST ... WITH OFFSET" in r.stderr
+    assert "<stdin>:3: SQL_UNTRANSPILABLE LEFT JOIN UNNEST ... WITH OFFSET" in r.stderr
     assert "1 of 2 statement(s) not transpiled" in r.stderr
 
 
@@ -51,7 +51,7 @@ def test_transpile_parse_error_names_line():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--from", "oracle"], "unknown dialect 'oracle'"),
+    (["--from", "cobol"], "unknown dialect 'cobol'"),
     (["--from", "mysql", "/no/such/file.sql"], "/no/such/file.sql: No such file or directory"),
     (["--from", "mysql"], "no SQL statement"),
 ])
@@ -119,3 +119,50 @@ def test_validate_engine_check_in_subprocess(conversations, tmp_path):
     assert r.returncode == 1, r.stderr
     assert "in.jsonl:4: SQL_ENGINE_REJECTED message 1 (query at offset 7): UNKNOWN_FUNCTION: Function with name `uniqExcat` does not exist" in r.stderr
     assert len(out.read_text().splitlines()) == 3  # rows 1, 2, 5 (after fixing) pass the engine
+
+
+# ---------------------------------------------------------------- transpile: dialects, hints, proof
+
+@pytest.mark.parametrize("alias", ["trino", "presto", "athena", "duckdb", "sqlite", "sqlite3", "spark", "databricks",
+                                   "hive", "redshift", "doris", "starrocks", "oracle", "fabric", "synapse"])
+def test_transpile_accepts_every_sqlglot_dialect(alias):
+    r = invoke("transpile", "--from", alias, input="SELECT a, COUNT(*) AS n FROM t GROUP BY a;\n")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "SELECT a, COUNT(*) AS n FROM t GROUP BY a;\n"
+
+
+def test_transpile_drops_tsql_query_hints_with_a_note():
+    r = invoke("transpile", "--from", "tsql", input="SELECT TOP 3 a FROM t WITH (NOLOCK) ORDER BY a OPTION (LABEL = 'q01');\n")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "SELECT a FROM t ORDER BY a LIMIT 3;\n"
+    assert "<stdin>:1: note: dropped T-SQL query option LABEL = 'q01'" in r.stderr and "WITH (NOLOCK)" in r.stderr
+
+
+def test_transpile_three_part_name_with_empty_schema_no_traceback():
+    r = invoke("transpile", "--from", "tsql", input="SELECT number FROM master..spt_values")
+    assert r.exit_code == 0 and r.stdout == "SELECT number FROM master.spt_values;\n"
+
+
+def test_transpile_output_the_engine_rejects_exits_1_with_its_message():
+    r = invoke("transpile", "--from", "sqlite", input="SELECT 1;\nSELECT unixepoch(b) - unixepoch(a) FROM t;\n")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "<stdin>:2: SQL_OUTPUT_REJECTED ClickHouse rejects the output: Unknown function unixepoch" in r.stderr
+    assert "[SQLite: SELECT unixepoch(b) - unixepoch(a) FROM t]" in r.stderr
+
+
+def test_transpile_json_reports_every_statement():
+    r = invoke("transpile", "--from", "tsql", "--format", "json", input="SELECT TOP 1 a FROM t;\nSELECT GETDATE() + ;\n")
+    assert r.exit_code == 1
+    report = json.loads(r.stdout)
+    first, second = report["statements"]
+    assert report["written"] is False and report["source_dialect"] == "tsql"
+    assert first["clickhouse"] == ["SELECT a FROM t LIMIT 1"] and first["code"] is None
+    assert second["code"] == "SQL_PARSE_ERROR" and second["line"] == 2 and second["clickhouse"] == []
+
+
+def test_transpile_with_catalog_plans_each_output(tmp_path):
+    r = invoke("transpile", "--from", "postgres", "--catalog", str(CORPUS / "schema.sql"),
+               input="SELECT country, COUNT(*) FROM webstats.users GROUP BY country;\nSELECT no_such_column FROM webstats.users;\n")
+    assert r.exit_code == 1
+    assert "<stdin>:2: SQL_OUTPUT_REJECTED" in r.stderr and "no_such_column" in r.stderr and "UNKNOWN_IDENTIFIER" in r.stderr
+    assert "<stdin>:1:" not in r.stderr

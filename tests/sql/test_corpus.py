@@ -21,8 +21,9 @@ def _ordered(sql: str) -> bool:
 
 def test_corpus_covers_five_dialects_with_enough_queries():
     per_dialect = Counter(c.dialect for c in CASES)
-    assert set(per_dialect) == {"tsql", "bigquery", "snowflake", "postgres", "mysql"}
-    assert len(CASES) >= 55 and min(per_dialect.values()) >= 10
+    main = {"tsql", "bigquery", "snowflake", "postgres", "mysql"}
+    assert main <= set(per_dialect)
+    assert len(CASES) >= 55 and min(per_dialect[d] for d in main) >= 10
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -17,22 +17,42 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# sqlglot dialect name -> how users call it in messages
+from sqlcurate.errors import SqlcurateError
+
+# sqlglot dialect name -> how users call it in messages: every dialect sqlglot 30 reads, the six the
+# markers below know best first (their order is the order of the --from help text)
 DISPLAY = {
-    "clickhouse": "ClickHouse",
-    "tsql": "T-SQL",
-    "bigquery": "BigQuery",
-    "snowflake": "Snowflake",
-    "postgres": "Postgres",
-    "mysql": "MySQL",
+    "clickhouse": "ClickHouse", "tsql": "T-SQL", "bigquery": "BigQuery", "snowflake": "Snowflake",
+    "postgres": "Postgres", "mysql": "MySQL",
+    "athena": "Athena", "databricks": "Databricks", "doris": "Doris", "dremio": "Dremio", "drill": "Drill",
+    "druid": "Druid", "duckdb": "DuckDB", "dune": "Dune", "exasol": "Exasol", "fabric": "Fabric",
+    "hive": "Hive", "materialize": "Materialize", "oracle": "Oracle", "presto": "Presto", "prql": "PRQL",
+    "redshift": "Redshift", "risingwave": "RisingWave", "solr": "Solr", "spark": "Spark", "spark2": "Spark 2",
+    "sqlite": "SQLite", "starrocks": "StarRocks", "tableau": "Tableau", "teradata": "Teradata", "trino": "Trino",
 }
 # Accepted spellings of --from values
 ALIASES = {
-    "t-sql": "tsql", "mssql": "tsql", "sqlserver": "tsql", "sql-server": "tsql",
-    "bq": "bigquery", "googlesql": "bigquery",
-    "postgresql": "postgres", "pg": "postgres", "psql": "postgres",
-    "mariadb": "mysql", "ch": "clickhouse",
+    "t-sql": "tsql", "mssql": "tsql", "sqlserver": "tsql", "sql-server": "tsql", "azuresql": "tsql",
+    "synapse": "fabric", "microsoft-fabric": "fabric",
+    "bq": "bigquery", "googlesql": "bigquery", "standardsql": "bigquery",
+    "postgresql": "postgres", "pg": "postgres", "psql": "postgres", "greenplum": "postgres",
+    "mariadb": "mysql", "ch": "clickhouse", "sqlite3": "sqlite", "duck": "duckdb",
+    "sparksql": "spark", "spark-sql": "spark", "pyspark": "spark", "hiveql": "hive",
+    "prestodb": "presto", "trinodb": "trino", "aws-athena": "athena", "oracledb": "oracle", "plsql": "oracle",
+    "sf": "snowflake", "rs": "redshift",
 }
+# Dialects that share another's conventions where the fix-up tables care (day-of-week numbering, week
+# start, string ``+``, three-part names): the key of those tables for a dialect not listed is its own name.
+FAMILY = {
+    "fabric": "tsql", "redshift": "postgres", "materialize": "postgres", "risingwave": "postgres",
+    "doris": "mysql", "starrocks": "mysql", "databricks": "spark", "spark2": "spark", "hive": "spark",
+    "athena": "trino", "presto": "trino", "dune": "trino",
+}
+
+
+def family(dialect: str) -> str:
+    return FAMILY.get(dialect, dialect)
+
 
 FOREIGN, NONCANONICAL, HINT = "foreign", "noncanonical", "hint"
 _WEIGHT = {FOREIGN: 2, NONCANONICAL: 2, HINT: 1}
@@ -55,6 +75,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("tsql", "snowflake"), "DATEDIFF(unit, ...)", ('DATEDIFF',), rf"\b(DATEDIFF)\s*\(\s*{_TSQL_UNITS}\s*,", FOREIGN),
     (("tsql",), "DATEPART()", ('DATEPART', 'DATENAME'), r"\b(DATEPART|DATENAME)\s*\(", FOREIGN),
     (("tsql",), "LEN()", ('LEN', 'CHARINDEX'), r"\b(LEN|CHARINDEX)\s*\(", FOREIGN),
+    (("tsql",), "db..table", ('..',), r"(?<![.\w])([A-Za-z_]\w*\.\.[A-Za-z_]\w*)", FOREIGN),
     (("tsql",), "WITH (NOLOCK)", ('NOLOCK',), r"\bWITH\s*\(\s*(NOLOCK)\s*\)", FOREIGN),
     (("tsql",), "OFFSET ... FETCH", ('FETCH',), r"\bROWS\s+(FETCH)\s+(?:NEXT|FIRST)\b", FOREIGN),
     (("tsql",), "N'...' string", ("N'",), r"(?<![\w'])(N)'", FOREIGN),
@@ -64,6 +85,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     # BigQuery
     (("bigquery",), "`project.dataset.table`", ('`',), r"(`[^`\s]+\.[^`\s]+`)", FOREIGN),
     (("bigquery",), "SAFE_DIVIDE()", ('SAFE_DIVIDE', 'SAFE_CAST', 'SAFE'), r"\b(SAFE_DIVIDE|SAFE_CAST|SAFE\.\w+)\s*\(", FOREIGN),
+    (("bigquery",), "[SAFE_OFFSET(i)]", ('SAFE_OFFSET', 'SAFE_ORDINAL', 'OFFSET', 'ORDINAL'), r"\[\s*(SAFE_OFFSET|SAFE_ORDINAL|OFFSET|ORDINAL)\s*\(", FOREIGN),
     (("bigquery",), "STRUCT()", ('STRUCT',), r"\b(STRUCT)\s*\(", FOREIGN),
     (("bigquery",), "UNNEST()", ('UNNEST',), r"\b(UNNEST)\s*\(", FOREIGN),
     (("bigquery",), "TIMESTAMP_DIFF()", ('TIMESTAMP_DIFF', 'DATETIME_DIFF', 'TIMESTAMP_TRUNC', 'TIMESTAMP_SUB', 'TIMESTAMP_ADD'), r"\b(TIMESTAMP_DIFF|DATETIME_DIFF|TIMESTAMP_TRUNC|TIMESTAMP_SUB|TIMESTAMP_ADD)\s*\(", FOREIGN),
@@ -95,6 +117,8 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("mysql",), "DATE_FORMAT()", ('DATE_FORMAT', 'STR_TO_DATE'), r"\b(DATE_FORMAT|STR_TO_DATE)\s*\(", FOREIGN),
     (("mysql",), "DATE_SUB(x, INTERVAL ...)", ('INTERVAL',), r"\b(DATE_SUB|DATE_ADD)\s*\((?:[^()]|\([^()]*\))*,\s*INTERVAL\b", FOREIGN),
     (("mysql",), "CURDATE()", ('CURDATE', 'UNIX_TIMESTAMP', 'FROM_UNIXTIME'), r"\b(CURDATE|UNIX_TIMESTAMP|FROM_UNIXTIME)\s*\(", FOREIGN),
+    # ClickHouse has DAYOFWEEK too, numbered from Monday: the same call means another day number there
+    (("mysql",), "DAYOFWEEK()", ('DAYOFWEEK',), r"\b(DAYOFWEEK)\s*\(", FOREIGN),
     (("mysql",), "GROUP_CONCAT()", ('GROUP_CONCAT',), r"\b(GROUP_CONCAT)\s*\(", FOREIGN),
     (("mysql",), "DATEDIFF(a, b)", ('DATEDIFF',), r"\b(DATEDIFF)\s*\((?:[^(),]|\([^()]*\))*,(?:[^(),]|\([^()]*\))*\)", FOREIGN),
     (("mysql",), "SUBSTRING_INDEX()", ('SUBSTRING_INDEX', 'LOCATE', 'INSTR'), r"\b(SUBSTRING_INDEX|LOCATE|INSTR)\s*\(", HINT),  # ClickHouse has these too
@@ -107,12 +131,49 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "QUALIFY", ('QUALIFY',), r"\b(QUALIFY)\b", HINT),
     (("snowflake",), "ZEROIFNULL()", ('ZEROIFNULL', 'DIV0', 'NVL', 'NVL2', 'TO_VARCHAR', 'TRY_TO_NUMBER', 'ARRAY_SIZE', 'CONVERT_TIMEZONE'), r"\b(ZEROIFNULL|DIV0|NVL|NVL2|TO_VARCHAR|TRY_TO_NUMBER|ARRAY_SIZE|CONVERT_TIMEZONE)\s*\(", FOREIGN),
     (("snowflake",), "FLATTEN()", ('FLATTEN',), r"\b(FLATTEN)\s*\(", FOREIGN),
+    (("snowflake",), "LATERAL FLATTEN(input => ...)", ('LATERAL', 'INPUT'), r"\b(LATERAL\s+FLATTEN|input\s*=>)", FOREIGN),
+    (("snowflake",), "PARSE_JSON()", ('PARSE_JSON', 'TRY_PARSE_JSON', 'TO_TIMESTAMP_NTZ', 'TO_TIMESTAMP_LTZ', 'TO_TIMESTAMP_TZ'), r"\b(PARSE_JSON|TRY_PARSE_JSON|TO_TIMESTAMP_NTZ|TO_TIMESTAMP_LTZ|TO_TIMESTAMP_TZ)\s*\(", FOREIGN),
+    # ClickHouse's toDate(x, 'tz') reads a second argument as a time zone, not a format
+    (("snowflake", "postgres", "oracle"), "TO_DATE(x, 'format')", ('TO_DATE', 'TO_TIMESTAMP'), r"\b(TO_DATE|TO_TIMESTAMP)\s*\((?:[^(),]|\([^()]*\))*,\s*'", FOREIGN),
+    (("snowflake", "postgres", "trino"), "SPLIT_PART()", ('SPLIT_PART',), r"\b(SPLIT_PART)\s*\(", FOREIGN),
+    (("snowflake",), "TRY_TO_DATE()", ('TRY_TO_DATE', 'TRY_TO_TIMESTAMP', 'TRY_TO_TIMESTAMP_NTZ'), r"\b(TRY_TO_DATE|TRY_TO_TIMESTAMP|TRY_TO_TIMESTAMP_NTZ)\s*\(", FOREIGN),
+    (("snowflake",), "DAYOFWEEKISO()", ('DAYOFWEEKISO',), r"\b(DAYOFWEEKISO)\s*\(", FOREIGN),
+    (("snowflake",), "REGEXP_LIKE(x, p, flags)", ('REGEXP_LIKE', 'RLIKE'), r"\b(REGEXP_LIKE|RLIKE)\s*\(", FOREIGN),
+    # SQLite
+    (("sqlite",), "strftime('%...', x)", ('STRFTIME',), r"\b(strftime)\s*\(\s*'", FOREIGN),
+    (("sqlite",), "julianday()", ('JULIANDAY',), r"\b(julianday)\s*\(", FOREIGN),
+    (("sqlite",), "CAST(x AS REAL)", ('REAL',), r"\bAS\s+(REAL)\b", HINT),
+    # DuckDB
+    (("duckdb",), "list_ functions", ('LIST_VALUE', 'LIST_AGGREGATE', 'LIST_CONTAINS', 'LIST_TRANSFORM', 'LIST_FILTER', 'STRUCT_PACK'), r"\b(list_value|list_aggregate|list_contains|list_transform|list_filter|struct_pack)\s*\(", FOREIGN),
+    (("duckdb",), "EXCLUDE (...)", ('EXCLUDE',), r"\*\s*(EXCLUDE)\s*\(", HINT),
+    # Trino / Presto / Athena
+    (("trino",), "approx_distinct()", ('APPROX_DISTINCT', 'APPROX_PERCENTILE', 'CARDINALITY', 'DATE_PARSE', 'FROM_ISO8601_TIMESTAMP', 'ELEMENT_AT'), r"\b(approx_distinct|approx_percentile|cardinality|date_parse|from_iso8601_timestamp|element_at)\s*\(", FOREIGN),
+    (("trino",), "CROSS JOIN UNNEST(...) AS t(x)", ('UNNEST',), r"\b(CROSS\s+JOIN\s+UNNEST)\s*\(", HINT),
+    # Spark / Hive / Databricks
+    (("spark",), "LATERAL VIEW explode()", ('LATERAL', 'EXPLODE', 'POSEXPLODE'), r"\b(LATERAL\s+VIEW|explode|posexplode)\b", FOREIGN),
+    (("spark",), "collect_list()", ('COLLECT_LIST', 'COLLECT_SET', 'SIZE'), r"\b(collect_list|collect_set|size)\s*\(", FOREIGN),
+    # Oracle
+    (("oracle",), "FROM DUAL", ('DUAL',), r"\bFROM\s+(DUAL)\b", FOREIGN),
+    (("oracle",), "ROWNUM", ('ROWNUM', 'SYSDATE'), r"\b(ROWNUM|SYSDATE)\b", FOREIGN),
 ]
+
+# Foreign markers whose construct ClickHouse itself reads with the same meaning (``INTERVAL '7 days'``,
+# ``x::Int32``, ``DATEADD(day, 1, d)``, `` `db.table` ``, its own ``flatten(arr)``). They stay evidence when
+# a query is also foreign in other ways, but a query whose only foreign evidence is of this kind and which
+# ClickHouse's own parser accepts, naming only functions and types it has, is ClickHouse
+# (``sql.native``).
+NATIVE_WHEN_PARSED = frozenset({
+    "INTERVAL '7 days'", "::type cast", "::TYPE cast", "`project.dataset.table`", "FLATTEN()",
+    "DATEADD(unit, ...)", "DATEDIFF(unit, ...)", "generate_series()", "CURDATE()", "DATE_SUB(x, INTERVAL ...)",
+})
+# ... and, when the query does not even parse in the dialect the markers point to, these too: ``[x]`` is a
+# T-SQL name only if T-SQL can read the query; otherwise it is ClickHouse's one-element array.
+NATIVE_WHEN_SOURCE_FAILS = NATIVE_WHEN_PARSED | {"[bracketed] name"}
 
 _CASE_SENSITIVE = frozenset({"::type cast", "::TYPE cast", "COUNTIF()"})
 _COMPILED = [(dialects, label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), standing)
              for dialects, label, keys, pattern, standing in MARKERS]
-_SYMBOL_KEYS = ("[", "`", "::", "N'")
+_SYMBOL_KEYS = ("[", "`", "::", "N'", "..")
 _WORD = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
@@ -130,7 +191,7 @@ _MARKERS_BY_KEY = _index_keys()
 _WORD_KEYS = frozenset(k for k in _MARKERS_BY_KEY if k not in _SYMBOL_KEYS)
 
 # Priority when two dialects score the same (the more common source of analytics SQL first)
-_TIE_ORDER = ("tsql", "bigquery", "postgres", "snowflake", "mysql")
+_TIE_ORDER = ("tsql", "bigquery", "postgres", "snowflake", "mysql", "sqlite", "spark", "trino", "duckdb", "oracle")
 
 # string literals ('...' with '' or \' escapes, "..." is an identifier so it stays) and comments
 _MASK = re.compile(r"'(?:[^'\\]|\\.|'')*'|--[^\n]*|/\*.*?\*/|#[^\n]*(?=\n|$)", re.DOTALL)
@@ -218,10 +279,15 @@ def detect(sql: str) -> Detection:
     return Detection(best, tuple(e for e in evidence if best in e.dialects))
 
 
+class UnknownDialect(SqlcurateError, ValueError):
+    code = "SQL_UNKNOWN_DIALECT"
+
+
 def normalize_dialect(name: str) -> str:
-    """A sqlglot dialect name for a user's spelling (``T-SQL``, ``postgresql``...); ValueError if unknown."""
-    key = name.strip().lower()
+    """A sqlglot dialect name for a user's spelling (``T-SQL``, ``postgresql``, ``sqlite3``...);
+    UnknownDialect (a SqlcurateError and a ValueError) if unknown."""
+    key = name.strip().lower().replace("_", "-")
     key = ALIASES.get(key, key)
     if key not in DISPLAY:
-        raise ValueError(f"unknown dialect {name!r}; expected one of: {', '.join(DISPLAY)}")
+        raise UnknownDialect(None, f"unknown dialect {name!r}; expected one of: {', '.join(DISPLAY)}")
     return key

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from sqlcurate.sql.dialects import DISPLAY, family
 from sqlcurate.sql.fingerprint import dialect_of
 
 
@@ -34,6 +35,12 @@ class Untranspilable(ValueError):
 class Context:
     source: str  # the sqlglot dialect the tree was parsed from
     nullable_columns: frozenset[str]  # sort keys known to be Nullable (their NULL placement is kept)
+    notes: list[str]  # what was dropped on purpose (query hints), for the change log
+
+    @property
+    def family(self) -> str:
+        """The dialect whose conventions the tables below key on (``fabric`` -> ``tsql``...)."""
+        return family(self.source)
 
 
 # ---------------------------------------------------------------- names
@@ -42,11 +49,20 @@ def _table(node: exp.Table, ctx: Context) -> exp.Expression:
     """ClickHouse has two-part names (database.table): drop BigQuery's project and Snowflake's database
     level, and T-SQL's ``dbo`` schema (``sales.dbo.orders`` -> ``sales.orders``)."""
     catalog, db = node.args.get("catalog"), node.args.get("db")
-    if ctx.source == "tsql" and db is not None and db.name.lower() == "dbo":
+    if "*" in node.name and not (isinstance(node.parent, (exp.From, exp.Join)) and isinstance(node.parent.parent, exp.Select)):
+        raise Untranspilable(f"wildcard table {node.name} outside a SELECT's FROM")
+    if node.args.get("hints"):
+        ctx.notes.append(f"dropped table hint {', '.join(h.sql(ctx.source) for h in node.args['hints'])} on {node.name}")
+        node.set("hints", None)
+    # T-SQL's `master..spt_values` leaves the schema empty (a plain string): the default schema, dbo
+    db_name = db.name if isinstance(db, exp.Expression) else ""
+    if ctx.family == "tsql" and (db_name.lower() == "dbo" or (catalog is not None and not db_name)):
         node.set("db", catalog)
         node.set("catalog", None)
     elif catalog is not None:
         node.set("catalog", None)
+    if not isinstance(node.args.get("db"), (exp.Expression, type(None))):
+        node.set("db", None)
     return node
 
 
@@ -77,7 +93,92 @@ def _ordered(node: exp.Ordered, ctx: Context) -> exp.Expression:
     return node
 
 
+# Query-level hints with no meaning for the result: dropped, each with a note in the change log.
+_DROPPED_CLAUSES = {"options": "query option", "hint": "optimizer hint"}
+
+
+def _drop_hints(node: exp.Select, ctx: Context) -> None:
+    for key, what in _DROPPED_CLAUSES.items():
+        value = node.args.get(key)
+        if value:
+            parts = value if isinstance(value, list) else [value]
+            ctx.notes.append(f"dropped {DISPLAY[ctx.source]} {what} {', '.join(p.sql(ctx.source) for p in parts)}")
+            node.set(key, None)
+
+
+def _wildcard_table(node: exp.Select, ctx: Context) -> None:
+    """BigQuery ``FROM d.events_*`` with ``_TABLE_SUFFIX``: ClickHouse's ``merge(db, '^events_')`` reads
+    the same tables, and its ``_table`` virtual column minus the prefix is the suffix."""
+    source = node.args.get("from_")
+    table = source.this if source is not None else None
+    if not (isinstance(table, exp.Table) and isinstance(table.this, exp.Identifier) and table.name.endswith("*")):
+        return
+    prefix = table.name[:-1]
+    if "*" in prefix:
+        raise Untranspilable(f"wildcard table {table.name} with a * inside the name")
+    database = exp.Literal.string(table.db) if table.db else exp.Anonymous(this="currentDatabase", expressions=[])
+    merged = exp.Table(this=exp.Anonymous(this="merge", expressions=[database, exp.Literal.string("^" + re.escape(prefix))]),
+                       alias=table.args.get("alias"))
+    table.replace(merged)
+    suffix = exp.Anonymous(this="substring", expressions=[exp.column("_table"), exp.Literal.number(len(prefix) + 1)])
+    for column in list(node.find_all(exp.Column)):
+        if column.name.upper() == "_TABLE_SUFFIX":
+            column.replace(suffix.copy())
+
+
+def _from_unnest(node: exp.Select, ctx: Context) -> None:
+    """``FROM UNNEST(arr) AS x`` -> ``FROM (SELECT arrayJoin(arr) AS x)``: one row per element."""
+    source = node.args.get("from_")
+    unnest = source.this if source is not None else None
+    if not isinstance(unnest, exp.Unnest):
+        return
+    if unnest.args.get("offset"):
+        raise Untranspilable("UNNEST ... WITH OFFSET: use arrayEnumerate() in ClickHouse by hand")
+    alias = unnest.args.get("alias")
+    names = list(alias.columns) if alias is not None and alias.columns else ([alias.this] if alias is not None and alias.this else [])
+    if len(unnest.expressions) != 1 or len(names) != 1:
+        raise Untranspilable("UNNEST of several arrays or without a column alias")
+    inner = exp.select(exp.alias_(exp.Anonymous(this="arrayJoin", expressions=[unnest.expressions[0].copy()]), names[0].copy()))
+    table_alias = alias.this if alias is not None and alias.columns and alias.this else None
+    unnest.replace(exp.Subquery(this=inner, alias=exp.TableAlias(this=table_alias.copy()) if table_alias else None))
+
+
+# Snowflake FLATTEN output columns ClickHouse's ARRAY JOIN can give: VALUE (the element) and INDEX
+# (0-based position); SEQ, KEY, PATH and THIS have no counterpart.
+_FLATTEN_COLUMNS = frozenset({"VALUE", "INDEX"})
+
+
+def _lateral_flatten(node: exp.Select, ctx: Context) -> None:
+    """Snowflake ``FROM t, LATERAL FLATTEN(input => t.arr) f`` -> ``ARRAY JOIN t.arr AS f_value``, with
+    ``f.value`` -> ``f_value`` and ``f.index`` -> ``f_index - 1`` (from ``arrayEnumerate``)."""
+    for join in node.args.get("joins") or []:
+        lateral = join.this
+        if not (isinstance(lateral, exp.Lateral) and isinstance(lateral.this, exp.Explode)):
+            continue
+        arg = lateral.this.this
+        if not (isinstance(arg, exp.Kwarg) and arg.this.name.lower() == "input"):
+            raise Untranspilable("LATERAL FLATTEN with options other than input => (outer, path, recursive, mode)")
+        alias = lateral.args.get("alias")
+        name = alias.this.name if alias is not None and alias.this else "f"
+        used = {c.name.upper() for c in node.find_all(exp.Column) if c.table == name}
+        if used - _FLATTEN_COLUMNS:
+            raise Untranspilable(f"LATERAL FLATTEN column {', '.join(sorted(used - _FLATTEN_COLUMNS))} has no ARRAY JOIN form")
+        array = arg.expression
+        joined = [exp.alias_(array.copy(), f"{name}_value")]
+        if "INDEX" in used:
+            joined.append(exp.alias_(exp.Anonymous(this="arrayEnumerate", expressions=[array.copy()]), f"{name}_index"))
+        for column in list(node.find_all(exp.Column)):
+            if column.table == name:
+                new = exp.column(f"{name}_{column.name.lower()}")
+                column.replace(exp.Paren(this=exp.Sub(this=new, expression=exp.Literal.number(1))) if column.name.upper() == "INDEX" else new)
+        join.replace(exp.Join(this=joined[0], expressions=joined[1:], kind="ARRAY"))
+
+
 def _select(node: exp.Select, ctx: Context) -> exp.Expression:
+    _drop_hints(node, ctx)
+    _wildcard_table(node, ctx)
+    _from_unnest(node, ctx)
+    _lateral_flatten(node, ctx)
     limit = node.args.get("limit")
     # OFFSET n ROWS FETCH NEXT m ROWS ONLY -> LIMIT m OFFSET n (ClickHouse accepts both; LIMIT is canonical)
     if isinstance(limit, exp.Fetch):
@@ -107,8 +208,9 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
         unnest = join.this
         if not isinstance(unnest, exp.Unnest):
             continue
-        if unnest.args.get("offset"):
-            raise Untranspilable("UNNEST ... WITH OFFSET: use arrayEnumerate() in ClickHouse by hand")
+        offset = unnest.args.get("offset") or None
+        if offset is not None and (join.args.get("side") or not isinstance(offset, exp.Identifier)):
+            raise Untranspilable("LEFT JOIN UNNEST ... WITH OFFSET: use arrayEnumerate() in ClickHouse by hand")
         arrays = unnest.expressions
         alias = unnest.args.get("alias")
         names = list(alias.columns) if alias is not None and alias.columns else ([alias.this] if alias is not None and alias.this else [])
@@ -127,8 +229,22 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
             raise Untranspilable(f"{side or join.args.get('kind')} JOIN UNNEST has no ARRAY JOIN form")
         else:
             new = exp.Join(this=exp.Alias(this=arrays[0].copy(), alias=names[0].copy()), kind="ARRAY")
+        if offset is not None:
+            _with_offset(node, new, arrays[0], offset.name)
         join.replace(new)
     return node
+
+
+def _with_offset(select: exp.Select, array_join: exp.Join, array: exp.Expression, name: str) -> None:
+    """BigQuery ``UNNEST(a) AS x WITH OFFSET AS o``: the same ARRAY JOIN also walks ``arrayEnumerate(a)``
+    (1-based) as ``o_position``, and every reference to the 0-based ``o`` becomes ``(o_position - 1)``."""
+    position = f"{name}_position"
+    array_join.set("expressions", [exp.alias_(exp.Anonymous(this="arrayEnumerate", expressions=[array.copy()]), position)])
+    for column in list(select.find_all(exp.Column)):
+        if not column.table and column.name == name:
+            zero_based = exp.Paren(this=exp.Sub(this=exp.column(position), expression=exp.Literal.number(1)))
+            projected = column.parent is select and column.arg_key == "expressions"
+            column.replace(exp.alias_(zero_based, name) if projected else zero_based)
 
 
 # ---------------------------------------------------------------- aggregates
@@ -197,6 +313,12 @@ def _group_concat(node: exp.GroupConcat, ctx: Context) -> exp.Expression:
         raise Untranspilable("an aggregated string ordered by several keys")
     key = order.expressions[0]
     sort = "arrayReverseSort" if key.args.get("desc") else "arraySort"
+    if isinstance(value, exp.Distinct):
+        # LISTAGG(DISTINCT x) WITHIN GROUP (ORDER BY x): the distinct values, sorted
+        if len(value.expressions) != 1 or key.this != value.expressions[0]:
+            raise Untranspilable("an aggregated string of DISTINCT values ordered by another key")
+        arr = exp.Anonymous(this=sort, expressions=[exp.Anonymous(this="groupUniqArray", expressions=[value.expressions[0].copy()])])
+        return exp.Anonymous(this="arrayStringConcat", expressions=[arr, sep.copy()])
     if key.this == value:
         arr = exp.Anonymous(this=sort, expressions=[exp.Anonymous(this="groupArray", expressions=[value.copy()])])
     else:
@@ -227,7 +349,7 @@ def _add(node: exp.Add, ctx: Context) -> exp.Expression:
     """T-SQL joins strings with ``+``; ClickHouse's ``+`` is numeric only. Where a string literal shows
     that it is a concatenation, ``concat(...)`` (column-only additions keep ``+``: the types are not
     known here, and the engine check sees them)."""
-    if ctx.source != "tsql" or not _is_concat(node) or isinstance(node.parent, exp.Add):
+    if ctx.family != "tsql" or not _is_concat(node) or isinstance(node.parent, exp.Add):
         return node
     return exp.Anonymous(this="concat", expressions=[p.copy() for p in _concat_parts(node)])
 
@@ -250,10 +372,19 @@ def _integer(e: exp.Expression) -> bool:
     return False
 
 
+_INTERVAL_TEXT = re.compile(r"\s*(-?\d+)\s*(year|quarter|month|week|day|hour|minute|second)s?\s*", re.IGNORECASE)
+
+
 def _cast(node: exp.Cast, ctx: Context) -> exp.Expression:
     """sqlglot casts to ``Nullable(T)`` so that NULL survives as in the source; for a value that cannot be
-    NULL (a literal, COUNT, integer arithmetic of those) that is noise in the target: ``CAST(x AS T)``."""
+    NULL (a literal, COUNT, integer arithmetic of those) that is noise in the target: ``CAST(x AS T)``.
+    Postgres ``'1 month'::interval`` is ``INTERVAL 1 MONTH``."""
     value = node.this
+    if isinstance(node.to, exp.DataType) and node.to.is_type(exp.DataType.Type.INTERVAL):
+        m = _INTERVAL_TEXT.fullmatch(value.name) if isinstance(value, exp.Literal) and value.is_string else None
+        if m is None:
+            raise Untranspilable("a cast to INTERVAL of anything but one constant 'N unit'")
+        return exp.Interval(this=exp.Literal.number(int(m.group(1))), unit=exp.var(m.group(2).upper()))
     if (isinstance(value, exp.Literal) or _integer(value)) and isinstance(node.to, exp.DataType):
         node.to.set("nullable", False)
     return node
@@ -293,7 +424,7 @@ EXTRACT_PARTS: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
 
 def _extract(node: exp.Extract, ctx: Context) -> exp.Expression:
     part = node.this.name.upper()
-    target = EXTRACT_PARTS.get((ctx.source, part)) or EXTRACT_PARTS.get(("*", part))
+    target = EXTRACT_PARTS.get((ctx.family, part)) or EXTRACT_PARTS.get(("*", part))
     if target is None:
         return node
     func, extra = target
@@ -308,7 +439,7 @@ WEEK_TRUNC: dict[str, str] = {"bigquery": "toStartOfWeek", "postgres": "toMonday
 def _date_trunc(node: exp.Expression, ctx: Context) -> exp.Expression:
     unit = node.args.get("unit")
     name = unit.name.upper() if unit is not None else ""
-    func = TRUNC_FUNCTIONS.get(name) or (WEEK_TRUNC.get(ctx.source) if name == "WEEK" else None)
+    func = TRUNC_FUNCTIONS.get(name) or (WEEK_TRUNC.get(ctx.family) if name == "WEEK" else None)
     if func is None:
         return node
     return exp.Anonymous(this=func, expressions=[node.this.copy()])
@@ -444,7 +575,47 @@ RENAMED_CALLS: dict[tuple[str, str], str] = {
 }
 
 
+def _snowflake_to_timestamp(node: exp.Anonymous) -> exp.Expression:
+    """Snowflake TO_TIMESTAMP / TO_TIMESTAMP_NTZ(x) of one argument: numbers are seconds since the epoch,
+    strings and dates are read as wall-clock time with no time zone; ``toDateTime64(x, 6, 'UTC')`` does
+    both (microseconds, as Snowflake's default precision is nanoseconds and ClickHouse's practical one)."""
+    if len(node.expressions) != 1:
+        raise Untranspilable(f"{node.name} with a format or scale argument sqlglot did not read")
+    return exp.Anonymous(this="toDateTime64", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
+
+
+def _snowflake_try_to_timestamp(node: exp.Anonymous) -> exp.Expression:
+    """TRY_TO_TIMESTAMP / TRY_TO_TIMESTAMP_NTZ(text): NULL where the text is no timestamp."""
+    if len(node.expressions) != 1:
+        raise Untranspilable(f"{node.name} with a format argument")
+    return exp.Anonymous(this="toDateTime64OrNull", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
+
+
+def _sqlite_julianday(node: exp.Anonymous) -> exp.Expression:
+    """SQLite julianday(x): days since noon UTC on 24 November 4714 BC, fractional; the Unix epoch is
+    Julian day 2440587.5."""
+    if len(node.expressions) != 1:
+        raise Untranspilable("julianday() with modifiers")
+    moment = exp.Anonymous(this="toDateTime64", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
+    micros = exp.Anonymous(this="toUnixTimestamp64Micro", expressions=[moment])
+    return exp.Paren(this=exp.Add(this=exp.Div(this=micros, expression=exp.Literal.number(86400000000)),
+                                  expression=exp.Literal.number(2440587.5)))
+
+
+# (dialect family, upper-cased name) -> rewrite of an Anonymous call sqlglot does not know
+ANONYMOUS_CALLS: dict[tuple[str, str], Callable[[exp.Anonymous], exp.Expression]] = {
+    ("snowflake", "TO_TIMESTAMP"): _snowflake_to_timestamp,
+    ("snowflake", "TO_TIMESTAMP_NTZ"): _snowflake_to_timestamp,
+    ("snowflake", "TRY_TO_TIMESTAMP"): _snowflake_try_to_timestamp,
+    ("snowflake", "TRY_TO_TIMESTAMP_NTZ"): _snowflake_try_to_timestamp,
+    ("sqlite", "JULIANDAY"): _sqlite_julianday,
+}
+
+
 def _anonymous(node: exp.Anonymous, ctx: Context) -> exp.Expression:
+    special = ANONYMOUS_CALLS.get((ctx.family, node.name.upper()))
+    if special is not None:
+        return special(node)
     name = RENAMED_CALLS.get((ctx.source, node.name.upper()))
     if name is None:
         return node
@@ -458,6 +629,168 @@ def _anonymous(node: exp.Anonymous, ctx: Context) -> exp.Expression:
 def _unix_seconds(node: exp.UnixSeconds, ctx: Context) -> exp.Expression:
     """BigQuery ``UNIX_SECONDS(ts)``: sqlglot emits a TIMESTAMPDIFF the engine rejects."""
     return exp.Anonymous(this="toUnixTimestamp", expressions=[node.this.copy()])
+
+
+# DAYOFWEEK(d) numbering by dialect family -> toDayOfWeek mode: 3 = Sunday 1..Saturday 7 (MySQL, T-SQL
+# with DATEFIRST 7, BigQuery, Spark); 2 = Sunday 0..Saturday 6 (Postgres, Snowflake's default, DuckDB,
+# SQLite's %w); 0 = ISO Monday 1..Sunday 7 (Trino/Presto day_of_week).
+DAY_OF_WEEK_MODE: dict[str, int] = {
+    "mysql": 3, "tsql": 3, "bigquery": 3, "spark": 3, "postgres": 2, "snowflake": 2, "duckdb": 2, "sqlite": 2,
+    "trino": 0,
+}
+
+
+def _day_of_week(node: exp.DayOfWeek, ctx: Context) -> exp.Expression:
+    mode = DAY_OF_WEEK_MODE.get(ctx.family)
+    if mode is None:
+        raise Untranspilable(f"DAYOFWEEK numbering of {DISPLAY[ctx.source]} is not in the table")
+    return exp.Anonymous(this="toDayOfWeek", expressions=[node.this.copy(), exp.Literal.number(mode)])
+
+
+def _day_of_week_iso(node: exp.DayOfWeekIso, ctx: Context) -> exp.Expression:
+    return exp.Anonymous(this="toDayOfWeek", expressions=[node.this.copy()])
+
+
+def _byte_length(node: exp.ByteLength, ctx: Context) -> exp.Expression:
+    """OCTET_LENGTH / BYTE_LENGTH: ClickHouse's ``length`` of a String counts bytes."""
+    return exp.Anonymous(this="length", expressions=[node.this.copy()])
+
+
+# REGEXP_LIKE flags that map onto RE2 inline flags; 'c' (case-sensitive) undoes an earlier 'i'
+_REGEX_FLAGS = frozenset("imsc")
+
+
+def _regexp_like(node: exp.RegexpLike, ctx: Context) -> exp.Expression:
+    """REGEXP_LIKE(x, p[, flags]) -> match(x, p): flags become RE2 inline flags, and Snowflake's implicit
+    anchoring at both ends (``full_match``) becomes ``^(?:p)$``; plain sqlglot drops both."""
+    flag = node.args.get("flag")
+    flags = ""
+    if flag is not None:
+        if not (isinstance(flag, exp.Literal) and flag.is_string and all(c in _REGEX_FLAGS for c in flag.name)):
+            raise Untranspilable(f"REGEXP_LIKE flags {flag.sql(ctx.source)} (only constant i, m, s, c are mapped)")
+        on: set[str] = set()
+        for c in flag.name:  # the last of c and i wins, as in Snowflake and Oracle
+            if c == "c":
+                on.discard("i")
+            else:
+                on.add(c)
+        flags = "".join(sorted(on))
+    prefix = f"(?{flags})" if flags else ""
+    anchored = bool(node.args.get("full_match"))
+    pattern = node.expression
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        text = f"^(?:{pattern.name})$" if anchored else pattern.name
+        new_pattern: exp.Expression = exp.Literal.string(prefix + text)
+    elif prefix or anchored:
+        parts = [exp.Literal.string(prefix + ("^(?:" if anchored else "")), pattern.copy()]
+        new_pattern = exp.Anonymous(this="concat", expressions=[*parts, exp.Literal.string(")$")] if anchored else parts)
+    else:
+        new_pattern = pattern.copy()
+    return exp.Anonymous(this="match", expressions=[node.this.copy(), new_pattern])
+
+
+def _ordered_array(value: exp.Expression, order: exp.Order) -> exp.Expression:
+    """The non-NULL ``value``s of a group as an array sorted by ``order``'s one key (groupArray skips
+    NULLs, as ARRAY_AGG(... IGNORE NULLS) and BigQuery's ARRAY_AGG, which refuses NULLs, do)."""
+    if len(order.expressions) != 1:
+        raise Untranspilable("an aggregated array ordered by several keys")
+    key = order.expressions[0]
+    sort = "arrayReverseSort" if key.args.get("desc") else "arraySort"
+    if key.this == value:
+        return exp.Anonymous(this=sort, expressions=[exp.Anonymous(this="groupArray", expressions=[value.copy()])])
+    pair = exp.Tuple(expressions=[value.copy(), key.this.copy()])
+    collected = exp.Anonymous(this="groupArrayIf", expressions=[pair, exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))])
+    by_key = exp.Lambda(this=exp.Dot(this=exp.column("p"), expression=exp.Literal.number(2)), expressions=[exp.to_identifier("p")])
+    first = exp.Lambda(this=exp.Dot(this=exp.column("p"), expression=exp.Literal.number(1)), expressions=[exp.to_identifier("p")])
+    return exp.Anonymous(this="arrayMap", expressions=[first, exp.Anonymous(this=sort, expressions=[by_key, collected])])
+
+
+def _array_agg(node: exp.ArrayAgg, ctx: Context) -> exp.Expression:
+    """ARRAY_AGG(x [ORDER BY k] [LIMIT n]): groupArray has no ORDER BY inside, so sort what it collected."""
+    inner, limit = node.this, None
+    if isinstance(inner, exp.Limit):
+        inner, limit = inner.this, inner.expression
+    if not isinstance(inner, exp.Order):
+        if limit is not None:  # groupArray(n)(x): the first n values
+            return exp.Anonymous(this=f"groupArray({limit.sql('clickhouse')})", expressions=[inner.copy()])
+        return node
+    if isinstance(inner.this, exp.Distinct):
+        raise Untranspilable("ARRAY_AGG(DISTINCT ... ORDER BY ...)")
+    arr = _ordered_array(inner.this, inner)
+    if limit is not None:
+        arr = exp.Anonymous(this="arraySlice", expressions=[arr, exp.Literal.number(1), limit.copy()])
+    return arr
+
+
+def _ignore_nulls(node: exp.IgnoreNulls, ctx: Context) -> exp.Expression:
+    """``ARRAY_AGG(...) IGNORE NULLS``: the ClickHouse array functions above skip NULLs already."""
+    inner = node.this
+    if isinstance(inner, exp.ArrayAgg) or (isinstance(inner, exp.Anonymous) and inner.name.split("(")[0] in
+                                             ("groupArray", "arraySort", "arrayReverseSort", "arrayMap", "arraySlice")):
+        return inner.copy()
+    return node
+
+
+def _bracket(node: exp.Bracket, ctx: Context) -> exp.Expression:
+    """BigQuery ``arr[SAFE_OFFSET(i)]`` / ``[SAFE_ORDINAL(i)]`` is NULL out of range; ClickHouse's
+    ``arr[i]`` gives the element type's default there, ``arrayElementOrNull`` gives NULL."""
+    if not node.args.get("safe") or len(node.expressions) != 1:
+        return node
+    index = node.expressions[0]
+    shift = 1 - int(node.args.get("offset") or 0)
+    if isinstance(index, exp.Literal) and index.is_int:
+        position: exp.Expression = exp.Literal.number(int(index.name) + shift)
+    else:
+        position = exp.Add(this=index.copy(), expression=exp.Literal.number(shift)) if shift else index.copy()
+    return exp.Anonymous(this="arrayElementOrNull", expressions=[node.this.copy(), position])
+
+
+def _parse_json(node: exp.ParseJSON, ctx: Context) -> exp.Expression:
+    """``PARSE_JSON(s):key`` -> ClickHouse's JSON functions read the string itself (JSONExtract*(s, 'key'));
+    a PARSE_JSON whose value is used as a whole has no ClickHouse counterpart here and is left for the
+    engine to reject."""
+    if isinstance(node.parent, (exp.JSONExtract, exp.JSONExtractScalar)) and node.arg_key == "this":
+        return node.this.copy()
+    return node
+
+
+def _ts_or_ds_to_date(node: exp.TsOrDsToDate, ctx: Context) -> exp.Expression:
+    """TO_DATE(s, 'YYYYMMDD') / TRY_TO_DATE(s, fmt): parse with the format (ClickHouse directives);
+    without a format sqlglot's CAST is right."""
+    if node.args.get("format") is None:
+        return node
+    parse = "parseDateTimeOrNull" if node.args.get("safe") else "parseDateTime"
+    return exp.Anonymous(this="toDate", expressions=[exp.Anonymous(this=parse, expressions=[node.this.copy(), _format_arg(node)])])
+
+
+_UNIX_UNITS: dict[type[exp.Expression], tuple[str, int]] = {exp.UnixMicros: ("toUnixTimestamp64Micro", 6), exp.UnixMillis: ("toUnixTimestamp64Milli", 3)}
+
+
+def _unix_subseconds(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """BigQuery UNIX_MICROS / UNIX_MILLIS(ts)."""
+    func, scale = _UNIX_UNITS[type(node)]
+    moment = exp.Anonymous(this="toDateTime64", expressions=[node.this.copy(), exp.Literal.number(scale)])
+    return exp.Anonymous(this=func, expressions=[moment])
+
+
+def _split_part(node: exp.SplitPart, ctx: Context) -> exp.Expression:
+    """SPLIT_PART(s, sep, n) -> splitByString(sep, s)[n]: 1-based, negative counts from the end, '' out
+    of range, in both. Snowflake reads part 0 as 1; an empty separator there returns the whole string,
+    where splitByString would split into characters, so only constant, non-empty separators."""
+    sep, index = node.args.get("delimiter"), node.args.get("part_index")
+    if not (isinstance(sep, exp.Literal) and sep.is_string and sep.name):
+        raise Untranspilable("SPLIT_PART with a separator that is not a non-empty constant")
+    if node.args.get("part_index_zero_as_one"):
+        if isinstance(index, exp.Literal) and index.is_int:
+            index = exp.Literal.number(int(index.name) or 1)
+        else:
+            index = exp.If(this=exp.EQ(this=index.copy(), expression=exp.Literal.number(0)), true=exp.Literal.number(1), false=index.copy())
+    parts = exp.Anonymous(this="splitByString", expressions=[sep.copy(), node.this.copy()])
+    return exp.Bracket(this=parts, expressions=[index.copy()], offset=1)
+
+
+def _declare(node: exp.Expression, ctx: Context) -> exp.Expression:
+    raise Untranspilable(f"{DISPLAY[ctx.source]} script variable (DECLARE) has no ClickHouse form; inline its value")
 
 
 # functions whose ClickHouse spelling sqlglot leaves in the SQL-standard form
@@ -501,6 +834,19 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Interval: _interval,
     exp.Convert: _convert,
     exp.Struct: _struct,
+    exp.DayOfWeek: _day_of_week,
+    exp.DayOfWeekIso: _day_of_week_iso,
+    exp.ByteLength: _byte_length,
+    exp.RegexpLike: _regexp_like,
+    exp.ArrayAgg: _array_agg,
+    exp.IgnoreNulls: _ignore_nulls,
+    exp.Bracket: _bracket,
+    exp.Declare: _declare,
+    exp.ParseJSON: _parse_json,
+    exp.TsOrDsToDate: _ts_or_ds_to_date,
+    exp.UnixMicros: _unix_subseconds,
+    exp.UnixMillis: _unix_subseconds,
+    exp.SplitPart: _split_part,
 }
 
 
@@ -523,9 +869,11 @@ def _outer_join_nulls(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset()) -> exp.Expression:
-    """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified."""
-    ctx = Context(source, nullable_columns)
+def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
+          notes: list[str] | None = None) -> exp.Expression:
+    """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified. What is
+    dropped on purpose (query hints) is described in ``notes``."""
+    ctx = Context(source, nullable_columns, notes if notes is not None else [])
     # Children before parents (reversed pre-order), so a rewrite that copies its children copies them
     # already rewritten. A plain walk with a dict lookup per node type is cheaper than find_all with
     # the table's twenty types (an isinstance test against each, per node).

@@ -25,7 +25,18 @@ TARGET = "clickhouse"
 
 
 class TranspileError(ValueError):
-    """A statement that cannot be turned into faithful ClickHouse; the message says why."""
+    """A statement that cannot be turned into faithful ClickHouse; ``code`` is the reason code
+    (``SQL_PARSE_ERROR``, ``SQL_UNTRANSPILABLE`` or ``SQL_INTERNAL_ERROR``), the message says why."""
+
+    def __init__(self, message: str, code: str = "SQL_UNTRANSPILABLE"):
+        super().__init__(message)
+        self.code = code
+
+
+def _internal(e: BaseException, sql: str) -> str:
+    """The message of a fault inside sqlglot or a rewrite: the statement's text, never a traceback."""
+    flat = " ".join(sql.split())
+    return f"internal error ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}) on: {flat[:200]}"
 
 
 @dataclass
@@ -47,6 +58,8 @@ class Analysis:
     clickhouse: list[str] | None = None
     parse_error: str | None = None
     untranspilable: str | None = None
+    internal_error: str | None = None  # a fault inside sqlglot or a rewrite (SQL_INTERNAL_ERROR), with the query
+    notes: list[str] = field(default_factory=list)  # what the rewrite dropped on purpose (query hints)
 
     @property
     def fingerprint(self) -> str:
@@ -55,7 +68,7 @@ class Analysis:
 
     @property
     def ok(self) -> bool:
-        return self.parse_error is None and self.untranspilable is None
+        return self.parse_error is None and self.untranspilable is None and self.internal_error is None
 
     def rewritten(self) -> str | None:
         """The whole query as canonical ClickHouse (statements joined as written), or None if unchanged."""
@@ -64,10 +77,6 @@ class Analysis:
         sep = ";\n" if "\n" in self.sql else "; "
         text = sep.join(self.clickhouse)
         return text + ";" if self.sql.rstrip().endswith(";") else text
-
-
-def _parse(sql: str, dialect: str) -> list[exp.Expression]:
-    return _parse_tokens(sql, dialect, tokenize(sql, dialect))
 
 
 # One parser per dialect (per thread), as with the tokenizers: ``Parser.parse`` resets its state first,
@@ -114,13 +123,37 @@ def generate(tree: exp.Expression, pretty: bool = False) -> str:
 
 
 def convert(tree: exp.Expression, source: str, pretty: bool = False,
-            nullable_columns: frozenset[str] = frozenset()) -> tuple[exp.Expression, str]:
-    """(ClickHouse AST, ClickHouse text) for one parsed statement; TranspileError if not faithful."""
+            nullable_columns: frozenset[str] = frozenset(), notes: list[str] | None = None) -> tuple[exp.Expression, str]:
+    """(ClickHouse AST, ClickHouse text) for one parsed statement; TranspileError if not faithful (code
+    SQL_INTERNAL_ERROR if a rewrite or sqlglot itself fails). ``notes`` collects what was dropped."""
     try:
-        fixed = apply(tree, source, nullable_columns)
+        fixed = apply(tree, source, nullable_columns, notes)
         return fixed, generate(fixed, pretty=pretty)
     except (Untranspilable, UnsupportedError) as e:
         raise TranspileError(str(e).splitlines()[0]) from None
+    except Exception as e:  # a fault in a rewrite or in sqlglot: one refused statement, never a traceback
+        raise TranspileError(_internal(e, _source_text(tree, source)), "SQL_INTERNAL_ERROR") from None
+
+
+def _source_text(tree: exp.Expression, source: str) -> str:
+    """The statement as written in ``source``, for an internal-error message (the tree may be the broken
+    part, so this must not fail in turn)."""
+    try:
+        return tree.sql(source)
+    except Exception:
+        return repr(tree)
+
+
+def _parse_safely(sql: str, dialect: str, tokens: list[Token] | None = None) -> tuple[list[Token], list[exp.Expression]]:
+    """(tokens, trees); TranspileError with SQL_PARSE_ERROR, or SQL_INTERNAL_ERROR when sqlglot itself
+    fails (RecursionError on deep nesting, an AttributeError in a dialect's parser)."""
+    try:
+        tokens = tokens if tokens is not None else tokenize(sql, dialect)
+        return tokens, _parse_tokens(sql, dialect, tokens)
+    except (ParseError, TokenError) as e:
+        raise TranspileError(f"{DISPLAY[dialect]} parse error: {_first_error(e)}", "SQL_PARSE_ERROR") from None
+    except Exception as e:
+        raise TranspileError(_internal(e, sql), "SQL_INTERNAL_ERROR") from None
 
 
 def analyze(sql: str, source: str | None = None) -> Analysis:
@@ -142,10 +175,12 @@ def _analyze(sql: str, source: str | None) -> Analysis:
     dialect = normalize_dialect(source) if declared else detection.dialect
     result = Analysis(sql=sql, source=dialect, detection=detection, declared=declared)
     try:
-        result.tokens = tokenize(sql, dialect)
-        trees = _parse_tokens(sql, dialect, result.tokens)
-    except (ParseError, TokenError) as e:
-        result.parse_error = f"{DISPLAY[dialect]} parse error: {_first_error(e)}"
+        result.tokens, trees = _parse_safely(sql, dialect)
+    except TranspileError as e:
+        if e.code == "SQL_PARSE_ERROR":
+            result.parse_error = str(e)
+        else:
+            result.internal_error = str(e)
         return result
     if dialect == "clickhouse":
         result.statements = trees
@@ -154,9 +189,13 @@ def _analyze(sql: str, source: str | None) -> Analysis:
     out_trees, out_text = [], []
     for tree in trees:
         try:
-            fixed, text = convert(tree, dialect, pretty=pretty)
+            fixed, text = convert(tree, dialect, pretty=pretty, notes=result.notes)
         except TranspileError as e:
-            result.untranspilable = str(e)  # no ClickHouse AST either: fixups may have stopped half-way
+            # no ClickHouse AST either: fixups may have stopped half-way
+            if e.code == "SQL_INTERNAL_ERROR":
+                result.internal_error = str(e)
+            else:
+                result.untranspilable = str(e)
             return result
         out_trees.append(fixed)
         out_text.append(text)
@@ -194,24 +233,29 @@ def tune_gc() -> None:
     _gc_tuned = True
 
 
+def parse_tokens(sql: str, source: str, tokens: list[Token] | None = None) -> tuple[list[Token], list[exp.Expression]]:
+    """The tokens and sqlglot trees of ``sql`` read as ``source`` (``tokens``: already made, positioned
+    in ``sql``); TranspileError (SQL_PARSE_ERROR or SQL_INTERNAL_ERROR) if it cannot be parsed."""
+    return _parse_safely(sql, normalize_dialect(source), tokens)
+
+
 def to_clickhouse(sql: str, source: str, pretty: bool = False,
-                  nullable_columns: frozenset[str] = frozenset()) -> list[str]:
+                  nullable_columns: frozenset[str] = frozenset(), notes: list[str] | None = None) -> list[str]:
     """Each statement of ``sql`` (written in ``source``) as canonical ClickHouse; TranspileError if one
-    cannot be parsed or transpiled faithfully (the message names the statement).
+    cannot be parsed or transpiled faithfully (the message names the statement, ``code`` the reason).
 
     ``nullable_columns``: sort keys known to be Nullable; only for those is the source dialect's NULL
-    placement spelled out (``NULLS FIRST``), elsewhere it is noise."""
+    placement spelled out (``NULLS FIRST``), elsewhere it is noise. ``notes`` collects what was dropped
+    on purpose (query hints)."""
     dialect = normalize_dialect(source)
-    try:
-        trees = _parse(sql, dialect)
-    except (ParseError, TokenError) as e:
-        raise TranspileError(f"{DISPLAY[dialect]} parse error: {_first_error(e)}") from None
+    trees = _parse_safely(sql, dialect)[1]
     out = []
     for i, tree in enumerate(trees, 1):
         try:
-            out.append(convert(tree, dialect, pretty=pretty, nullable_columns=nullable_columns)[1])
+            out.append(convert(tree, dialect, pretty=pretty, nullable_columns=nullable_columns,
+                               notes=notes if notes is not None else [])[1])
         except TranspileError as e:
-            raise TranspileError(f"statement {i}: {e}" if len(trees) > 1 else str(e)) from None
+            raise TranspileError(f"statement {i}: {e}" if len(trees) > 1 else str(e), e.code) from None
     return out
 
 
@@ -234,21 +278,33 @@ def parses_somewhere(sql: str) -> bool:
 class Statement:
     line: int  # 1-based line of its first token in the input
     sql: str
+    # its tokens, positioned in ``text`` (the whole input): parsing them skips a second tokenize
+    tokens: tuple[Token, ...] = field(default=(), repr=False, compare=False)
+    text: str = field(default="", repr=False, compare=False)
 
 
 def split_statements(text: str, dialect: str) -> list[Statement]:
     """The statements of ``text`` (split at top-level semicolons by the dialect's tokenizer, so a ``;``
-    inside a string or comment does not split), each with the line it starts on."""
-    tokens = tokenize(text, normalize_dialect(dialect))
+    inside a string or comment does not split), each with the line it starts on. TranspileError
+    (SQL_PARSE_ERROR) if the text cannot be tokenized."""
+    dialect = normalize_dialect(dialect)
+    try:
+        tokens = tokenize(text, dialect)
+    except TokenError as e:
+        raise TranspileError(f"{DISPLAY[dialect]} text cannot be tokenized: {e}", "SQL_PARSE_ERROR") from None
+    except Exception as e:
+        raise TranspileError(_internal(e, text), "SQL_INTERNAL_ERROR") from None
     out: list[Statement] = []
-    start = None
-    for tok in tokens:
+    first = None  # index of the current statement's first token
+    for i, tok in enumerate(tokens):
         if tok.token_type is TokenType.SEMICOLON:
-            if start is not None:
-                out.append(Statement(start.line, text[start.start:tok.start].strip()))
-            start = None
-        elif start is None:
-            start = tok
-    if start is not None:
-        out.append(Statement(start.line, text[start.start:].strip()))
+            if first is not None:
+                start = tokens[first]
+                out.append(Statement(start.line, text[start.start:tok.start].strip(), tuple(tokens[first:i]), text))
+            first = None
+        elif first is None:
+            first = i
+    if first is not None:
+        start = tokens[first]
+        out.append(Statement(start.line, text[start.start:].strip(), tuple(tokens[first:]), text))
     return out

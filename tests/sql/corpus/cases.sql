@@ -614,3 +614,125 @@ SELECT TOP 5 'user-' + CAST(user_id AS VARCHAR(10)) + ':' + country AS label
 FROM webstats.users ORDER BY user_id
 -- clickhouse:
 SELECT concat('user-', toString(user_id), ':', country) AS label FROM webstats.users ORDER BY user_id LIMIT 5
+
+-- case: tsql_hints_dropped
+-- from: tsql
+SELECT TOP 3 country, COUNT(*) AS n FROM webstats.events WITH (NOLOCK)
+GROUP BY country ORDER BY n DESC, country OPTION (LABEL = 'q01', MAXDOP 1)
+-- clickhouse:
+SELECT country, count() AS n FROM webstats.events GROUP BY country ORDER BY n DESC, country LIMIT 3
+
+-- case: mysql_dayofweek_sunday_first
+-- from: mysql
+SELECT DAYOFWEEK(event_date) AS dow, COUNT(*) AS n FROM webstats.events GROUP BY DAYOFWEEK(event_date) ORDER BY dow
+-- clickhouse:
+SELECT toDayOfWeek(event_date) % 7 + 1 AS dow, count() AS n FROM webstats.events GROUP BY dow ORDER BY dow
+
+-- case: postgres_interval_cast
+-- from: postgres
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_date < CAST('2024-01-01' AS DATE) + '1 month'::interval
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_date < toDate('2024-02-01')
+
+-- case: snowflake_octet_length
+-- from: snowflake
+SELECT page_url, OCTET_LENGTH(page_url) AS bytes FROM webstats.events GROUP BY page_url ORDER BY page_url
+-- clickhouse:
+SELECT page_url, lengthUTF8(page_url) AS bytes FROM webstats.events GROUP BY page_url ORDER BY page_url
+
+-- case: snowflake_regexp_like_flags_and_anchoring
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE REGEXP_LIKE(page_url, '/DOCS', 'i')
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE page_url = '/docs'
+
+-- case: snowflake_dayofweekiso
+-- from: snowflake
+SELECT DAYOFWEEKISO(event_date) AS d, COUNT(*) AS n FROM webstats.events GROUP BY d ORDER BY d
+-- clickhouse:
+SELECT (toDayOfWeek(event_date, 2) + 6) % 7 + 1 AS d, count() AS n FROM webstats.events GROUP BY d ORDER BY d
+
+-- case: snowflake_lateral_flatten
+-- from: snowflake
+SELECT f.value AS tag, COUNT(*) AS n FROM webstats.events e, LATERAL FLATTEN(input => e.tags) f
+GROUP BY f.value ORDER BY n DESC, tag
+-- clickhouse:
+SELECT arrayJoin(tags) AS tag, count() AS n FROM webstats.events GROUP BY tag ORDER BY n DESC, tag
+
+-- case: bigquery_array_agg_latest
+-- from: bigquery
+SELECT user_id, ARRAY_AGG(page_url IGNORE NULLS ORDER BY event_id DESC LIMIT 1)[SAFE_OFFSET(0)] AS last_page
+FROM webstats.events GROUP BY user_id ORDER BY user_id
+-- clickhouse:
+SELECT user_id, argMax(page_url, event_id) AS last_page FROM webstats.events GROUP BY user_id ORDER BY user_id
+
+-- case: bigquery_from_unnest
+-- from: bigquery
+SELECT x * 2 AS y FROM UNNEST([1, 2, 3]) AS x ORDER BY y
+-- clickhouse:
+SELECT arrayJoin([2, 4, 6]) AS y ORDER BY y
+
+-- case: bigquery_wildcard_table_suffix
+-- from: bigquery
+SELECT _TABLE_SUFFIX AS day, COUNT(*) AS n FROM `proj.webstats.daily_*`
+WHERE _TABLE_SUFFIX BETWEEN '20240101' AND '20240102' GROUP BY day ORDER BY day
+-- clickhouse:
+SELECT formatDateTime(event_date, '%Y%m%d') AS day, count() AS n FROM webstats.events
+WHERE event_date IN ('2024-01-01', '2024-01-02') GROUP BY day ORDER BY day
+
+-- case: snowflake_parse_json_path
+-- from: snowflake
+SELECT PARSE_JSON('{"plan": "pro", "seats": 3}'):plan::string AS plan, COUNT(*) AS n FROM webstats.users GROUP BY 1
+-- clickhouse:
+SELECT 'pro' AS plan, count() AS n FROM webstats.users
+
+-- case: snowflake_to_timestamp_epoch
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_time >= TO_TIMESTAMP_NTZ(1706745600)
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_time >= toDateTime('2024-02-01 00:00:00', 'UTC')
+
+-- case: snowflake_to_date_with_format
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_date >= TO_DATE('20240301', 'YYYYMMDD')
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_date >= '2024-03-01'
+
+-- case: snowflake_try_to_timestamp
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE event_time >= TRY_TO_TIMESTAMP('2024-02-01 00:00:00')
+-- clickhouse:
+SELECT count() AS n FROM webstats.events WHERE event_time >= toDateTime('2024-02-01 00:00:00', 'UTC')
+
+-- case: snowflake_split_part_domain
+-- from: snowflake
+SELECT SPLIT_PART(email, '@', 2) AS domain, COUNT(*) AS n FROM webstats.users GROUP BY domain
+-- clickhouse:
+SELECT substring(email, position(email, '@') + 1) AS domain, count() AS n FROM webstats.users GROUP BY domain
+
+-- case: bigquery_unix_micros
+-- from: bigquery
+SELECT event_id, UNIX_MICROS(event_time) AS us, UNIX_MILLIS(event_time) AS ms FROM webstats.events ORDER BY event_id LIMIT 3
+-- clickhouse:
+SELECT event_id, toUnixTimestamp(event_time) * 1000000 AS us, toUnixTimestamp(event_time) * 1000 AS ms FROM webstats.events ORDER BY event_id LIMIT 3
+
+-- case: sqlite_julianday_days_since_signup
+-- from: sqlite
+SELECT user_id, julianday('2024-04-01') - julianday(signup_date) AS days FROM webstats.users ORDER BY user_id LIMIT 5
+-- clickhouse:
+SELECT user_id, dateDiff('day', signup_date, toDate('2024-04-01')) AS days FROM webstats.users ORDER BY user_id LIMIT 5
+
+-- case: snowflake_listagg_distinct_ordered
+-- from: snowflake
+SELECT device, LISTAGG(DISTINCT country, ', ') WITHIN GROUP (ORDER BY country) AS countries
+FROM webstats.events GROUP BY device ORDER BY device
+-- clickhouse:
+SELECT device, arrayStringConcat(arraySort(arrayDistinct(groupArray(country))), ', ') AS countries
+FROM webstats.events GROUP BY device ORDER BY device
+
+-- case: bigquery_unnest_with_offset
+-- from: bigquery
+SELECT event_id, tag, pos FROM webstats.events, UNNEST(tags) AS tag WITH OFFSET AS pos
+WHERE pos >= 1 ORDER BY event_id, pos LIMIT 20
+-- clickhouse:
+SELECT event_id, tags[2] AS tag, 1 AS pos FROM webstats.events WHERE length(tags) >= 2 ORDER BY event_id, pos LIMIT 20

@@ -64,5 +64,9 @@ def inserts(seed: int = 7) -> list[str]:
     for chain in CHAINS:
         for sym, dec in TOKENS:
             tokens.append((sym, f"{chain[:3]}_{sym.lower()}_addr", chain, dec, (START - timedelta(days=rng.randrange(10, 900))).date()))
+    # one table per day for BigQuery's wildcard tables (daily_*, _TABLE_SUFFIX), as date-sharded exports are
+    daily = [f"CREATE TABLE webstats.daily_{d:%Y%m%d} ENGINE = MergeTree ORDER BY event_id AS "
+             f"SELECT * FROM webstats.events WHERE event_date = '{d:%Y-%m-%d}'"
+             for d in (START.date() + timedelta(days=i) for i in range(3))]
     return [_insert("webstats.users", users), _insert("webstats.events", events),
-            _insert("dexlog.trades", trades), _insert("dexlog.tokens", tokens)]
+            _insert("dexlog.trades", trades), _insert("dexlog.tokens", tokens), *daily]

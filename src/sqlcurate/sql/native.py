@@ -1,0 +1,185 @@
+"""ClickHouse's own parser as the authority on ClickHouse text, and its function list as the authority on
+which functions exist.
+
+A statement reaches the process's embedded engine (``sql.engine_conn``) only as a string constant:
+``SELECT formatQuery('<statement>')`` makes ClickHouse parse it (exactly one statement, or a syntax
+error) and print it back in its own formatting, and nothing is executed. Only that formatted single
+statement is then asked for its syntax tree, ``EXPLAIN AST <formatted>``, which parses and prints and
+executes nothing either. (The raw text never follows ``EXPLAIN AST`` directly: chdb runs every statement
+of a multi-statement text, so ``SELECT 1; DROP TABLE x`` would run the DROP.) The tree names every function, table function and cast type the statement uses; each must exist in
+``system.functions`` (with ``-If``/``-OrNull``... combinators of the aggregates), ``system.table_functions``
+and ``system.data_type_families``. Verdicts are cached by key (the caller's fingerprint), so a file of
+10,000 statements costs one call per distinct template.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import re
+from dataclasses import dataclass
+
+# Names the parser puts into the tree that are syntax rather than functions (a lambda, EXISTS (...),
+# COUNT(DISTINCT x)), so system.functions does not list them.
+SYNTAX_FUNCTIONS = frozenset({"lambda", "exists", "countDistinct", "grouping"})
+# Cast target types are checked through their outer family after these wrappers are taken off.
+_TYPE_WRAPPERS = ("Nullable", "LowCardinality", "Array")
+
+_FUNCTION_LINE = re.compile(r"^( *)Function (\S+)")
+_LINE = re.compile(r"^( *)(\S+)(.*)$")
+_TYPE_LITERAL = re.compile(r"^Literal \\?'(.*?)\\?'$")
+_ERROR = re.compile(r"DB::Exception:\s*(.*?)(?:: In scope .*)?\.?\s*\(([A-Z][A-Z0-9_]+)\)\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class NativeVerdict:
+    """``error``: ClickHouse's own message when it does not parse the statement or the statement names a
+    function or type ClickHouse lacks; None when it is ClickHouse."""
+
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def engine_message(e: Exception) -> str:
+    """ClickHouse's text of a chdb exception, without the ``Code: N. DB::Exception:`` frame."""
+    text = str(e)
+    m = _ERROR.search(text)
+    return f"{m.group(1).strip()} ({m.group(2)})" if m else " ".join(text.split())[:300]
+
+
+def engine_available() -> bool:
+    """True if the embedded engine (chdb, the ``[clickhouse]`` extra) is installed. Looked up without
+    importing it: chdb imported before ``transpile.tune_gc`` freezes the heap crashes the interpreter at
+    exit (measured: SIGSEGV in teardown), so it is imported only when a connection is opened."""
+    from importlib.util import find_spec
+
+    return find_spec("chdb") is not None and find_spec("clickhouse_connect") is not None
+
+
+class NativeParser:
+    """Parse-only verdicts from the process's embedded ClickHouse, cached per key."""
+
+    def __init__(self, conn=None):
+        from sqlcurate.sql.engine_conn import engine_connection
+
+        self.conn = conn if conn is not None else engine_connection()
+        self.functions, self.aggregates, self.folded = set(SYNTAX_FUNCTIONS), set(), set()
+        for name, aggregate, insensitive in self._rows("SELECT name, is_aggregate, case_insensitive FROM system.functions"):
+            self.functions.add(name)
+            if aggregate == "1":
+                self.aggregates.add(name)
+            if insensitive == "1":
+                self.folded.add(name.lower())
+        self.combinators = sorted((r[0] for r in self._rows("SELECT name FROM system.aggregate_function_combinators")),
+                                  key=len, reverse=True)
+        self.table_functions = {r[0] for r in self._rows("SELECT name FROM system.table_functions")}
+        self.types, self.folded_types = set(), set()
+        for name, insensitive in self._rows("SELECT name, case_insensitive FROM system.data_type_families"):
+            self.types.add(name)
+            if insensitive == "1":
+                self.folded_types.add(name.lower())
+        self.cache: dict[str, NativeVerdict] = {}
+        self.calls = 0  # statements sent to the engine
+
+    def _rows(self, sql: str) -> list[list[str]]:
+        text = self.conn.query(sql, "TabSeparated").bytes().decode()
+        return [line.split("\t") for line in text.splitlines() if line]
+
+    def check(self, sql: str, key: str | None = None) -> NativeVerdict:
+        """The verdict on one statement (a trailing ``;`` is allowed), cached under ``key`` (default: the
+        text itself)."""
+        key = sql if key is None else key
+        verdict = self.cache.get(key)
+        if verdict is None:
+            verdict = self.cache[key] = self._check(sql)
+        return verdict
+
+    def _check(self, sql: str) -> NativeVerdict:
+        text = sql.strip().rstrip(";").strip()
+        if not text:
+            return NativeVerdict("empty statement")
+        self.calls += 1
+        literal = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        try:
+            # implicit_select is on in chdb (as in clickhouse-local): "SELEC FROM WHERE" would read as
+            # SELECT SELEC FROM WHERE; a query must be one in ClickHouse's server dialect
+            formatted = self.conn.query(f"SELECT formatQuery({literal}) SETTINGS implicit_select = 0",
+                                        "TabSeparatedRaw").bytes().decode().rstrip("\n")
+            tree = self.conn.query(f"EXPLAIN AST {formatted}", "TabSeparatedRaw").bytes().decode()
+        except Exception as e:  # chdb raises its own error type carrying ClickHouse's message
+            return NativeVerdict(engine_message(e))
+        unknown = self.unknown_names(tree)
+        if unknown:
+            return NativeVerdict("; ".join(unknown))
+        return NativeVerdict(None)
+
+    def known_function(self, name: str) -> bool:
+        if name in self.functions or name.lower() in self.folded:
+            return True
+        return self._aggregate_with_combinators(name)
+
+    def _aggregate_with_combinators(self, name: str) -> bool:
+        """``sumIfOrNull``: an aggregate followed by combinator suffixes."""
+        if name in self.aggregates or name.lower() in self.folded and name.lower() in {a.lower() for a in self.aggregates}:
+            return True
+        return any(name.endswith(c) and len(name) > len(c) and self._aggregate_with_combinators(name[: -len(c)])
+                   for c in self.combinators)
+
+    def known_type(self, type_text: str) -> bool:
+        inner = type_text.strip()
+        while True:
+            family = inner.split("(", 1)[0].strip()
+            if family in _TYPE_WRAPPERS and inner.endswith(")"):
+                inner = inner[len(family) + 1:-1]
+                continue
+            return family in self.types or family.lower() in self.folded_types
+
+    def unknown_names(self, ast_text: str) -> list[str]:
+        """The functions, table functions and cast types of an ``EXPLAIN AST`` tree that ClickHouse lacks,
+        as messages."""
+        lines = [(len(m.group(1)), m.group(2), m.group(3)) for m in map(_LINE.match, ast_text.splitlines()) if m]
+        out: list[str] = []
+        parents: dict[int, str] = {}
+        for i, (depth, kind, rest) in enumerate(lines):
+            parents[depth] = kind
+            if kind != "Function":
+                continue
+            name = rest.split()[0]
+            in_from = any(parents.get(d) == "TableExpression" for d in range(depth))
+            if parents.get(depth - 1) == "TableExpression":
+                if name not in self.table_functions:
+                    out.append(f"Unknown table function {name}")
+            elif in_from and name in self.table_functions:
+                pass  # a table function given to another one: remote('h', numbers(10)), view(...)
+            elif not self.known_function(name):
+                out.append(f"Unknown function {name}")
+            elif name in ("CAST", "_CAST"):
+                args = [f"{k}{r}" for d, k, r in lines[i + 1:] if d == depth + 2][:2]
+                m = _TYPE_LITERAL.match(args[1]) if len(args) == 2 else None
+                if m and not self.known_type(m.group(1)):
+                    out.append(f"Unknown data type {m.group(1)}")
+        return list(dict.fromkeys(out))
+
+
+_shared: NativeParser | None = None
+
+
+def shared_parser() -> NativeParser | None:
+    """The process's parser (opened on first use), or None when the engine is not installed."""
+    global _shared
+    if _shared is None and engine_available():
+        _shared = NativeParser()
+        atexit.register(_release)
+    return _shared
+
+
+def _release() -> None:
+    """Drop the parser, and unfreeze the heap ``transpile.tune_gc`` froze, before the interpreter tears
+    its modules down: chdb objects still alive (or frozen) at that point crash the process at exit
+    (SIGSEGV, measured with the parser opened before and after the freeze)."""
+    global _shared
+    _shared = None
+    gc.unfreeze()

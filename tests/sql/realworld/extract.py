@@ -1,0 +1,128 @@
+"""How the pinned corpora in this folder were made from the public repositories (fetched as git mirrors;
+see README.md for the commits). Not run by the tests: they read only the JSONL files written here.
+
+    python tests/sql/realworld/extract.py /work/.mirror
+
+Each output line is {"id", "dialect", "sql"}: one statement, with the dialect its source says it is in.
+Samples are deterministic (sorted, then every k-th item), so a rerun on the same commits writes the same files.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SPIDER2 = ("xlang-ai+Spider2", "e12c5f1e6550a5df88995520c3bf00bbe7bad2d2")
+SQL_EVAL = ("defog-ai+sql-eval", "b83332416ea2d424b0cd12994a0a9ba100f4b4af")
+SQLGLOT = ("tobymao+sqlglot", "37362f4fc1d63c4687149cec3a8aab109c1eb989")
+CH_PARSER = ("ClickHouse+clickhouse-node-parser", "174e3fc945fc46f4c021332632ddd552d5ebc9c9")
+SPIDER2_PREFIX = {"bq": "bigquery", "ga": "bigquery", "sf": "snowflake", "lo": "sqlite"}
+SQL_EVAL_DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "bigquery", "snowflake")
+SQLGLOT_DIALECTS = ("athena", "bigquery", "databricks", "doris", "duckdb", "fabric", "hive", "mysql", "oracle",
+                    "postgres", "presto", "redshift", "snowflake", "spark", "sqlite", "starrocks", "teradata",
+                    "trino", "tsql")
+QUERY = re.compile(r"^\s*(?:SELECT|WITH)\b", re.IGNORECASE)
+
+
+def git(mirror: Path, repo: tuple[str, str], *args: str) -> str:
+    """Text output of a git command on a mirror; a file that is not UTF-8 reads as empty (skipped)."""
+    out = subprocess.run(["git", "-C", str(mirror / repo[0] / "repo"), *args], check=True, capture_output=True).stdout
+    try:
+        return out.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+
+
+def show(mirror: Path, repo: tuple[str, str], path: str) -> str:
+    return git(mirror, repo, "show", f"{repo[1]}:{path}")
+
+
+def files(mirror: Path, repo: tuple[str, str], under: str) -> list[str]:
+    return sorted(git(mirror, repo, "ls-tree", "-r", "--name-only", repo[1], under).split())
+
+
+def every(items: list, n: int) -> list:
+    step = max(1, len(items) // n)
+    return items[::step][:n]
+
+
+def spider2(mirror: Path) -> list[dict]:
+    out = []
+    for folder in ("spider2-lite", "spider2-snow"):
+        for path in files(mirror, SPIDER2, f"{folder}/evaluation_suite/gold/sql"):
+            name = Path(path).stem
+            dialect = "snowflake" if folder == "spider2-snow" else SPIDER2_PREFIX.get(name[:2])
+            if dialect and path.endswith(".sql"):
+                out.append({"id": f"{folder}/{name}", "dialect": dialect, "sql": show(mirror, SPIDER2, path).strip()})
+    return out
+
+
+def sql_eval(mirror: Path, per_dialect: int = 60) -> list[dict]:
+    out = []
+    for dialect in SQL_EVAL_DIALECTS:
+        rows = list(csv.DictReader(io.StringIO(show(mirror, SQL_EVAL, f"data/questions_gen_{dialect}.csv"))))
+        for i, row in every(list(enumerate(rows)), per_dialect):
+            out.append({"id": f"questions_gen_{dialect}/{i}", "dialect": dialect, "sql": row["query"].strip()})
+    return out
+
+
+def _strings(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def sqlglot_tests(mirror: Path, per_dialect: int = 40) -> list[dict]:
+    """The source-dialect queries of sqlglot's dialect tests: validate_identity("...") and the SQL of
+    validate_all("...") in each test_<dialect>.py."""
+    out = []
+    for dialect in SQLGLOT_DIALECTS:
+        tree = ast.parse(show(mirror, SQLGLOT, f"tests/dialects/test_{dialect}.py"))
+        found = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
+                    and node.func.attr in ("validate_identity", "validate_all"):
+                sql = _strings(node.args[0])
+                if sql and QUERY.match(sql) and sql not in found:
+                    found.append(sql)
+        for i, sql in enumerate(every(found, per_dialect)):
+            out.append({"id": f"test_{dialect}/{i}", "dialect": dialect, "sql": sql})
+    return out
+
+
+def clickhouse_reference(mirror: Path, n: int = 400, per_file: int = 3) -> list[dict]:
+    """ClickHouse's own test queries (clickhouse-node-parser's copy of tests/queries/0_stateless): up to
+    ``per_file`` SELECT/WITH statements of each sampled file (split at a ``;`` that ends a line)."""
+    paths = [p for p in files(mirror, CH_PARSER, "tests/clickhouse-reference") if re.search(r"\d+_[^.]+\.sql$", p)]
+    found = []
+    for path in every(paths, n):
+        statements = [st.strip() for st in re.split(r";[ \t]*(?:--[^\n]*)?\n", show(mirror, CH_PARSER, path) + "\n")]
+        picked = [st for st in statements if QUERY.match(st) and ";" not in st and len(st) < 4000][:per_file]
+        found.extend({"id": f"{Path(path).stem}/{i}", "dialect": "clickhouse", "sql": st} for i, st in enumerate(picked))
+    return every(found, n)
+
+
+def write(name: str, rows: list[dict]) -> None:
+    path = HERE / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    print(f"{path.name}: {len(rows)} statements")
+
+
+def main(mirror: Path) -> None:
+    if "--only-clickhouse" not in sys.argv:
+        write("spider2", spider2(mirror))
+        write("sql_eval", sql_eval(mirror))
+        write("sqlglot_dialects", sqlglot_tests(mirror))
+    write("clickhouse_reference", clickhouse_reference(mirror))
+    for repo, license_path, name in ((SPIDER2, "LICENSE", "LICENSE.spider2"), (SQL_EVAL, "LICENSE", "LICENSE.sql-eval"),
+                                     (SQLGLOT, "LICENSE", "LICENSE.sqlglot"), (CH_PARSER, "LICENSE", "LICENSE.clickhouse-node-parser")):
+        (HERE / name).write_text(show(mirror, repo, license_path))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
