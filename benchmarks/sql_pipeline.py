@@ -307,7 +307,7 @@ def main() -> None:
     eng_wall, eng_cpu = min(engine_runs["one"], key=lambda r: r[0])
     par_wall, par_cpu = min(engine_runs["batched"], key=lambda r: r[0])
     _, win_engine = min(engine_runs["windows"], key=lambda r: r[1])
-    workers = len(check.schema.conns)
+    workers = check.schema.workers
     check.close()
 
     n = len(convs)

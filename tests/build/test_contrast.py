@@ -18,15 +18,19 @@ ANTI_JOIN = ("SELECT p.pool_address, p.chain\nFROM contrast_t.pools AS p\n"
 
 
 @pytest.fixture(scope="module")
-def runner(engine):
-    engine.command("DROP DATABASE IF EXISTS contrast_t SYNC")
-    engine.command("CREATE DATABASE contrast_t")
-    engine.command("CREATE TABLE contrast_t.pools (pool_address String, chain String) ENGINE = MergeTree ORDER BY pool_address")
-    engine.command("CREATE TABLE contrast_t.pool_daily (day Date, chain String, pool_address String, volume_usd Float64) "
-                   "ENGINE = MergeTree ORDER BY pool_address")
-    engine.command("INSERT INTO contrast_t.pools VALUES ('0xa', 'base'), ('0xb', 'base'), ('0xc', 'ethereum'), ('0xd', 'ethereum')")
-    engine.command("INSERT INTO contrast_t.pool_daily VALUES ('2026-10-01', 'base', '0xa', 10), ('2026-10-02', 'ethereum', '0xc', 5)")
-    return QueryRunner()
+def runner():
+    """The sample tables in a SQL sandbox (the runner's engine is a child process's)."""
+    from sqlcurate.sql.sandbox import Sandbox
+
+    with Sandbox(databases=None) as sandbox:
+        for sql in ("CREATE DATABASE contrast_t",
+                    "CREATE TABLE contrast_t.pools (pool_address String, chain String) ENGINE = MergeTree ORDER BY pool_address",
+                    "CREATE TABLE contrast_t.pool_daily (day Date, chain String, pool_address String, volume_usd Float64) "
+                    "ENGINE = MergeTree ORDER BY pool_address",
+                    "INSERT INTO contrast_t.pools VALUES ('0xa', 'base'), ('0xb', 'base'), ('0xc', 'ethereum'), ('0xd', 'ethereum')",
+                    "INSERT INTO contrast_t.pool_daily VALUES ('2026-10-01', 'base', '0xa', 10), ('2026-10-02', 'ethereum', '0xc', 5)"):
+            sandbox.setup(sql)
+        yield QueryRunner(sandbox=sandbox)
 
 
 def _pairs(sql, runner=None):

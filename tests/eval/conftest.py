@@ -36,3 +36,16 @@ def shop_engine(engine):
     for stmt in ROWS:
         engine.command(stmt)
     return engine
+
+
+@pytest.fixture(scope="session")
+def shop_sandbox():
+    """The same tables in a SQL sandbox (its own engine, in a child process): where eval runs queries."""
+    from sqlcurate.sql.sandbox import Sandbox
+
+    with Sandbox(databases={"eval_fx"}) as sandbox:
+        sandbox.setup("CREATE DATABASE eval_fx")
+        for stmt in [*DDL.split(";"), *ROWS]:
+            if stmt.strip():
+                sandbox.setup(stmt)
+        yield sandbox

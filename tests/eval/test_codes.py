@@ -19,6 +19,7 @@ def test_codes_unique_prefixed_and_documented(repo):
 
 def test_outcomes_are_declared_codes():
     from sqlcurate.eval import compare, runner, scoring
+    from sqlcurate.sql import sandbox
 
-    declared = set(scoring.CODES) | set(runner.CODES) | set(compare.CODES)
+    declared = set(scoring.CODES) | set(runner.CODES) | set(compare.CODES) | set(sandbox.CODES)
     assert set(scoring.OUTCOME_ORDER) <= declared

@@ -78,7 +78,10 @@ def test_tokenizer_found_or_named(nanochat_fixtures, tmp_path, monkeypatch):
     run = tmp_path / "elsewhere" / "run"
     shutil.copytree(nanochat_fixtures / "base_checkpoints" / "d2", run)
     monkeypatch.setenv("NANOCHAT_BASE_DIR", str(tmp_path / "empty"))
-    with pytest.raises(FileNotFoundError, match="--tokenizer"):
+    from sqlcurate.errors import SqlcurateError
+
+    with pytest.raises(SqlcurateError, match="--tokenizer") as refused:
         load_for_inference(run, device="cpu")
+    assert refused.value.code == "CHECKPOINT_NOT_FOUND"
     loaded = load_for_inference(run, device="cpu", tokenizer_dir=nanochat_fixtures / "tokenizer")
     assert loaded.step == 7 and loaded.tokenizer.get_vocab_size() == 1000

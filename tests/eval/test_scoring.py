@@ -28,8 +28,8 @@ DE_NAMES = "SELECT name FROM eval_fx.customers WHERE country = 'DE'"
 
 
 @pytest.fixture(scope="module")
-def scorer(shop_engine, shop_catalog):
-    return Scorer(shop_catalog, runner=QueryRunner(timeout_s=1.0))
+def scorer(shop_sandbox, shop_catalog):
+    return Scorer(shop_catalog, runner=QueryRunner(timeout_s=1.0, sandbox=shop_sandbox))
 
 
 def codes(v):
@@ -124,8 +124,8 @@ def test_row_order_counts_when_gold_orders(scorer):
 
 
 def test_runaway_query_times_out(scorer):
-    v = scorer.score(make_item(DE_NAMES), fenced("SELECT count() FROM numbers(100000000000)"))
-    assert v.outcome == "EVAL_TIMEOUT" and v.executed is False
+    v = scorer.score(make_item(DE_NAMES), fenced("SELECT count() FROM numbers(100000) AS a CROSS JOIN numbers(1000000) AS b"))
+    assert v.outcome == "EXEC_TIMEOUT" and v.executed is False
     assert v.seconds < 5
 
 
@@ -151,10 +151,10 @@ def test_gold_failure_is_reported(scorer):
 
 
 @pytest.fixture(scope="module")
-def explain_scorer(shop_engine, shop_catalog):
+def explain_scorer(shop_sandbox, shop_catalog):
     from sqlcurate.eval.explain import explain_on_tables
 
-    runner = QueryRunner(timeout_s=1.0)
+    runner = QueryRunner(timeout_s=1.0, sandbox=shop_sandbox)
     return Scorer(shop_catalog, engine_check=explain_on_tables(runner), runner=runner)
 
 
@@ -163,8 +163,8 @@ def test_explain_verdict_on_real_tables(explain_scorer):
     assert v.engine_ok is False and v.outcome == "EVAL_ENGINE_REJECTED"
     assert any(f.code == "EVAL_ENGINE_REJECTED" and "UNKNOWN_FUNCTION" in f.message for f in v.findings)
     # EXPLAIN does not run the query: a runaway query is accepted, then times out when executed
-    v = explain_scorer.score(make_item(DE_NAMES), fenced("SELECT count() FROM numbers(100000000000)"))
-    assert v.engine_ok is True and v.outcome == "EVAL_TIMEOUT"
+    v = explain_scorer.score(make_item(DE_NAMES), fenced("SELECT count() FROM numbers(100000) AS a CROSS JOIN numbers(1000000) AS b"))
+    assert v.engine_ok is True and v.outcome == "EXEC_TIMEOUT"
 
 
 def test_explain_verdict_on_scratch_tables_without_data(shop_engine, shop_catalog):
@@ -181,14 +181,14 @@ def test_explain_verdict_on_scratch_tables_without_data(shop_engine, shop_catalo
 
 
 def test_query_cannot_lift_the_guards(scorer):
-    v = scorer.score(make_item(DE_NAMES), fenced("SELECT sum(number) FROM system.numbers SETTINGS max_execution_time = 0"))
-    assert v.outcome == "EVAL_GUARD_OVERRIDE" and v.executed is False
+    v = scorer.score(make_item(DE_NAMES), fenced("SELECT sum(number) FROM numbers(10) SETTINGS max_execution_time = 0"))
+    assert v.outcome == "EXEC_REFUSED_SETTINGS" and v.executed is False
     v = scorer.score(make_item(DE_NAMES), fenced("SELECT name FROM eval_fx.customers SETTINGS readonly = 0"))
-    assert v.outcome == "EVAL_GUARD_OVERRIDE"
+    assert v.outcome == "EXEC_REFUSED_SETTINGS"
 
 
 def test_runner_leaves_other_clients_able_to_write(scorer, shop_engine):
-    """chdb keeps a query's readonly setting on its client; the runner's own client takes it, not ours."""
+    """The runner's read-only engine lives in its sandbox process; this process's engine stays writable."""
     assert scorer.score(make_item(DE_NAMES), fenced(DE_NAMES)).outcome == "EVAL_CORRECT"
     shop_engine.command("CREATE TABLE IF NOT EXISTS eval_fx.after_scoring (a UInt8) ENGINE = Memory")
     shop_engine.command("DROP TABLE eval_fx.after_scoring")

@@ -261,8 +261,8 @@ def test_scratch_sql_leaves_the_shared_parse_unchanged(engine_check):
     a = analyze("SELECT o.user_id FROM shop.orders AS o JOIN orders USING (user_id) SETTINGS max_threads = 1")
     before = a.statements[0].sql("clickhouse")
     scratch = engine_check.schema.scratch_sql(a.statements[0])
-    assert f"\"{engine_check.schema.prefix}shop\".orders AS o" in scratch and "log_queries = 0" in scratch
-    assert "max_threads = 1" in scratch
+    # the query's SETTINGS are not what is checked, and the sandbox refuses them: planned without them
+    assert f"\"{engine_check.schema.prefix}shop\".orders AS o" in scratch and "SETTINGS" not in scratch
     assert a.statements[0].sql("clickhouse") == before  # the analysis other checks read is as it was
 
 
@@ -276,7 +276,7 @@ def test_parallel_planning_gives_the_same_verdicts_as_one_connection(engine):
     for workers in (1, 3):
         check = EngineCheck(TABLES, workers=workers)
         try:
-            assert len(check.schema.conns) == workers
+            assert check.schema.workers == workers
             verdicts[workers] = [e and e.name for e in check.check_statements(statements)]
             assert check.planned == len(queries)
         finally:

@@ -195,10 +195,9 @@ def build(
     sample_runner = None
     if sample_engine is not None:
         from sqlcurate.eval.runner import QueryRunner
-        from sqlcurate.sql.engine_conn import engine_client
 
-        engine_client(sample_engine)  # the process's one engine: the sandboxed runner reads from it
-        sample_runner = QueryRunner(timeout_s=5.0, max_rows=1000)
+        # the sample engine is opened by the runner's sandbox process, not here (one process per directory)
+        sample_runner = QueryRunner(timeout_s=5.0, max_rows=1000, engine_dir=sample_engine)
     counts: dict[str, Counter] = {}
     convs = candidates(queries, catalog, docs, decisions, writer, sample_runner, counts)
     report.review_decisions = dict(counts["review"])

@@ -3,7 +3,10 @@
 The tables are created empty (``sqlcurate.sql.engine.ScratchSchema``) and each distinct query, by
 fingerprint, is planned once with ``EXPLAIN PLAN``; unknown functions, unknown
 identifiers and type mismatches come back as ``SQL_ENGINE_REJECTED`` with ClickHouse's own error name
-and message. Queries that do not parse or cannot be transpiled are the SQL check's to report.
+and message. The queries come from files we did not write, so they are planned in the SQL sandbox
+(``sqlcurate.sql.sandbox``): what it refuses to plan (a table function that reads files, a SETTINGS
+clause, a plan past the time limit...) is ``SQL_ENGINE_REFUSED`` with the sandbox's reason code.
+Queries that do not parse or cannot be transpiled are the SQL check's to report.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from sqlglot import exp
 
 from sqlcurate.checks.base import Check, Item
 from sqlcurate.findings import Finding
-from sqlcurate.sql.engine import EngineError, ScratchSchema
+from sqlcurate.sql.engine import EngineFailure, ScratchSchema
 from sqlcurate.sql.extract import extract_from_conversation
+from sqlcurate.sql.sandbox import CODES as SANDBOX_CODES
 from sqlcurate.sql.transpile import analyze
 
 CODES = {
     "SQL_ENGINE_REJECTED": "the ClickHouse engine rejects the query against the catalog (its error name and message given)",
+    "SQL_ENGINE_REFUSED": "the SQL sandbox refused to plan the query (its reason code given, e.g. EXEC_REFUSED_TABLE_FUNCTION)",
 }
 
 # Two connections: the machines this runs on have few cores, and a plan is CPU-bound inside chdb.
@@ -31,18 +36,20 @@ class EngineCheck(Check):
     CODES = CODES
 
     def __init__(self, catalog, source_dialect: str | None = None, roles: tuple[str, ...] = ("assistant",),
-                 workers: int = WORKERS):
+                 workers: int = WORKERS, timeout_s: float = 5.0):
         """``workers``: engine connections the distinct queries of one ``check_statements`` call are
-        planned over, side by side (chdb releases the GIL while it plans)."""
+        planned over, side by side (chdb releases the GIL while it plans). ``timeout_s``: the limit on
+        one plan (ClickHouse runs scalar subqueries while planning)."""
         tables = list(catalog)
         assert tables, "the engine check needs a catalog with at least one table"
-        self.schema = ScratchSchema(tables, default_database=getattr(catalog, "default_database", None), workers=workers)
+        self.schema = ScratchSchema(tables, default_database=getattr(catalog, "default_database", None), workers=workers,
+                                   timeout_s=timeout_s)
         self.source = source_dialect
         self.roles = roles
-        self.cache: dict[str, EngineError | None] = {}
+        self.cache: dict[str, EngineFailure | None] = {}
         self.planned = 0  # distinct queries sent to the engine
 
-    def check_statements(self, statements: list[tuple[exp.Expression, str]]) -> list[EngineError | None]:
+    def check_statements(self, statements: list[tuple[exp.Expression, str]]) -> list[EngineFailure | None]:
         """The engine's verdict on each (ClickHouse statement, key) pair, cached under its key (its
         fingerprint): queries that differ only in literals are planned once. The ones not cached yet
         are planned together, over the check's connections."""
@@ -57,7 +64,7 @@ class EngineCheck(Check):
             self.planned += len(todo)
         return [self.cache[key] if isinstance(tree, exp.Query) else None for tree, key in statements]
 
-    def check_statement(self, tree: exp.Expression, key: str) -> EngineError | None:
+    def check_statement(self, tree: exp.Expression, key: str) -> EngineFailure | None:
         """``check_statements`` of one statement."""
         return self.check_statements([(tree, key)])[0]
 
@@ -88,7 +95,8 @@ class EngineCheck(Check):
             if err is not None:
                 place = f"message {message_index} (query at offset {start}"
                 place += f", statement {n})" if count > 1 else ")"
-                out.append(Finding("SQL_ENGINE_REJECTED", f"{place}: {err.name}: {err.message}"))
+                code = "SQL_ENGINE_REFUSED" if err.name in SANDBOX_CODES else "SQL_ENGINE_REJECTED"
+                out.append(Finding(code, f"{place}: {err.name}: {err.message}"))
         return out
 
     def close(self) -> None:

@@ -30,8 +30,7 @@ def review(workspace, out, review_path, catalog_path, sample_engine) -> None:
     runner = None
     if sample_engine is not None:
         from sqlcurate.eval.runner import QueryRunner
-        from sqlcurate.sql.engine_conn import engine_client
 
-        engine_client(sample_engine)  # the process's one engine; the sandboxed runner reads from it
-        runner = QueryRunner(timeout_s=5.0, max_rows=1000)
+        # the sample engine is opened by the runner's sandbox process, not here (one process per directory)
+        runner = QueryRunner(timeout_s=5.0, max_rows=1000, engine_dir=sample_engine)
     review_session(queue, review_path or workspace / REVIEW_FILE, catalog, runner, say=click.echo)

@@ -131,25 +131,24 @@ def _check_inputs(checkpoints, answers, labels, data, catalog, retention, s: Eva
 
 
 def _open_engine(s: EvalSettings, catalog) -> tuple[object | None, str]:
-    """(client or None, description). The workspace's engine directory is used as it is; sample data
-    is loaded into a private engine directory of this process."""
+    """(sandbox or None, description). The SQL under test runs in a sandbox process that owns the engine
+    (``sqlcurate.sql.sandbox``): the workspace's engine directory as it is, or a private one that the
+    sample data is loaded into. Queries may read the catalog's databases only."""
     if s.engine == "none":
         return None, "none"
     from sqlcurate.eval.sampledata import load_sample_data
-    from sqlcurate.sql.engine_conn import EngineError, engine_client
+    from sqlcurate.sql.sandbox import Sandbox, TrustedClient
     from sqlcurate.workspace import Workspace
 
-    try:
-        if s.workspace is not None:
-            engine_dir = Workspace(s.workspace).engine_dir_or_root()
-            return engine_client(engine_dir), f"chdb workspace {engine_dir}"
-        client = engine_client()
-    except EngineError as e:
-        raise SqlcurateError("EVAL_USAGE", f"cannot open the embedded engine: {e}") from None
+    databases = {t.database for t in catalog}
+    if s.workspace is not None:
+        engine_dir = Workspace(s.workspace).engine_dir_or_root()
+        return Sandbox(engine_dir, databases=databases), f"chdb workspace {engine_dir}"
+    sandbox = Sandbox(databases=databases)
     if s.sample_data is None:
-        return client, "chdb (no sample data: EXPLAIN only)"
-    loaded = load_sample_data(client, catalog, s.sample_data)
-    return client, f"chdb with sample data {s.sample_data} ({sum(t.rows for t in loaded)} rows in {len(loaded)} tables)"
+        return sandbox, "chdb (no sample data: EXPLAIN only)"
+    loaded = load_sample_data(TrustedClient(sandbox), catalog, s.sample_data)
+    return sandbox, f"chdb with sample data {s.sample_data} ({sum(t.rows for t in loaded)} rows in {len(loaded)} tables)"
 
 
 def _scorer(catalog_path: Path, s: EvalSettings):
@@ -159,24 +158,20 @@ def _scorer(catalog_path: Path, s: EvalSettings):
     from sqlcurate.sql.catalog import load_catalog
 
     catalog = load_catalog(catalog_path)
-    client, engine_desc = _open_engine(s, catalog)
-    executes = client is not None and (s.workspace is not None or s.sample_data is not None)
-    scorer = Scorer(catalog, engine_check=make_engine_check(catalog, executes, s.timeout_s) if client is not None else None,
-                    runner=QueryRunner(timeout_s=s.timeout_s, max_rows=s.max_rows) if executes else None)
+    sandbox, engine_desc = _open_engine(s, catalog)
+    executes = sandbox is not None and (s.workspace is not None or s.sample_data is not None)
+    runner = QueryRunner(timeout_s=s.timeout_s, max_rows=s.max_rows, sandbox=sandbox) if executes else None
+    scorer = Scorer(catalog, runner=runner,
+                    engine_check=make_engine_check(catalog, executes, s.timeout_s, runner) if sandbox is not None else None)
     return scorer, engine_desc
 
 
 def load_checkpoint(checkpoint: str | Path | None, **options):
-    """``load_for_inference`` with a missing or foreign checkpoint as a SqlcurateError, for eval and chat."""
-    from nanochat.checkpoint import IncompatibleCheckpoint
+    """``load_for_inference`` for eval and chat: a missing, foreign or refused checkpoint or tokenizer is
+    already a SqlcurateError there (one line, exit 2 from the CLI)."""
     from sqlcurate.eval.generate import load_for_inference
 
-    try:
-        return load_for_inference(checkpoint, **options)
-    except FileNotFoundError as e:
-        raise SqlcurateError("CHECKPOINT_NOT_FOUND", str(e)) from None
-    except IncompatibleCheckpoint as e:
-        raise SqlcurateError("CHECKPOINT_INCOMPATIBLE", str(e)) from None
+    return load_for_inference(checkpoint, **options)
 
 
 def _unique_labels(labels: list[str]) -> list[str]:

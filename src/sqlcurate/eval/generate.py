@@ -8,9 +8,20 @@ generates what it would alone) and decodes the answers.
 
 from __future__ import annotations
 
+import pickle
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlcurate.errors import SqlcurateError
+
+CODES = {
+    "CHECKPOINT_NOT_FOUND": "no checkpoint or tokenizer where the options point",
+    "CHECKPOINT_INCOMPATIBLE": "the checkpoint's meta or tensors do not describe a nanochat v1 model",
+    "CHECKPOINT_REFUSED": "the checkpoint holds more than plain tensors (code or objects): not loaded",
+    "TOKENIZER_REFUSED": "tokenizer.pkl names something other than tiktoken's plain Encoding state: not loaded",
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +44,38 @@ def load_for_inference(checkpoint: str | Path | None = None, *, base_dir: str | 
     """Find (``checkpoint`` path, or the newest ``source`` run under ``base_dir``) and load a model in
     eval mode, with its tokenizer: ``tokenizer_dir``, else the nearest ``tokenizer/`` above the checkpoint
     (``<base>/<phase>_checkpoints/<tag>/`` -> ``<base>/tokenizer``), else ``base_dir``'s, else
-    $NANOCHAT_BASE_DIR's. Raises FileNotFoundError / IncompatibleCheckpoint naming the files."""
-    from nanochat.checkpoint import find_checkpoint, load_model
+    $NANOCHAT_BASE_DIR's. Raises SqlcurateError (one of CODES) naming the file and the reason; a file that
+    would run code is refused and never loaded another way."""
+    from nanochat.checkpoint import IncompatibleCheckpoint
+    from nanochat.tokenizer import UnsafeTokenizerFile
+
+    try:
+        return _load(checkpoint, base_dir, source, tag, step, device, tokenizer_dir)
+    except FileNotFoundError as e:
+        raise SqlcurateError("CHECKPOINT_NOT_FOUND", str(e)) from None
+    except IncompatibleCheckpoint as e:
+        raise SqlcurateError("CHECKPOINT_INCOMPATIBLE", str(e)) from None
+    except UnsafeTokenizerFile as e:
+        raise SqlcurateError("TOKENIZER_REFUSED", str(e)) from None
+    except _Refused as e:
+        raise SqlcurateError("CHECKPOINT_REFUSED", str(e)) from None
+
+
+class _Refused(Exception):
+    pass
+
+
+def _refusal_reason(error: Exception) -> str:
+    """torch's reason without its advice: its message suggests turning ``weights_only`` off, which is
+    exactly what a hostile file wants, so only the unpickler's own complaint is kept."""
+    paragraphs = [p.strip() for p in str(error).split("\n\n") if p.strip()]
+    reasons = [p.split("WeightsUnpickler error:")[-1].strip() for p in paragraphs
+               if "weights_only" not in p and not p.startswith("Weights only load failed")]
+    return reasons[0].splitlines()[0].rstrip(".") if reasons else "it holds more than plain tensors"
+
+
+def _load(checkpoint, base_dir, source, tag, step, device, tokenizer_dir) -> LoadedModel:
+    from nanochat.checkpoint import find_checkpoint, load_model, model_path
     from nanochat.common import autodetect_device, get_base_dir
     from nanochat.tokenizer import Tokenizer
 
@@ -50,7 +91,12 @@ def load_for_inference(checkpoint: str | Path | None = None, *, base_dir: str | 
     if tok_dir is None:
         looked = str(candidates[0]) if tokenizer_dir is not None else f"the directories above {directory}, {candidates[-1]}"
         raise FileNotFoundError(f"no tokenizer.pkl for {directory} (looked in {looked}); pass --tokenizer DIR")
-    model, meta = load_model(directory, choice.step, device=device or autodetect_device(), phase="eval")
+    try:
+        with warnings.catch_warnings():  # torch warns about legacy files on stderr; the refusal says it all
+            warnings.simplefilter("ignore")
+            model, meta = load_model(directory, choice.step, device=device or autodetect_device(), phase="eval")
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as e:  # torch's refusal, or not a torch file
+        raise _Refused(f"{model_path(directory, choice.step)}: not loaded: {_refusal_reason(e)}") from None
     return LoadedModel(model, Tokenizer.from_directory(tok_dir), directory, choice.step, choice.reason, meta)
 
 

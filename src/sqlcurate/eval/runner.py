@@ -1,52 +1,36 @@
-"""Run gold and generated queries on sample data in the embedded engine, safely.
+"""Run gold and generated queries on sample data, in the SQL sandbox.
 
-A generated query is untrusted: it may scan ``system.numbers`` forever, return a billion rows, or try to
-``DROP`` a table. Every query therefore runs with ClickHouse's own guards rather than a Python timer
-(chdb runs in-process, and a Python thread cannot interrupt it):
-- ``readonly = 2``: reads only, while still letting us set the limits below per query;
-- ``max_execution_time`` with ``timeout_overflow_mode = 'throw'``: a runaway query fails with
-  TIMEOUT_EXCEEDED instead of returning a partial answer;
-- ``max_result_rows`` / ``max_memory_usage`` with ``result_overflow_mode = 'throw'``.
-
-``readonly = 2`` lets a query's own ``SETTINGS`` clause change settings too, so a query that names one
-of these guard settings is refused before it reaches the engine (``readonly = 1`` would forbid that,
-but also the per-query limits themselves).
-
-The runner opens its own client on the process's engine: chdb keeps a ``readonly`` sent with one query
-on that client's handle for good, so sharing a client would leave its other users unable to write.
+A generated query is untrusted: it may scan ``numbers()`` forever, return a billion rows, read
+``/etc/passwd`` through ``file()``, or write a file with ``INTO OUTFILE``. Every query therefore runs in
+``sqlcurate.sql.sandbox``: a child process that owns the engine, screens the statement on ClickHouse's
+own parse, runs it on a ``readonly = 1`` connection whose limits the query cannot change, and is killed
+when it outlives the timeout (docs/security.md). What the sandbox refuses or stops is a reason code of
+its own (``EXEC_REFUSED_TABLE_FUNCTION``, ``EXEC_TIMEOUT``, ``EXEC_MEMORY``...); any other engine error is
+``EVAL_EXEC_ERROR`` with ClickHouse's error name.
 """
 
 from __future__ import annotations
 
-import re
-import time
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlcurate.errors import SqlcurateError
+from sqlcurate.sql.engine import parse_engine_error
+from sqlcurate.sql.engine_conn import engine_path
+from sqlcurate.sql.sandbox import Limits, Outcome, Sandbox
+
 CODES = {
-    "EVAL_TIMEOUT": "the query ran past --timeout-s (ClickHouse max_execution_time)",
-    "EVAL_TOO_MANY_ROWS": "the query returned more rows than the result limit",
     "EVAL_EXEC_ERROR": "the engine raised an error while running the query",
-    "EVAL_GUARD_OVERRIDE": "the query tries to change a limit the runner sets (SETTINGS max_execution_time = 0, ...)",
 }
-
-# ClickHouse error names -> our reason code; anything else is EVAL_EXEC_ERROR.
-ENGINE_ERROR_CODES = {
-    "TIMEOUT_EXCEEDED": "EVAL_TIMEOUT",
-    "TOO_MANY_ROWS_OR_BYTES": "EVAL_TOO_MANY_ROWS",
-    "TOO_MANY_ROWS": "EVAL_TOO_MANY_ROWS",
-}
-
-_ERROR_NAME = re.compile(r"\(([A-Z][A-Z0-9_]+)\)")
-# What clickhouse-connect appends after the message: the query echo and the SETTINGS/FORMAT tail.
-_ECHO = re.compile(r"\s*(In scope|SETTINGS)\b.*", re.DOTALL)
 
 
 @dataclass(slots=True)
 class Execution:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
-    code: str = ""  # "" on success, else one of CODES
+    code: str = ""  # "" on success, else EVAL_EXEC_ERROR or one of sqlcurate.sql.sandbox.CODES
     engine_error: str = ""  # the ClickHouse error name, e.g. UNKNOWN_FUNCTION
     message: str = ""
     seconds: float = 0.0
@@ -56,42 +40,39 @@ class Execution:
         return not self.code
 
 
-def short_engine_message(text: str) -> tuple[str, str]:
-    """(ClickHouse error name, the message without the query echo) from an engine exception text."""
-    names = _ERROR_NAME.findall(text)
-    name = names[-1] if names else ""
-    msg = text.split("DB::Exception:", 1)[-1].strip()
-    msg = _ECHO.sub("", msg).strip().rstrip(".:")
-    return name, msg[:300]
-
-
 class QueryRunner:
-    """Runs read-only queries with a time and size budget on its own client of the process's engine."""
+    """Runs untrusted read queries with a time, size and memory budget in a sandbox."""
 
-    def __init__(self, timeout_s: float = 5.0, max_rows: int = 100_000, max_memory_bytes: int = 2 * 1024**3):
-        from sqlcurate.sql.engine_conn import engine_client
-
+    def __init__(self, timeout_s: float = 5.0, max_rows: int = 100_000, max_memory_bytes: int = 2 * 1024**3, *,
+                 sandbox: Sandbox | None = None, engine_dir: str | os.PathLike | None = None,
+                 databases: Iterable[str] | None = None):
+        """Where the tables are: ``sandbox`` (one the caller filled, e.g. with sample data), or
+        ``engine_dir`` (an engine directory the runner's own sandbox opens; this process must not have it
+        open: chdb lets one process hold a directory). Neither: an empty engine of the runner's own.
+        ``databases``: the only databases a query may read (default: the sandbox's ``databases``)."""
         assert timeout_s > 0, f"timeout_s must be positive, got {timeout_s}"
-        self.client = engine_client()  # a handle of its own (see the module docstring)
-        self.settings = {
-            "readonly": 2,
-            "max_execution_time": timeout_s,
-            "timeout_overflow_mode": "throw",
-            "max_result_rows": max_rows,
-            "result_overflow_mode": "throw",
-            "max_memory_usage": max_memory_bytes,
-        }
-        self._guard_names = re.compile(r"\b(?:" + "|".join(self.settings) + r")\b", re.IGNORECASE)
+        if sandbox is None and engine_dir is None and engine_path() is not None:
+            raise SqlcurateError("ENGINE_NOT_SHARED", f"this process holds the engine at {engine_path()}; the "
+                                 "runner's sandbox cannot open it beside this process: pass engine_dir= (and do "
+                                 "not open it here) or a sandbox= filled with the tables")
+        self.sandbox = sandbox if sandbox is not None else Sandbox(engine_dir, databases=None if engine_dir else ())
+        self._databases = frozenset(databases) if databases is not None else None
+        self.limits = Limits(timeout_s=timeout_s, max_rows=max_rows, max_memory_bytes=max_memory_bytes)
+
+    @property
+    def databases(self) -> frozenset[str]:
+        return self._databases if self._databases is not None else self.sandbox.databases
+
+    def _execution(self, outcome: Outcome) -> Execution:
+        if outcome.ok:
+            return Execution(rows=outcome.rows, columns=outcome.columns, seconds=outcome.seconds)
+        failure = parse_engine_error(outcome.error) if outcome.error else None
+        return Execution(code=outcome.code or "EVAL_EXEC_ERROR", engine_error=failure.name if failure else "",
+                         message=(failure.message[:300] if failure else outcome.message), seconds=outcome.seconds)
 
     def run(self, sql: str) -> Execution:
-        t0 = time.perf_counter()
-        if m := self._guard_names.search(sql):
-            return Execution(code="EVAL_GUARD_OVERRIDE", message=f"the query names the guard setting {m.group(0)!r}")
-        try:
-            result = self.client.query(sql.strip().rstrip(";"), settings=self.settings)
-        except Exception as e:  # the driver raises its own DatabaseError subclasses; all mean "failed"
-            name, msg = short_engine_message(str(e))
-            return Execution(code=ENGINE_ERROR_CODES.get(name, "EVAL_EXEC_ERROR"), engine_error=name,
-                             message=msg, seconds=time.perf_counter() - t0)
-        return Execution(rows=[tuple(r) for r in result.result_rows], columns=list(result.column_names),
-                         seconds=time.perf_counter() - t0)
+        return self._execution(self.sandbox.run(sql, self.databases, self.limits))
+
+    def explain(self, sql: str) -> Execution:
+        """``EXPLAIN PLAN`` of ``sql`` under the same screen and limits (scalar subqueries run while planning)."""
+        return self._execution(self.sandbox.run(sql, self.databases, self.limits, explain=True))

@@ -3,8 +3,12 @@
 Each answer gets every verdict, measured independently (so totals say "82 % parse, 40 % grounded"), plus
 one ``outcome``: the first gate it fails, in the order a user fixes things:
 
-    EVAL_NO_SQL -> EVAL_DIALECT -> EVAL_PARSE_ERROR -> EVAL_UNGROUNDED -> EVAL_ENGINE_REJECTED
-    -> EVAL_TIMEOUT / EVAL_TOO_MANY_ROWS / EVAL_EXEC_ERROR -> EVAL_WRONG_RESULT -> EVAL_CORRECT
+    EVAL_NO_SQL -> EVAL_DIALECT -> EVAL_PARSE_ERROR -> EVAL_UNGROUNDED -> EXEC_REFUSED_*
+    -> EVAL_ENGINE_REJECTED -> EXEC_TIMEOUT / EXEC_MEMORY / EXEC_TOO_MANY_ROWS / EVAL_EXEC_ERROR
+    -> EVAL_WRONG_RESULT -> EVAL_CORRECT
+
+A query the SQL sandbox refuses (it reads files, reaches the network, carries SETTINGS...; see
+``sqlcurate.sql.sandbox``) keeps the refusal's reason code among its findings whatever its outcome.
 
 The engine is the final judge: a query sqlglot cannot parse is still run, and one that uses ``TOP`` still
 gets its execution verdict; the outcome only names the first problem. The SQL helpers are the project's
@@ -24,6 +28,7 @@ from sqlcurate.sql import dialects
 from sqlcurate.sql.catalog import Catalog
 from sqlcurate.sql.extract import extract_sql
 from sqlcurate.sql.grounding import ground
+from sqlcurate.sql.sandbox import CODES as SANDBOX_CODES
 from sqlcurate.sql.transpile import analyze
 
 CODES = {
@@ -38,11 +43,14 @@ CODES = {
     "EVAL_GOLD_FAILED": "the gold query itself failed on the sample data (fix the eval set)",
 }
 
+REFUSALS = tuple(c for c in SANDBOX_CODES if c.startswith("EXEC_REFUSED_"))
+
 # The order in which an outcome is chosen: the first verdict that failed names it.
 # Dialect comes before parsing because foreign syntax (``TOP``, ``[names]``) is usually why a query
 # does not parse as ClickHouse, and it is the more useful thing to tell.
-OUTCOME_ORDER = ("EVAL_NO_SQL", "EVAL_DIALECT", "EVAL_PARSE_ERROR", "EVAL_UNGROUNDED", "EVAL_ENGINE_REJECTED",
-                 "EVAL_TIMEOUT", "EVAL_TOO_MANY_ROWS", "EVAL_GUARD_OVERRIDE", "EVAL_EXEC_ERROR", "EVAL_GOLD_FAILED", "EVAL_WRONG_RESULT")
+OUTCOME_ORDER = ("EVAL_NO_SQL", "EVAL_DIALECT", "EVAL_PARSE_ERROR", "EVAL_UNGROUNDED", *REFUSALS,
+                 "EVAL_ENGINE_REJECTED", "EXEC_TIMEOUT", "EXEC_MEMORY", "EXEC_TOO_MANY_ROWS", "EXEC_CRASHED",
+                 "EVAL_EXEC_ERROR", "EVAL_GOLD_FAILED", "EVAL_WRONG_RESULT")
 
 # An engine check: SQL text -> findings (empty = the engine accepts the query; None = it could not ask).
 EngineCheckFn = Callable[[str], list[Finding] | None]
@@ -103,11 +111,15 @@ class Scorer:
         v.has_sql = True
         failed: set[str] = set()
 
-        parsed = analyze(sql, "clickhouse")  # as written: the answer must be ClickHouse, not become it
-        v.parses = parsed.parse_error is None
+        try:
+            parsed = analyze(sql, "clickhouse")  # as written: the answer must be ClickHouse, not become it
+            parse_error = parsed.parse_error
+        except RecursionError:  # a hostile answer nested past the parser's recursion
+            parsed, parse_error = None, "nested too deeply for the parser"
+        v.parses = parse_error is None
         if not v.parses:
             failed.add("EVAL_PARSE_ERROR")
-            v.findings.append(Finding("EVAL_PARSE_ERROR", parsed.parse_error))
+            v.findings.append(Finding("EVAL_PARSE_ERROR", parse_error))
 
         violations = [e for e in dialects.scan(sql) if e.standing != dialects.HINT]
         v.dialect_clean = not violations
@@ -127,7 +139,7 @@ class Scorer:
             rejected = self.engine_check(sql)
             v.engine_ok = None if rejected is None else not rejected  # None: the check could not ask
             if rejected:
-                failed.add("EVAL_ENGINE_REJECTED")
+                failed.update(f.code for f in rejected)  # EVAL_ENGINE_REJECTED, or the sandbox's reason
                 v.findings.extend(rejected)
 
         gold = self.gold_result(item)

@@ -4,7 +4,9 @@
 database (``<prefix><database>``), so a check never touches the workspace's real tables that may live in
 the same engine directory. Queries are pointed at those scratch tables by rewriting their table names,
 ``EXPLAIN PLAN`` runs them (PLAN resolves functions, names and types; SYNTAX/AST do not), and the engine's
-error comes back with the scratch prefix taken out again.
+error comes back with the scratch prefix taken out again. The queries are untrusted (rows of a dataset),
+so the tables live in a sandboxed engine of a child process (``sqlcurate.sql.sandbox``), and the sandbox's
+refusals come back as failures named by their reason code.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import sqlglot
@@ -38,14 +39,13 @@ TYPE_MAP: dict[str, str] = {
 EMPTY_TABLE_ARTEFACTS = frozenset({"ILLEGAL_DIVISION"})
 
 _ERROR_NAME = re.compile(r"\(([A-Z][A-Z0-9_]+)\)\s*$")
-_ERROR_TEXT = re.compile(r"DB::Exception:\s*(.*?)(?:\s*In scope .*)?\s*\([A-Z][A-Z0-9_]+\)\s*$", re.DOTALL)
+_ERROR_TEXT = re.compile(r".*DB::Exception:\s*(.*?)(?:\s*In scope .*)?\s*\([A-Z][A-Z0-9_]+\)\s*$", re.DOTALL)
 _scratch_ids = itertools.count(1)
 # engines whose tables are created from their own DDL: local storage only, no network, no Keeper
 _LOCAL_ENGINE = re.compile(
     r"^(?:(?:Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)?MergeTree"
     r"|Memory|Log|TinyLog|StripeLog|Null|Set|Join)\b"
 )
-_NO_QUERY_LOG = exp.EQ(this=exp.column("log_queries"), expression=exp.Literal.number(0))
 
 
 def clickhouse_type(type_sql: str, dialect: str) -> str:
@@ -81,33 +81,40 @@ def _map(dt: exp.DataType, nullable: bool) -> str:
 
 
 @dataclass(frozen=True)
-class EngineError:
-    name: str  # ClickHouse's error name, e.g. UNKNOWN_IDENTIFIER
+class EngineFailure:
+    name: str  # ClickHouse's error name (e.g. UNKNOWN_IDENTIFIER), or the sandbox's reason code (EXEC_...)
     message: str  # its text, scratch names mapped back to the catalog's
 
 
-def parse_engine_error(text: str, prefix: str = "") -> EngineError:
+def parse_engine_error(text: str, prefix: str = "") -> EngineFailure:
+    """The one reader of ClickHouse's error text (chdb and clickhouse-connect raise it alike): its name
+    from the trailing ``(NAME)``, its message without the ``Code: n. DB::Exception:`` head, the query
+    echo (``In scope ...``) and ``prefix`` (a scratch database prefix)."""
     m = _ERROR_NAME.search(text)
     name = m.group(1) if m else "ENGINE_ERROR"
     t = _ERROR_TEXT.search(text)
     message = (t.group(1) if t else text).strip().rstrip(".:")
     if prefix:
         message = message.replace(prefix, "")
-    return EngineError(name, " ".join(message.split()))
+    return EngineFailure(name, " ".join(message.split()))
 
 
 class ScratchSchema:
-    """The catalog's tables, empty, in private databases of the process's engine."""
+    """The catalog's tables, empty, in private databases of a sandboxed engine (``sqlcurate.sql.sandbox``):
+    the queries planned here come from files we did not write, and EXPLAIN evaluates scalar subqueries."""
 
-    def __init__(self, tables: list[TableRecord], default_database: str | None = None, conn=None, workers: int = 1):
-        """``workers``: connections (and threads) ``explain_many`` plans over; extra ones are opened on
-        the same engine only when ``conn`` is not given."""
-        from sqlcurate.sql.engine_conn import engine_connection, extra_engine_connection
+    def __init__(self, tables: list[TableRecord], default_database: str | None = None, sandbox=None,
+                 workers: int = 1, timeout_s: float = 5.0):
+        """``sandbox``: a ``Sandbox`` to create the tables in (default: one of the schema's own, closed by
+        ``drop``). ``workers``: connections the sandbox plans ``explain_many``'s queries over, side by side.
+        ``timeout_s``: the limit on one plan (scalar subqueries run while planning)."""
+        from sqlcurate.sql.sandbox import Limits, Sandbox
 
         assert workers >= 1, f"workers must be at least 1, got {workers}"
-        self.conn = conn if conn is not None else engine_connection()
-        self.conns = [self.conn] + ([extra_engine_connection() for _ in range(workers - 1)] if conn is None else [])
-        self._pool: ThreadPoolExecutor | None = None
+        self.owns_sandbox = sandbox is None
+        self.sandbox = sandbox if sandbox is not None else Sandbox()
+        self.workers = workers
+        self.limits = Limits(timeout_s=timeout_s)
         self.prefix = f"sqlcurate_scratch_{os.getpid()}_{next(_scratch_ids)}_"
         self.tables = {(t.database, t.name): t for t in tables}
         by_name: dict[str, list[TableRecord]] = {}
@@ -119,8 +126,9 @@ class ScratchSchema:
             for name, ts in by_name.items()
         }
         self.databases = {t.database for t in tables}
+        self.scratch_databases = frozenset(self.prefix + db for db in self.databases)
         for db in sorted(self.databases):
-            self.conn.query(f"CREATE DATABASE IF NOT EXISTS `{self.prefix}{db}`")
+            self.sandbox.setup(f"CREATE DATABASE IF NOT EXISTS `{self.prefix}{db}`")
         for t in tables:
             self._create(t)
 
@@ -128,14 +136,16 @@ class ScratchSchema:
         """A ClickHouse table with a local engine is created from its own DDL, so its engine, sorting and
         sampling keys hold (FINAL, SAMPLE and PREWHERE are legal or not because of them); other engines
         (Replicated*, Distributed, Kafka, URL...) and DDL chdb rejects get the generic table."""
+        from sqlcurate.sql.sandbox import SandboxError
+
         own = self.own_ddl(t)
         if own is not None:
             try:
-                self.conn.query(own)
+                self.sandbox.setup(own)
                 return
-            except Exception:  # chdb raises its own error type; the generic table below still works
+            except SandboxError:  # the engine refused that DDL; the generic table below still works
                 pass
-        self.conn.query(self.create_statement(t))
+        self.sandbox.setup(self.create_statement(t))
 
     def own_ddl(self, t: TableRecord) -> str | None:
         """``t``'s ClickHouse CREATE TABLE pointed at the scratch database, or None if it has none."""
@@ -162,10 +172,11 @@ class ScratchSchema:
                 "ENGINE = MergeTree ORDER BY tuple()")
 
     def scratch_sql(self, tree: exp.Expression) -> str:
-        """ClickHouse text of ``tree`` with its catalog table names pointed at the scratch tables and
-        query logging off. The tree is changed only while it is generated and restored right after
-        (copying a tree cost more than generating it); the ClickHouse generator itself does not change
-        ClickHouse trees. Not for trees other threads read at the same time."""
+        """ClickHouse text of ``tree`` with its catalog table names pointed at the scratch tables and its
+        top-level SETTINGS left out. The tree
+        is changed only while it is generated and restored right after (copying a tree cost more than
+        generating it); the ClickHouse generator itself does not change ClickHouse trees. Not for trees
+        other threads read at the same time."""
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
         changed: list[tuple[exp.Table, exp.Expression | None]] = []
         for table in tree.find_all(exp.Table):
@@ -184,10 +195,10 @@ class ScratchSchema:
             if database is not None:
                 changed.append((table, table.args.get("db")))
                 table.set("db", exp.to_identifier(self.prefix + database, quoted=True))
-        # Keep the check's EXPLAINs out of system.query_log: the engine may be a workspace's, whose query
-        # log `pull` reads as the team's real queries (and logging costs a write per query).
+        # The query's own SETTINGS are not what the check proves, and the sandbox refuses every SETTINGS
+        # clause (a setting could lift its limits): the plan is asked for without them.
         settings = tree.args.get("settings")
-        tree.set("settings", [*(settings or []), _NO_QUERY_LOG.copy()])
+        tree.set("settings", None)
         try:
             from sqlcurate.sql.transpile import generate
 
@@ -197,40 +208,27 @@ class ScratchSchema:
             for table, db in changed:
                 table.set("db", db)
 
-    def explain(self, sql: str, conn=None) -> EngineError | None:
-        """None if the engine plans ``sql``, else its error. ``conn``: one of ``self.conns``."""
-        try:
-            # output format Null: the plan text is not needed, only whether there is one
-            (conn or self.conn).query(f"EXPLAIN PLAN {sql}", "Null")
-        except Exception as e:  # chdb raises its own error type with ClickHouse's text
-            error = parse_engine_error(str(e), self.prefix)
-            return None if error.name in EMPTY_TABLE_ARTEFACTS else error
-        return None
+    def _failure(self, outcome) -> EngineFailure | None:
+        if outcome.ok:
+            return None
+        if outcome.code:  # the sandbox's reason: a refusal, a timeout, a memory limit
+            return EngineFailure(outcome.code, (outcome.message or parse_engine_error(outcome.error, self.prefix).message))
+        error = parse_engine_error(outcome.error, self.prefix)
+        return None if error.name in EMPTY_TABLE_ARTEFACTS else error
 
-    def explain_many(self, sqls: list[str]) -> list[EngineError | None]:
-        """``explain`` of each, spread over the schema's connections, one thread each: chdb releases
-        the GIL while it plans, so the plans run side by side on as many cores as are free."""
-        if len(self.conns) == 1 or len(sqls) < 2:
-            return [self.explain(sql) for sql in sqls]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(len(self.conns), thread_name_prefix="sqlcurate-explain")
-        n = len(self.conns)
-        out: list[EngineError | None] = [None] * len(sqls)
+    def explain(self, sql: str) -> EngineFailure | None:
+        """None if the engine plans ``sql`` (``EXPLAIN PLAN``, in the sandbox), else why not."""
+        return self._failure(self.sandbox.run(sql, self.scratch_databases, self.limits, explain=True))
 
-        def run(k: int) -> None:
-            for i in range(k, len(sqls), n):
-                out[i] = self.explain(sqls[i], self.conns[k])
-
-        for future in [self._pool.submit(run, k) for k in range(min(n, len(sqls)))]:
-            future.result()
-        return out
+    def explain_many(self, sqls: list[str]) -> list[EngineFailure | None]:
+        """``explain`` of each, planned by the sandbox over ``workers`` connections side by side (chdb
+        releases the GIL while it plans, so the plans use as many cores as are free)."""
+        outcomes = self.sandbox.explain_many(sqls, self.scratch_databases, self.limits, self.workers)
+        return [self._failure(o) for o in outcomes]
 
     def drop(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        if self.owns_sandbox:
+            self.sandbox.close()
+            return
         for db in self.databases:
-            self.conn.query(f"DROP DATABASE IF EXISTS `{self.prefix}{db}`")
-        for extra in self.conns[1:]:
-            extra.close()
-        self.conns = [self.conn]
+            self.sandbox.setup(f"DROP DATABASE IF EXISTS `{self.prefix}{db}`")

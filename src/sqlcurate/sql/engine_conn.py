@@ -14,6 +14,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from sqlcurate.errors import SqlcurateError
+
 _QUERY_LOG_CONFIG = """<clickhouse>
   <query_log>
     <database>system</database>
@@ -27,8 +29,11 @@ _lock = threading.Lock()
 _path: str | None = None
 
 
-class EngineError(RuntimeError):
-    pass
+class EngineError(SqlcurateError):
+    """The embedded engine cannot be opened (missing extra, a second data directory in one process).
+    Errors of queries are not exceptions of ours: ``sqlcurate.sql.engine.parse_engine_error`` reads them."""
+
+    code = "ENGINE_UNAVAILABLE"
 
 
 def _config_file() -> str:
@@ -51,7 +56,7 @@ def engine_client(path: str | os.PathLike | None = None, **settings):
     try:
         import clickhouse_connect
     except ImportError as e:  # pragma: no cover - depends on the install
-        raise EngineError("the embedded ClickHouse engine needs `pip install 'sqlcurate[clickhouse]'`") from e
+        raise EngineError(None, "the embedded ClickHouse engine needs `pip install 'sqlcurate[clickhouse]'`") from e
     with _lock:
         if path is None:
             wanted = _path or tempfile.mkdtemp(prefix="sqlcurate-chdb-")
@@ -60,6 +65,7 @@ def engine_client(path: str | os.PathLike | None = None, **settings):
             wanted = os.path.realpath(path)
         if _path is not None and wanted != _path:
             raise EngineError(
+                None,
                 f"this process already uses the embedded engine at {_path}; chdb cannot open a second "
                 f"directory ({wanted}) in one process"
             )
