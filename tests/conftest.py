@@ -34,3 +34,15 @@ def engine(tmp_path_factory):
 
     # a test may have opened the process's engine already (transpile proves its output on it)
     return engine_client(tmp_path_factory.mktemp("chdb") if engine_path() is None else None)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models gain nothing from more threads, and the nanochat reference values were computed with one:
+    a module that wants it names it in ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -246,6 +246,35 @@ class OutputSet:
         self._dirs = []
 
 
+class OutputSetMember:
+    """A writer whose files are staged in an ``OutputSet``: the run's shared one, or its own, which it
+    commits on ``close``. Subclasses write; ``finish`` is their last word before the set commits."""
+
+    def __init__(self, files: OutputSet | None, inputs: list[Path] | None = None):
+        self.owns_files = files is None
+        self.files = files if files is not None else OutputSet(inputs)
+
+    def finish(self) -> None:
+        """Last writes before the set commits (flush buffers, decide about side files)."""
+
+    def close(self) -> None:
+        self.finish()
+        if self.owns_files:
+            self.files.commit()
+
+    def abort(self) -> None:
+        self.files.abort()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
     """Write to a staged file beside ``path`` and rename it into place only on success, so a crash

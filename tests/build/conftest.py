@@ -3,8 +3,10 @@ directory; this process keeps the session engine for the checks)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +27,12 @@ def demo_workspace(tmp_path_factory):
     pull = run_cli("pull", "clickhouse", "--profile", str(ws / "connectors" / "demo.toml"), "--workspace", str(ws))
     assert pull.returncode == 0, pull.stderr
     return ws, pull.stdout
+
+
+def copy_pulled(demo_workspace, tmp_path) -> Path:
+    """A private copy of the pulled demo workspace's records and catalog, for a test that builds into it."""
+    ws, _ = demo_workspace
+    dst = tmp_path / "ws"
+    for part in ("training_data/raw", "schemas"):
+        shutil.copytree(ws / part, dst / part)
+    return dst

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 
 import pytest
+from tests.build.conftest import copy_pulled
 
 from sqlcurate.build.contrast import contrast_pairs
 from sqlcurate.build.pipeline import build
@@ -27,14 +27,6 @@ from sqlcurate.sql.fingerprint import fingerprint
 pytestmark = pytest.mark.engine
 
 
-def _copy(demo_workspace, tmp_path):
-    ws, _ = demo_workspace
-    dst = tmp_path / "ws"
-    for part in ("training_data/raw", "schemas"):
-        shutil.copytree(ws / part, dst / part)
-    return dst
-
-
 def _lines(path):
     return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
 
@@ -45,7 +37,7 @@ def _record(query, h, comment="", tables=("dex.swaps",)):
 
 @pytest.fixture(scope="module")
 def built(demo_workspace, tmp_path_factory, engine):
-    ws = _copy(demo_workspace, tmp_path_factory.mktemp("built"))
+    ws = copy_pulled(demo_workspace, tmp_path_factory.mktemp("built"))
     report = build(ws, val_fraction=0.2, seed=3)
     return ws, report
 
@@ -87,7 +79,7 @@ def test_split_is_grouped_by_template_and_provenance_is_line_aligned(built):
 
 
 def test_rejects_and_dedupe_add_up(demo_workspace, tmp_path, engine):
-    ws = _copy(demo_workspace, tmp_path)
+    ws = copy_pulled(demo_workspace, tmp_path)
     log = ws / "training_data/raw/clickhouse_query_log.jsonl"
     extra = [
         _record("SELECT count() FROM dex.swaps WHERE chain = 'base'", "dup-1", "How many swaps on base?"),
@@ -111,7 +103,7 @@ def test_rejects_and_dedupe_add_up(demo_workspace, tmp_path, engine):
 
 
 def test_mixing_follows_the_ratio_warns_when_diluted_and_quarantines_bad_lines(demo_workspace, tmp_path, engine):
-    ws = _copy(demo_workspace, tmp_path)
+    ws = copy_pulled(demo_workspace, tmp_path)
     general = tmp_path / "general.jsonl"
     with general.open("w") as fh:
         for i in range(2000):

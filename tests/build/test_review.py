@@ -5,26 +5,17 @@ real terminal (a pty)."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 
 import pexpect
 import pytest
-from tests.build.conftest import run_cli
+from tests.build.conftest import copy_pulled, run_cli
 
 from sqlcurate.build.pipeline import build
 from sqlcurate.build.review import Decision, load_decisions, read_queue, record_decision
 from sqlcurate.checks.question import quality_findings
 from sqlcurate.demo.history import HISTORY
 from sqlcurate.errors import SqlcurateError
-
-
-def _copy(demo_workspace, tmp_path):
-    ws, _ = demo_workspace
-    dst = tmp_path / "ws"
-    for part in ("training_data/raw", "schemas"):
-        shutil.copytree(ws / part, dst / part)
-    return dst
 
 
 def _rows(out, name):
@@ -40,7 +31,7 @@ def _written(out):
 def test_the_demo_log_tags_a_minority_and_no_sql_shaped_question_reaches_train(demo_workspace, tmp_path):
     analyst_words = [e for e in HISTORY if e.question or e.sql.lstrip().startswith(("--", "/*"))]
     assert len(analyst_words) < len(HISTORY) / 2
-    ws = _copy(demo_workspace, tmp_path)
+    ws = copy_pulled(demo_workspace, tmp_path)
     report = build(ws, engine="none")
     out = ws / "training_data/curated"
     assert report.question_sources == {"log_comment": sum(bool(e.question) for e in HISTORY), "sql_comment": 3,
@@ -59,7 +50,7 @@ def test_the_demo_log_tags_a_minority_and_no_sql_shaped_question_reaches_train(d
 
 
 def test_a_reviewed_decision_survives_rebuilds(demo_workspace, tmp_path):
-    ws = _copy(demo_workspace, tmp_path)
+    ws = copy_pulled(demo_workspace, tmp_path)
     out = ws / "training_data/curated"
     build(ws, engine="none")
     edit, reject = read_queue(out / "review_queue.jsonl")[:2]
@@ -94,7 +85,7 @@ def test_a_bad_review_file_names_file_and_line(tmp_path):
 
 def test_review_in_a_terminal_then_build_applies_it(demo_workspace, tmp_path):
     demo, _ = demo_workspace
-    ws = _copy(demo_workspace, tmp_path)
+    ws = copy_pulled(demo_workspace, tmp_path)
     out = ws / "training_data/curated"
     assert run_cli("build", "--workspace", str(ws), "--engine", "none").returncode == 0
     first, second = read_queue(out / "review_queue.jsonl")[:2]

@@ -18,19 +18,12 @@ from nanochat.batch_size import ProbeCache, probe_rows, probe_rows_cached
 from nanochat.gpt import GPT, GPTConfig
 from nanochat.optim import Muon, ReferenceMuon, orthogonalize, orthogonalize_reference, setup_optimizers
 
-pytestmark = pytest.mark.train
+pytestmark = [pytest.mark.train, pytest.mark.usefixtures("one_torch_thread")]
 
 UPDATE_TOL = 0.06  # relative difference of one orthogonalized update (bf16 vs float32, or vs the first)
 TRAJECTORY_TOL = 0.06  # relative difference of the weights' change over the steps
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """These models are tiny: more threads only add contention on a shared CI machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def tiny_gpt(seed: int = 0) -> GPT:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlcurate.fileio import OutputSet
+from sqlcurate.fileio import OutputSet, OutputSetMember
 from sqlcurate.findings import Finding
 from sqlcurate.formats.writers import dumps
 
@@ -29,14 +29,13 @@ def reject_row(source: str, line: int, findings: list[Finding], raw: str | None 
     return row
 
 
-class RejectsWriter:
+class RejectsWriter(OutputSetMember):
     """The quarantine file of a run, staged in its ``OutputSet`` (or its own, committed by ``close``)."""
 
     def __init__(self, path: Path, inputs: list[Path] | None = None, files: OutputSet | None = None,
                  keep_empty: bool = True):
         self.path, self.keep_empty = Path(path), keep_empty
-        self.owns_files = files is None
-        self.files = files if files is not None else OutputSet(inputs)
+        super().__init__(files, inputs)
         if files is not None and inputs:
             self.files.inputs = [*self.files.inputs, *[Path(p) for p in inputs]]
         self._out = self.files.open(self.path)
@@ -57,10 +56,3 @@ class RejectsWriter:
             self.files.discard(self.path)
             self.files.remove_on_commit(self.path)
 
-    def close(self) -> None:
-        self.finish()
-        if self.owns_files:
-            self.files.commit()
-
-    def abort(self) -> None:
-        self.files.abort()

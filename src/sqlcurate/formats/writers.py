@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlcurate.conversation import Conversation, SystemPolicy
-from sqlcurate.fileio import OutputSet, OutputWriteError, is_stdio, refuse_overwrite
+from sqlcurate.fileio import OutputSet, OutputSetMember, OutputWriteError, is_stdio, refuse_overwrite
 
 OUTPUT_FORMATS = ("nanochat", "messages", "parquet")
 
@@ -55,37 +55,13 @@ def dumps(value: Any) -> str:
     return text
 
 
-class Writer:
+class Writer(OutputSetMember):
     """Base: ``write``, then ``close`` (commit its own set) or ``abort``; a context manager."""
 
     count: int = 0
 
-    def __init__(self, files: OutputSet | None):
-        self.owns_files = files is None
-        self.files = files if files is not None else OutputSet()
-
     def write(self, conversation: Conversation) -> None:
         raise NotImplementedError
-
-    def finish(self) -> None:
-        """Last writes before the set commits (flush buffers, decide about side files)."""
-
-    def close(self) -> None:
-        self.finish()
-        if self.owns_files:
-            self.files.commit()
-
-    def abort(self) -> None:
-        self.files.abort()
-
-    def __enter__(self) -> Writer:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 class NanochatWriter(Writer):
