@@ -12,6 +12,7 @@ import click
 
 from sqlcurate.file_stats import PERCENTILES, collect, histogram
 from sqlcurate.formats.readers import INPUT_FORMATS
+from sqlcurate.output import info
 
 TABLE_TOP = 10  # sources/tasks shown in the table (the JSON has all)
 
@@ -66,4 +67,4 @@ def stats(file: Path, from_: str, tokenizer: Path | None, histogram_path: Path |
     else:
         print_table(data)
         if histogram_path is not None:
-            click.echo(f"histogram: {histogram_path}")
+            info(f"histogram: {histogram_path}")

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from sqlcurate.errors import SqlcurateError
+from sqlcurate.output import info
 from sqlcurate.sql.dialects import DISPLAY, normalize_dialect
 from sqlcurate.sql.proven import prover_for, read_sql, transpile_text
 from sqlcurate.sql.transpile import TranspileError
@@ -37,7 +38,7 @@ def transpile(source: str, pretty: bool, catalog: Path | None, fmt: str, file: s
     text, name = read_sql(file)
     prover = prover_for(catalog)
     if prover is None:
-        click.echo("note: outputs are unproven: the embedded ClickHouse engine is not installed", err=True)
+        info("note: outputs are unproven: the embedded ClickHouse engine is not installed")
     try:
         results = transpile_text(text, source, pretty=pretty, prover=prover)
     except TranspileError as e:

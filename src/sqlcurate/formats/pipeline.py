@@ -31,6 +31,7 @@ from sqlcurate.formats.readers import ReadOptions, Record, read_file, refuse_sid
 from sqlcurate.formats.rejects import RejectsWriter
 from sqlcurate.formats.sources import check_input, is_stdin
 from sqlcurate.formats.writers import JsonlLog, Writer, open_writer, sidecar_path
+from sqlcurate.output import info, quiet
 
 _PROGRESS_EVERY = 2048  # records between progress-bar updates (a per-line update would cost more than parsing)
 UNTRAINED_CHOICES = ("quarantine", "train")
@@ -131,7 +132,7 @@ def build_checks(*, to: str, system: str, untrained: str = "quarantine", sql: bo
         elif fix:
             raise SqlcurateError("USAGE", "--fix needs the SQL check (sqlcurate.checks.sql), which is not installed")
         else:
-            sys.stderr.write("note: SQL check skipped (sqlcurate.checks.sql is not available)\n")
+            info("note: SQL check skipped (sqlcurate.checks.sql is not available)")
     if catalog is not None:
         _require("sqlcurate.checks.grounding", "--catalog")
         from sqlcurate.checks.grounding import GroundingCheck
@@ -220,7 +221,8 @@ def execute(job: Job, runner: CheckRunner, outputs_hook: Callable[[Outputs], Non
                 if outputs_hook is not None:
                     outputs_hook(outputs)
             summary = run(job.inputs, job.fmt, runner, outputs, sys.stderr, job.max_line_bytes,
-                          progress=sys.stderr.isatty() and job.output_format == "table", verbose=job.verbose,
+                          progress=sys.stderr.isatty() and job.output_format == "table" and not quiet(),
+                          verbose=job.verbose,
                           options=job.read)
             for part in (outputs.writer, outputs.rejected):
                 if part is not None:
@@ -242,8 +244,8 @@ def execute(job: Job, runner: CheckRunner, outputs_hook: Callable[[Outputs], Non
     if meta is not None and meta.exists():
         paths["meta"] = str(meta)
     if getattr(outputs.writer, "lost_meta", False):
-        sys.stderr.write("note: rows carried provenance, which a nanochat stream on standard output has no place "
-                         "for; write to a file to keep it in OUT.meta.jsonl\n")
+        info("note: rows carried provenance, which a nanochat stream on standard output has no place "
+             "for; write to a file to keep it in OUT.meta.jsonl")
     # the report goes to stderr when the rows themselves go to stdout
     stream = sys.stderr if job.out is not None and is_stdio(job.out) else sys.stdout
     from sqlcurate.formats.report import print_json, print_tables, summary_dict
