@@ -175,3 +175,15 @@ def test_project_workspace_reaches_pull_subcommands(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["records_path"] == str(tmp_path / "ws" / "training_data" / "raw" / "docs.jsonl")
     assert (tmp_path / "ws" / "training_data" / "raw" / "docs.jsonl").is_file()
+
+
+def test_quiet_silences_the_notes_of_convert_but_not_its_rows_or_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    row = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "SELECT 1"}],
+           "meta": {"source": "x"}}
+    (tmp_path / "a.jsonl").write_text(json.dumps(row) + "\n")
+    loud, quiet = cli("convert", "a.jsonl", "-"), cli("convert", "-q", "a.jsonl", "-")
+    assert loud.exit_code == quiet.exit_code == 0
+    assert "note: rows carried provenance" in loud.stderr and "note:" not in quiet.stderr
+    assert quiet.stdout == loud.stdout and json.loads(quiet.stdout)[1]["content"] == "SELECT 1"
+    assert "1 kept" in quiet.stderr  # the report is a result (on stderr here, as the rows hold stdout)
