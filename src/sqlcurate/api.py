@@ -102,22 +102,17 @@ def validate(files: PathLike | Iterable[PathLike], *, input_format: str = "auto"
              tokenizer: PathLike | None = None, max_tokens: int | None = None, over_length: str = "drop") -> Report:
     """Check conversation files (``sqlcurate validate``); with ``out``, write the rows that pass and
     quarantine the rest beside it. ``engine="chdb"`` proves every query on the embedded ClickHouse."""
-    from sqlcurate.formats.pipeline import build_checks, output_format_for
+    from sqlcurate.formats.pipeline import ValidateSettings, output_format_for
 
-    if fix and out is None:
-        raise SqlcurateError("API_USAGE", "fix=True writes the fixed rows, so it needs out=")
-    if engine and catalog is None:
-        raise SqlcurateError("API_USAGE", "engine= needs catalog= (the tables the queries run against)")
-    if (tokenizer is None) != (max_tokens is None):
-        raise SqlcurateError("API_USAGE", "tokenizer= and max_tokens= go together")
+    settings = ValidateSettings(sql, sql_dialect, Path(catalog) if catalog is not None else None, engine, redact, fix,
+                                Path(tokenizer) if tokenizer is not None else None, max_tokens, over_length)
+    problem = settings.usage_problem(out is not None, spell=lambda name: f"{name}=" if name != "fix" else "fix=True")
+    if problem:
+        raise SqlcurateError("API_USAGE", problem)
     out = Path(out) if out is not None else None
     to = output_format_for(out, output_format) if out is not None else (output_format or "nanochat")
-    checks = build_checks(to=to, system=system, sql=sql, sql_dialect=sql_dialect, fix=fix,
-                          catalog=Path(catalog) if catalog is not None else None, engine=engine, redact=redact,
-                          tokenizer=Path(tokenizer) if tokenizer is not None else None, max_tokens=max_tokens,
-                          over_length=over_length, writes_output=out is not None)
-    changes = out is not None and (fix or redact or (tokenizer is not None and over_length == "truncate"))
-    return _run_pipeline(_paths(files), input_format, checks, out, to, system, changes)
+    checks = settings.checks(to=to, system=system, writes_output=out is not None)
+    return _run_pipeline(_paths(files), input_format, checks, out, to, system, settings.writes_changes(out is not None))
 
 
 def convert(input: PathLike, output: PathLike, *, input_format: str = "auto", output_format: str | None = None,

@@ -15,7 +15,7 @@ from sqlcurate.checks.base import CheckRunner
 from sqlcurate.conversation import SystemPolicy
 from sqlcurate.formats.lines import DEFAULT_MAX_LINE_BYTES
 from sqlcurate.formats.mapping import resolve_mapping
-from sqlcurate.formats.pipeline import UNTRAINED_CHOICES, Job, build_checks, execute, output_format_for
+from sqlcurate.formats.pipeline import UNTRAINED_CHOICES, Job, ValidateSettings, execute, output_format_for
 from sqlcurate.formats.readers import INPUT_FORMATS, PREFERENCE_CHOICES, ReadOptions
 from sqlcurate.formats.writers import OUTPUT_FORMATS
 
@@ -70,15 +70,12 @@ def make_job(inputs: list[Path], fmt: str, out: Path | None, to: str | None, o: 
 def validate(ctx, files, from_, out, no_sql, sql_dialect, catalog, engine, redact, fix, tokenizer, max_tokens,
              over_length, to, **o) -> None:
     """Check conversation FILES ('-': standard input); with --out, write the rows that pass."""
-    if fix and out is None:
-        raise click.UsageError("--fix writes the fixed rows, so it needs --out")
-    if engine and catalog is None:
-        raise click.UsageError("--engine needs --catalog (the tables the queries run against)")
-    if (tokenizer is None) != (max_tokens is None):
-        raise click.UsageError("--tokenizer and --max-tokens go together")
+    settings = ValidateSettings(not no_sql, sql_dialect, catalog, engine, redact, fix, tokenizer, max_tokens, over_length,
+                                o["dedupe"], o["untrained"])
+    problem = settings.usage_problem(out is not None, spell=lambda name: "--" + name.replace("_", "-"))
+    if problem:
+        raise click.UsageError(problem)
     job = make_job(files, from_, out, to, o)
-    job.changes = out is not None and (fix or redact or (tokenizer is not None and over_length == "truncate"))
-    checks = build_checks(to=job.to, system=o["system"], untrained=o["untrained"], sql=not no_sql, sql_dialect=sql_dialect,
-                          fix=fix, catalog=catalog, engine=engine, redact=redact, tokenizer=tokenizer, max_tokens=max_tokens,
-                          over_length=over_length, dedupe=o["dedupe"], writes_output=out is not None)
+    job.changes = settings.writes_changes(out is not None)
+    checks = settings.checks(to=job.to, system=o["system"], writes_output=out is not None)
     ctx.exit(execute(job, CheckRunner(checks)).exit_code)

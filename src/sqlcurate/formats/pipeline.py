@@ -168,6 +168,46 @@ def build_checks(*, to: str, system: str, untrained: str = "quarantine", sql: bo
     return checks
 
 
+@dataclass(frozen=True)
+class ValidateSettings:
+    """What a validate run checks, as the user asked for it: the one place that knows which options go
+    together, which checks they turn on and when the run writes a changes file (the CLI and the Python
+    API both start from it; each names the options its own way through ``spell``)."""
+
+    sql: bool = True
+    sql_dialect: str | None = None
+    catalog: Path | None = None
+    engine: str | None = None
+    redact: bool = False
+    fix: bool = False
+    tokenizer: Path | None = None
+    max_tokens: int | None = None
+    over_length: str = "drop"
+    dedupe: str | None = None
+    untrained: str = "quarantine"
+
+    def usage_problem(self, writes_output: bool, spell: Callable[[str], str]) -> str | None:
+        """Why these settings cannot run together, or None. ``spell("max_tokens")`` names an option as the
+        caller's user wrote it (``--max-tokens``, ``max_tokens=``)."""
+        if self.fix and not writes_output:
+            return f"{spell('fix')} writes the fixed rows, so it needs {spell('out')}"
+        if self.engine and self.catalog is None:
+            return f"{spell('engine')} needs {spell('catalog')} (the tables the queries run against)"
+        if (self.tokenizer is None) != (self.max_tokens is None):
+            return f"{spell('tokenizer')} and {spell('max_tokens')} go together"
+        return None
+
+    def writes_changes(self, writes_output: bool) -> bool:
+        """Rows rewritten by a fixer (redaction, --fix, truncation) are listed in OUT's .changes.jsonl."""
+        return writes_output and (self.fix or self.redact or (self.tokenizer is not None and self.over_length == "truncate"))
+
+    def checks(self, *, to: str, system: str, writes_output: bool) -> list[Check]:
+        return build_checks(to=to, system=system, untrained=self.untrained, sql=self.sql, sql_dialect=self.sql_dialect,
+                            fix=self.fix, catalog=self.catalog, engine=self.engine, redact=self.redact,
+                            tokenizer=self.tokenizer, max_tokens=self.max_tokens, over_length=self.over_length,
+                            dedupe=self.dedupe, writes_output=writes_output)
+
+
 def check_inputs(paths: Iterable[Path], fmt: str = "auto") -> list[Path]:
     """Raise FileLevelError for the first input that cannot be read, before any output is opened (without
     consuming it: a FIFO or standard input is read once, by the run). Returns the side files reading them
