@@ -34,7 +34,7 @@ def test_every_declared_code_is_exercised():
     declared = {*conversation.CODES, *lines.CODES, *readers.CODES, *sources.CODES, *length.LengthCheck.CODES,
                 *base.CODES, *schema.UntrainedTurnCheck.CODES}
     exercised = {code for _, code, _ in MIXED_LINES if code}
-    # the rest are exercised by name in test_fmt_cli.py / test_fmt_length.py
+    # the rest are exercised by name in test_fmt_cli.py / tests/checks/test_length_check.py
     elsewhere = {"LINE_TOO_LONG", "SYSTEM_REJECTED", "FILE_MISSING", "FILE_IS_DIRECTORY", "FILE_EMPTY",
                  "FILE_UNREADABLE", "LENGTH_OVER_MAX", "LENGTH_TRUNCATED", "CHECK_FAILED",
                  # test_fmt_streams.py / test_fmt_training.py

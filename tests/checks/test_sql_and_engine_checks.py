@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.sql.conftest import CASES
 
 from sqlcurate.checks.base import CheckRunner, Item
 from sqlcurate.checks.engine import EngineCheck
@@ -10,8 +11,6 @@ from sqlcurate.checks.sql import SqlCheck
 from sqlcurate.conversation import check_messages
 from sqlcurate.records import Column, TableRecord
 from sqlcurate.sql.extract import extract_from_conversation
-
-from .conftest import CASES
 
 
 def item(answer: str, question: str = "q") -> Item:
