@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -187,3 +188,11 @@ def test_quiet_silences_the_notes_of_convert_but_not_its_rows_or_report(tmp_path
     assert "note: rows carried provenance" in loud.stderr and "note:" not in quiet.stderr
     assert quiet.stdout == loud.stdout and json.loads(quiet.stdout)[1]["content"] == "SELECT 1"
     assert "1 kept" in quiet.stderr  # the report is a result (on stderr here, as the rows hold stdout)
+
+
+@pytest.mark.parametrize("verb", ["build", "convert", "validate", "transpile", "redact", "stats", "eval", "chat"])
+def test_verbs_with_a_summary_offer_format_json(verb):
+    with click.Context(main) as ctx:
+        command = main.get_command(ctx, verb)
+    fmt = next(p for p in command.params if "--format" in getattr(p, "opts", ()))
+    assert "json" in fmt.type.choices
