@@ -4,11 +4,10 @@ make of it, on the real embedded engine."""
 from __future__ import annotations
 
 import pytest
+from tests.checks.test_sql_and_engine_checks import codes, item
 
 from sqlcurate.checks.sql import SqlCheck
 from sqlcurate.sql.native import shared_parser
-
-from .test_checks import codes, item
 
 # Genuine ClickHouse that sqlglot cannot parse, or that carries a marker of another dialect
 NATIVE = [
