@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlglot import exp
 
@@ -255,12 +256,40 @@ _IF_COMBINATOR: dict[type[exp.Expression], str] = {
 }
 
 
+# Aggregates that are NULL over no rows in every source dialect but the column type's default (0, '', nan)
+# in ClickHouse, and their ClickHouse form that keeps the NULL (the -OrNull combinator).
+NULL_ON_EMPTY: dict[type[exp.Expression], str] = {
+    exp.Sum: "sumOrNull", exp.Avg: "avgOrNull", exp.Min: "minOrNull", exp.Max: "maxOrNull",
+    exp.Stddev: "stddevSampOrNull", exp.StddevSamp: "stddevSampOrNull", exp.StddevPop: "stddevPopOrNull",
+    exp.Variance: "varSampOrNull", exp.VariancePop: "varPopOrNull",
+}
+# source families whose aggregates already follow ClickHouse's rule (their input is never rewritten)
+DEFAULT_ON_EMPTY_FAMILIES = frozenset({"clickhouse"})
+
+
+def _null_on_empty(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """``SUM(x)`` over no rows is NULL in the source and 0 in ClickHouse. Only an aggregate that can see no
+    rows needs the -OrNull form: one of a SELECT without GROUP BY (every group of a GROUP BY has a row), so
+    grouped queries keep the plain idiom. FILTER is ``_filter``'s; a window frame is a known limit."""
+    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or isinstance(node.parent, (exp.Filter, exp.Window)):
+        return node
+    select = node.find_ancestor(exp.Select)
+    if select is None or select.args.get("group"):
+        return node
+    # the argument may be DISTINCT x: ClickHouse reads sumOrNull(DISTINCT x) as the source means it
+    return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
+
+
 def _filter(node: exp.Filter, ctx: Context) -> exp.Expression:
-    """``COUNT(*) FILTER (WHERE c)`` -> ``countIf(c)``, the ClickHouse idiom the model should learn."""
+    """``COUNT(*) FILTER (WHERE c)`` -> ``countIf(c)``, the ClickHouse idiom the model should learn; the
+    other aggregates see no rows where no row passes the filter, so they keep the source's NULL there
+    (``sumIfOrNull``), as ``_null_on_empty`` explains."""
     agg, cond = node.this, node.expression.this
     name = _IF_COMBINATOR.get(type(agg))
     if name is None or isinstance(agg.this, exp.Distinct):
         return node  # ClickHouse accepts FILTER itself; only the common aggregates get the idiom
+    if type(agg) in NULL_ON_EMPTY and ctx.family not in DEFAULT_ON_EMPTY_FAMILIES:
+        name += "OrNull"
     args = [] if isinstance(agg.this, exp.Star) else [agg.this.copy()]
     return exp.Anonymous(this=name, expressions=[*args, cond.copy()])
 
@@ -345,10 +374,50 @@ def _concat_parts(e: exp.Expression) -> list[exp.Expression]:
     return [e]
 
 
+# Source dialects where a literal such as 0.06 is a binary float, as in ClickHouse. In the others it is an
+# exact decimal, so ``0.06 - 0.01`` is exactly 0.05 there but 0.049999999999999996 in ClickHouse (TPC-H Q6's
+# ``l_discount BETWEEN 0.06 - 0.01 AND 0.06 + 0.01`` then misses the 0.05 rows).
+FLOAT_LITERAL_DIALECTS = frozenset({"clickhouse", "bigquery", "sqlite", "hive"})
+_EXACT_ARITHMETIC = {exp.Add: Decimal.__add__, exp.Sub: Decimal.__sub__, exp.Mul: Decimal.__mul__}
+
+
+def _decimal_literal(e: exp.Expression) -> Decimal | None:
+    if isinstance(e, exp.Neg):
+        value = _decimal_literal(e.this)
+        return None if value is None else -value
+    if isinstance(e, exp.Paren):
+        return _decimal_literal(e.this)
+    return Decimal(e.name) if isinstance(e, exp.Literal) and e.is_number else None
+
+
+def _fold_decimals(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """Arithmetic of number literals, one with a fraction, in a source where such literals are exact:
+    computed here in exact decimal, so ClickHouse sees the source's value (``0.06 - 0.01`` -> ``0.05``)."""
+    if ctx.source in FLOAT_LITERAL_DIALECTS:
+        return node
+    left, right = _decimal_literal(node.this), _decimal_literal(node.expression)
+    if left is None or right is None or "." not in f"{node.this.sql()}{node.expression.sql()}":
+        return node
+    value = _EXACT_ARITHMETIC[type(node)](left, right)
+    literal = exp.Literal.number(format(abs(value), "f"))
+    return exp.Neg(this=literal) if value < 0 else literal
+
+
+def _sub(node: exp.Sub, ctx: Context) -> exp.Expression:
+    return _fold_decimals(node, ctx)
+
+
+def _mul(node: exp.Mul, ctx: Context) -> exp.Expression:
+    return _fold_decimals(node, ctx)
+
+
 def _add(node: exp.Add, ctx: Context) -> exp.Expression:
     """T-SQL joins strings with ``+``; ClickHouse's ``+`` is numeric only. Where a string literal shows
     that it is a concatenation, ``concat(...)`` (column-only additions keep ``+``: the types are not
-    known here, and the engine check sees them)."""
+    known here, and the engine check sees them). Decimal literals add exactly (``_fold_decimals``)."""
+    folded = _fold_decimals(node, ctx)
+    if folded is not node:
+        return folded
     if ctx.family != "tsql" or not _is_concat(node) or isinstance(node.parent, exp.Add):
         return node
     return exp.Anonymous(this="concat", expressions=[p.copy() for p in _concat_parts(node)])
@@ -810,9 +879,20 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Ordered: _ordered,
     exp.Select: _select,
     exp.Filter: _filter,
+    exp.Sum: _null_on_empty,
+    exp.Avg: _null_on_empty,
+    exp.Min: _null_on_empty,
+    exp.Max: _null_on_empty,
+    exp.Stddev: _null_on_empty,
+    exp.StddevSamp: _null_on_empty,
+    exp.StddevPop: _null_on_empty,
+    exp.Variance: _null_on_empty,
+    exp.VariancePop: _null_on_empty,
     exp.Div: _div,
     exp.Cast: _cast,
     exp.Add: _add,
+    exp.Sub: _sub,
+    exp.Mul: _mul,
     exp.PercentileCont: _percentile_cont,
     exp.WithinGroup: _within_group,
     exp.ApproxQuantiles: _approx_quantiles,

@@ -736,3 +736,29 @@ SELECT event_id, tag, pos FROM webstats.events, UNNEST(tags) AS tag WITH OFFSET 
 WHERE pos >= 1 ORDER BY event_id, pos LIMIT 20
 -- clickhouse:
 SELECT event_id, tags[2] AS tag, 1 AS pos FROM webstats.events WHERE length(tags) >= 2 ORDER BY event_id, pos LIMIT 20
+
+-- case: postgres_aggregates_over_no_rows_are_null
+-- from: postgres
+SELECT SUM(revenue) AS total, AVG(revenue) AS mean, MIN(country) AS first_country, MAX(revenue) AS top,
+       STDDEV(revenue) AS sd, STDDEV_SAMP(revenue) AS sd_samp, STDDEV_POP(revenue) AS sd_pop,
+       VARIANCE(revenue) AS var, VAR_POP(revenue) AS var_pop, COUNT(*) AS n
+FROM webstats.events WHERE event_type = 'no such event'
+-- clickhouse:
+SELECT sum(revenue), avg(revenue), min(country), max(revenue), stddevSamp(revenue), stddevSamp(revenue),
+       stddevPop(revenue), varSamp(revenue), varPop(revenue), count()
+FROM webstats.events WHERE event_type = 'no such event' SETTINGS aggregate_functions_null_for_empty = 1
+
+-- case: postgres_filtered_sum_of_a_group_without_matches_is_null
+-- from: postgres
+SELECT country, SUM(revenue) FILTER (WHERE event_type = 'no such event') AS missing, SUM(revenue) AS total
+FROM webstats.events GROUP BY country ORDER BY country
+-- clickhouse:
+SELECT country, if(countIf(event_type = 'no such event') = 0, NULL, sumIf(revenue, event_type = 'no such event')), sum(revenue)
+FROM webstats.events GROUP BY country ORDER BY country
+
+-- case: postgres_decimal_literal_arithmetic_is_exact
+-- from: postgres
+SELECT COUNT(*) AS n FROM webstats.events
+WHERE 0.07 + revenue * 0 BETWEEN 0.06 - 0.01 AND 0.06 + 0.01 AND 0.1 * 3 = 0.3
+-- clickhouse:
+SELECT count() FROM webstats.events WHERE toDecimal64(0.05, 2) BETWEEN toDecimal64(0.06, 2) - toDecimal64(0.01, 2) AND toDecimal64(0.07, 2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import gzip
 import io
 import json
 import re
@@ -107,6 +108,48 @@ def clickhouse_reference(mirror: Path, n: int = 400, per_file: int = 3) -> list[
     return every(found, n)
 
 
+TPCH_FIXTURE = "tests/fixtures/optimizer/tpc-h"
+
+
+def _table(mirror: Path, name: str) -> tuple[str, list[list[str]]]:
+    """A '|'-separated fixture table of sqlglot's TPC-H: (header line, rows)."""
+    raw = subprocess.run(["git", "-C", str(mirror / SQLGLOT[0] / "repo"), "show", f"{SQLGLOT[1]}:{TPCH_FIXTURE}/{name}.csv.gz"],
+                         check=True, capture_output=True).stdout
+    header, *lines = gzip.decompress(raw).decode().splitlines()
+    return header, [line.split("|") for line in lines]
+
+
+def tpch_sample(mirror: Path, order_step: int = 8, extra_customer_step: int = 20) -> None:
+    """A join-consistent sample of sqlglot's TPC-H tables into tpch/: every ``order_step``-th order with
+    all its line items, and the customers, parts, suppliers and part-supplier rows those reference (plus
+    every ``extra_customer_step``-th customer, so that Q13/Q22 see customers without orders); nation and
+    region whole. And the 22 queries as written (sqlglot's optimized forms after each are left out)."""
+    out = HERE / "tpch"
+    out.mkdir(exist_ok=True)
+    tables = {name: _table(mirror, name) for name in
+              ("region", "nation", "orders", "lineitem", "customer", "part", "partsupp", "supplier")}
+    orders = tables["orders"][1][::order_step]
+    order_keys = {r[0] for r in orders}
+    lineitem = [r for r in tables["lineitem"][1] if r[0] in order_keys]
+    part_keys = {r[1] for r in lineitem}
+    partsupp = [r for r in tables["partsupp"][1] if r[0] in part_keys]
+    supplier_keys = {r[2] for r in lineitem} | {r[1] for r in partsupp}
+    customers = tables["customer"][1]
+    customer_keys = {r[1] for r in orders} | {r[0] for r in customers[::extra_customer_step]}
+    keep = {"region": tables["region"][1], "nation": tables["nation"][1], "orders": orders, "lineitem": lineitem,
+            "customer": [r for r in customers if r[0] in customer_keys],
+            "part": [r for r in tables["part"][1] if r[0] in part_keys], "partsupp": partsupp,
+            "supplier": [r for r in tables["supplier"][1] if r[0] in supplier_keys]}
+    for name, rows in keep.items():
+        text = "\n".join([tables[name][0], *("|".join(r) for r in rows)]) + "\n"
+        (out / f"{name}.csv.gz").write_bytes(gzip.compress(text.encode(), mtime=0))
+        print(f"tpch/{name}.csv.gz: {len(rows)} rows")
+    queries = show(mirror, SQLGLOT, f"{TPCH_FIXTURE}/tpc-h.sql")
+    banner = re.compile(r"(-{10,}\n-- TPC-H \d+\n-{10,}\n)")
+    parts = banner.split(queries)
+    (out / "tpc-h.sql").write_text("".join(b + body.split(";")[0].strip() + ";\n" for b, body in zip(parts[1::2], parts[2::2], strict=True)))
+
+
 def write(name: str, rows: list[dict]) -> None:
     path = HERE / f"{name}.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
@@ -119,6 +162,7 @@ def main(mirror: Path) -> None:
         write("sql_eval", sql_eval(mirror))
         write("sqlglot_dialects", sqlglot_tests(mirror))
     write("clickhouse_reference", clickhouse_reference(mirror))
+    tpch_sample(mirror)
     for repo, license_path, name in ((SPIDER2, "LICENSE", "LICENSE.spider2"), (SQL_EVAL, "LICENSE", "LICENSE.sql-eval"),
                                      (SQLGLOT, "LICENSE", "LICENSE.sqlglot"), (CH_PARSER, "LICENSE", "LICENSE.clickhouse-node-parser")):
         (HERE / name).write_text(show(mirror, repo, license_path))

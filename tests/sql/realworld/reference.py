@@ -1,0 +1,102 @@
+"""Result rows against a reference engine: a TPC-style query set runs as written on DuckDB (the reference
+for DuckDB/Postgres-style SQL) and, transpiled by ``transpile`` from DuckDB, on the embedded ClickHouse,
+over the same tables; the two results must be equal as multisets (``eval.compare``: numbers within a
+relative 1e-6, free column order). Shared by test_reference_rows.py (a pinned TPC-H sample) and
+benchmarks/sql_real_world.py (sqlglot's whole TPC-H and TPC-DS fixtures)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlcurate.eval.compare import compare_results
+from sqlcurate.sql.proven import Prover, transpile_statement
+
+# ClickHouse's JSON output quotes 64-bit integers and decimals by default; the comparison wants numbers
+_JSON_NUMBERS = "SETTINGS output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 0"
+_QUERY_HEADER = re.compile(r"-{10,}\n-- TPC-[HDS]+ (\d+)\n-{10,}\n")
+
+
+def split_queries(text: str) -> dict[int, str]:
+    """sqlglot's tpc-h.sql / tpc-ds.sql: each query under a ``-- TPC-H n`` banner, followed by sqlglot's
+    optimized form of it (which we leave out: the first statement after the banner is the query)."""
+    parts = _QUERY_HEADER.split(text)
+    return {int(n): body.split(";")[0].strip() for n, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def load_tables(csv_dir: Path, duck, conn) -> list[str]:
+    """Every ``<table>.csv`` or ``<table>.csv.gz`` ('|'-separated, with a header) into DuckDB, with DuckDB's detected types, and
+    the same rows and types into ClickHouse (through Parquet, which carries types and NULLs across)."""
+    tables = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in sorted([*csv_dir.glob("*.csv"), *csv_dir.glob("*.csv.gz")]):
+            table = path.name.split(".")[0]
+            duck.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv('{path}', delim = '|', "
+                         "header = true, sample_size = -1)")
+            parquet = Path(tmp) / f"{table}.parquet"
+            duck.execute(f"COPY {table} TO '{parquet}' (FORMAT parquet)")
+            conn.query(f"DROP TABLE IF EXISTS default.{table}")
+            conn.query(f"CREATE TABLE default.{table} ENGINE = MergeTree ORDER BY tuple() "
+                       f"AS SELECT * FROM file('{parquet}', Parquet)")
+            tables.append(table)
+    return tables
+
+
+def _cell(v):
+    """One value as both engines' results are compared: dates and times as ISO text."""
+    if isinstance(v, datetime.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def _clickhouse_time(v):
+    return v.rstrip("0").rstrip(".") if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", v) else v
+
+
+@dataclass
+class ReferenceRun:
+    queries: int = 0
+    outcome: Counter = field(default_factory=Counter)  # same rows / different rows / refused CODE / errors
+    details: dict[int, str] = field(default_factory=dict)  # every query not 'same rows': why
+
+    @property
+    def compared(self) -> int:
+        return self.outcome["same rows"] + self.outcome["different rows"]
+
+
+def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | None) -> ReferenceRun:
+    run = ReferenceRun(queries=len(queries))
+    for n, query in queries.items():
+        try:
+            reference = [tuple(_cell(v) for v in row) for row in duck.execute(query).fetchall()]
+        except Exception as e:  # DuckDB cannot run it as written: no reference, counted apart
+            run.outcome["no DuckDB reference"] += 1
+            run.details[n] = f"DuckDB: {str(e).splitlines()[0][:160]}"
+            continue
+        result = transpile_statement(query, 1, "duckdb", prover=prover)
+        if not result.ok:
+            run.outcome[f"refused {result.code}"] += 1
+            run.details[n] = f"{result.code} {result.message[:160]}"
+            continue
+        try:
+            raw = conn.query(f"{result.clickhouse[0]} {_JSON_NUMBERS}", "JSONCompact").bytes()
+        except Exception as e:  # the engine's own error on a proven statement: counted, shown
+            run.outcome["ClickHouse error"] += 1
+            run.details[n] = str(e).splitlines()[0][:200]
+            continue
+        ours = [tuple(_clickhouse_time(v) for v in row) for row in json.loads(raw)["data"]]
+        comparison = compare_results(reference, ours, ordered=False)
+        run.outcome["same rows" if comparison.match else "different rows"] += 1
+        if not comparison.match:
+            run.details[n] = f"{comparison.code}: {comparison.detail[:200]}"
+    return run
