@@ -6,39 +6,36 @@ and how many of those the SQL check flags. Then the cost of the proof: a 10,000-
 sql-eval statements repeated) through `transpile_text` with the engine against bare `sqlglot.transpile`.
 
     python benchmarks/sql_real_world.py     # prints the tables, writes benchmarks/results/sql_real_world.json
-    python benchmarks/sql_real_world.py --tpch DIR   # also: TPC-H rows against SQLite as the reference
+    python benchmarks/sql_real_world.py --tpch DIR --tpcds DIR   # also: result rows against DuckDB
 
-``--tpch DIR``: sqlglot's TPC-H fixture (``tests/fixtures/optimizer/tpc-h``: ``tpc-h.sql`` and the
-``<table>.csv`` files, gunzipped) from a checkout of tobymao/sqlglot. Each of the 22 queries (ANSI SQL,
-read as Postgres) runs twice: our proven ClickHouse transpilation on the embedded engine, and sqlglot's
-SQLite transpilation on Python's sqlite3 as the reference engine; the rows must agree (as multisets;
-floats to 1e-6 relative).
+``--tpch DIR`` / ``--tpcds DIR``: sqlglot's fixture (``tests/fixtures/optimizer/tpc-h`` or ``tpc-ds``:
+``tpc-h.sql`` / ``tpc-ds.sql`` and the ``<table>.csv.gz`` files) from a checkout of tobymao/sqlglot. Each
+query runs as written on DuckDB (the reference engine) and, transpiled from DuckDB by our proven
+``transpile``, on the embedded ClickHouse over the same tables (``tests/sql/realworld/reference.py``); the
+rows must agree as multisets (``eval.compare``: numbers to a relative 1e-6).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import math
 import os
 import platform
-import re
-import sqlite3
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
+import duckdb
 import sqlglot
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "sql" / "realworld"))
 
 from corpora import FOREIGN_CORPORA, NATIVE_CORPUS, load, measure_foreign, measure_native  # noqa: E402
+from reference import load_tables, run_against_duckdb, split_queries  # noqa: E402
 
 from sqlcurate.sql.native import NativeParser, shared_parser  # noqa: E402
-from sqlcurate.sql.proven import Prover, transpile_statement, transpile_text  # noqa: E402
+from sqlcurate.sql.proven import Prover, transpile_text  # noqa: E402
 
 FILE_STATEMENTS = 10_000
 REPEATS = 3
@@ -73,89 +70,18 @@ def proof_cost(native) -> dict:
     return out
 
 
-# TPC-H column types by column name (the fixture's CSVs carry names only)
-_TPCH_FLOAT = re.compile(r"_(quantity|extendedprice|discount|tax|totalprice|acctbal|retailprice|supplycost)$")
-_TPCH_INT = re.compile(r"(key|_linenumber|_shippriority|_size|_availqty)$")
-
-
-def _tpch_type(column: str) -> tuple[str, str]:
-    """(ClickHouse type, SQLite type) of a TPC-H column."""
-    if _TPCH_FLOAT.search(column):
-        return "Float64", "REAL"
-    if _TPCH_INT.search(column):
-        return "Int64", "INTEGER"
-    return "String", "TEXT"
-
-
-def _value(v):
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return int(v)
-    return v
-
-
-def _same_rows(ours: list[tuple], reference: list[tuple]) -> bool:
-    if len(ours) != len(reference):
-        return False
-    key = lambda row: tuple(round(v, 2) if isinstance(v, float) else str(v) for v in row)  # noqa: E731
-    for a, b in zip(sorted(ours, key=key), sorted(reference, key=key), strict=True):
-        for x, y in zip(a, b, strict=True):
-            if isinstance(x, (int, float)) and isinstance(y, (int, float)):
-                if not math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-6):
-                    return False
-            elif str(x) != str(y):
-                return False
-    return True
-
-
-def tpch_rows(directory: Path, native) -> dict:
-    conn, lite = native.conn, sqlite3.connect(":memory:")
-    for path in sorted(directory.glob("*.csv")):
-        table = path.stem
-        with path.open(newline="") as f:
-            rows = list(csv.reader(f, delimiter="|"))
-        header, data = rows[0], rows[1:]
-        types = [_tpch_type(c) for c in header]
-        conn.query(f"DROP TABLE IF EXISTS default.{table}")
-        conn.query(f"CREATE TABLE default.{table} ({', '.join(f'{c} {t[0]}' for c, t in zip(header, types, strict=True))}) "
-                   "ENGINE = MergeTree ORDER BY tuple()")
-        conn.query(f"INSERT INTO default.{table} SELECT * FROM file('{path}', 'CSVWithNames') "
-                   "SETTINGS format_csv_delimiter = '|', input_format_csv_trim_whitespaces = 0")
-        lite.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t[1]}' for c, t in zip(header, types, strict=True))})")
-        lite.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(header))})", data)
-    text = (directory / "tpc-h.sql").read_text()
-    queries = [block.split(";")[0].strip() for block in re.split(r"-{10,}\n-- TPC-H \d+\n-{10,}\n", text)[1:]]
-    outcome: Counter = Counter()
-    details = {}
-    for n, query in enumerate(queries, 1):
-        result = transpile_statement(query, 1, "postgres", prover=Prover(native))
-        if not result.ok:
-            outcome[result.code] += 1
-            details[n] = f"{result.code} {result.message[:160]}"
-            continue
-        try:
-            reference_sql = sqlglot.transpile(query, read="postgres", write="sqlite")[0]
-            reference = [tuple(_value(v) for v in row) for row in lite.execute(reference_sql)]
-        except (sqlglot.errors.SqlglotError, sqlite3.Error) as e:  # no reference: not counted either way
-            outcome["no SQLite reference"] += 1
-            details[n] = f"SQLite cannot run sqlglot's SQLite version: {e}"
-            continue
-        try:
-            raw = conn.query(result.clickhouse[0], "JSONCompact").bytes()
-            ours = [tuple(_value(v) for v in row) for row in json.loads(raw)["data"]]
-        except Exception as e:  # the engine's error: counted, shown
-            outcome["engine error"] += 1
-            details[n] = str(e).splitlines()[0][:160]
-            continue
-        same = _same_rows([tuple(float(v) if isinstance(v, str) and re.fullmatch(r"-?\d+\.\d+", v) else v for v in r) for r in ours], reference)
-        outcome["same rows" if same else "different rows"] += 1
-        if not same:
-            details[n] = f"{len(ours)} rows vs {len(reference)} in SQLite"
-    return {"queries": len(queries), "outcome": dict(outcome), "details": details}
+def reference_rows(directory: Path, native) -> dict:
+    duck = duckdb.connect()
+    load_tables(directory, duck, native.conn)
+    queries = split_queries(next(directory.glob("tpc-*.sql")).read_text())
+    run = run_against_duckdb(queries, duck, native.conn, Prover(native))
+    return {"queries": run.queries, "outcome": dict(run.outcome), "details": run.details}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tpch", type=Path, help="sqlglot's TPC-H fixture directory (gunzipped CSVs)")
+    parser.add_argument("--tpch", type=Path, help="sqlglot's TPC-H fixture directory")
+    parser.add_argument("--tpcds", type=Path, help="sqlglot's TPC-DS fixture directory")
     args = parser.parse_args()
     native = shared_parser()
     prover = Prover(native)
@@ -185,11 +111,12 @@ def main() -> None:
     print(f"\n{'10,000-statement file':22} {'distinct':>8} {'bare s':>7} {'proven s':>9} {'ratio':>6} {'engine calls':>12}")
     for dialect, c in report["proof_cost"].items():
         print(f"{dialect:22} {c['distinct']:8} {c['bare_sqlglot_s']:7} {c['transpile_proven_s']:9} {c['ratio']:6} {c['engine_calls']:12}")
-    if args.tpch:
-        report["tpch"] = tpch_rows(args.tpch, native)
-        print(f"\nTPC-H against SQLite: {report['tpch']['outcome']} of {report['tpch']['queries']}")
-        for n, why in report["tpch"]["details"].items():
-            print(f"  Q{n}: {why}")
+    for name, directory in (("tpch", args.tpch), ("tpcds", args.tpcds)):
+        if directory:
+            report[name] = reference_rows(directory, native)
+            print(f"\n{name} against DuckDB: {report[name]['outcome']} of {report[name]['queries']}")
+            for n, why in report[name]["details"].items():
+                print(f"  Q{n}: {why}")
     path = REPO / "benchmarks" / "results" / "sql_real_world.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {path.relative_to(REPO)} ({report['machine']})")
