@@ -269,15 +269,62 @@ DEFAULT_ON_EMPTY_FAMILIES = frozenset({"clickhouse"})
 
 def _null_on_empty(node: exp.Expression, ctx: Context) -> exp.Expression:
     """``SUM(x)`` over no rows is NULL in the source and 0 in ClickHouse. Only an aggregate that can see no
-    rows needs the -OrNull form: one of a SELECT without GROUP BY (every group of a GROUP BY has a row), so
-    grouped queries keep the plain idiom. FILTER is ``_filter``'s; a window frame is a known limit."""
+    rows needs the -OrNull form: one of a SELECT without GROUP BY, or whose grouping sets include the grand
+    total () (every other group has a row), so grouped queries keep the plain idiom. FILTER is
+    ``_filter``'s; a window frame is a known limit."""
     if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or isinstance(node.parent, (exp.Filter, exp.Window)):
         return node
     select = node.find_ancestor(exp.Select)
-    if select is None or select.args.get("group"):
+    if select is None or not _may_aggregate_no_rows(select.args.get("group")):
         return node
     # the argument may be DISTINCT x: ClickHouse reads sumOrNull(DISTINCT x) as the source means it
     return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
+
+
+def _may_aggregate_no_rows(group: exp.Group | None) -> bool:
+    """No GROUP BY, or a grand-total set: ROLLUP and CUBE always have one, GROUPING SETS where listed."""
+    if group is None:
+        return True
+    if group.args.get("rollup") or group.args.get("cube") or group.find(exp.Rollup, exp.Cube):
+        return True
+    return any(isinstance(s, exp.Tuple) and not s.expressions for g in group.find_all(exp.GroupingSets) for s in g.expressions)
+
+
+def _set_members(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.Tuple):
+        return list(e.expressions)
+    return [e.this] if isinstance(e, exp.Paren) else [e]
+
+
+def _grouping_sets(node: exp.Group, ctx: Context) -> exp.Expression:
+    """ROLLUP, CUBE and GROUPING SETS: in the source a rolled-up key is NULL and the grand total of an empty
+    input is one row; ClickHouse's ROLLUP/CUBE give the key's default (0, '') and no row at all. The
+    faithful form is the explicit GROUPING SETS (which keep the grand-total row) with ``group_by_use_nulls``
+    (set on the query by ``apply``)."""
+    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES:
+        return node
+    plain, factors = [], []
+    for e in node.expressions:
+        if isinstance(e, exp.Rollup):
+            factors.append([e.expressions[:i] for i in range(len(e.expressions), -1, -1)])
+        elif isinstance(e, exp.Cube):
+            n = len(e.expressions)
+            factors.append([[x for j, x in enumerate(e.expressions) if mask >> (n - 1 - j) & 1]
+                            for mask in range(2 ** n - 1, -1, -1)])
+        elif isinstance(e, exp.GroupingSets):
+            factors.append([_set_members(s) for s in e.expressions])
+        else:
+            plain.append(e)
+    if node.args.get("rollup"):  # MySQL's GROUP BY a, b WITH ROLLUP
+        factors.append([plain[:i] for i in range(len(plain), -1, -1)])
+        plain = []
+    if not factors:
+        return node
+    sets = [[]]
+    for options in factors:
+        sets = [left + right for left in sets for right in options]
+    tuples = [exp.Tuple(expressions=[x.copy() for x in plain + members]) for members in sets]
+    return exp.Group(expressions=[exp.GroupingSets(expressions=tuples)])
 
 
 def _filter(node: exp.Filter, ctx: Context) -> exp.Expression:
@@ -879,6 +926,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Ordered: _ordered,
     exp.Select: _select,
     exp.Filter: _filter,
+    exp.Group: _grouping_sets,
     exp.Sum: _null_on_empty,
     exp.Avg: _null_on_empty,
     exp.Min: _null_on_empty,
@@ -949,6 +997,17 @@ def _outer_join_nulls(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+_GROUP_BY_USE_NULLS = exp.EQ(this=exp.column("group_by_use_nulls"), expression=exp.Literal.number(1))
+
+
+def _add_setting(tree: exp.Expression, setting: exp.EQ) -> exp.Expression:
+    if isinstance(tree, exp.Query):
+        settings = tree.args.get("settings") or []
+        if not any(isinstance(s, exp.EQ) and s.this.name == setting.this.name for s in settings):
+            tree.set("settings", [*settings, setting.copy()])
+    return tree
+
+
 def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
           notes: list[str] | None = None) -> exp.Expression:
     """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified. What is
@@ -966,11 +1025,15 @@ def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = 
             todo.append(node)
         elif cls is exp.Join:
             has_join = True
+    grouping_sets = False
     for node in reversed(todo):
         new = REWRITES[type(node)](node, ctx)
         if new is not node:
+            grouping_sets = grouping_sets or isinstance(new, exp.Group)
             if node is tree:
                 tree = new
             else:
                 node.replace(new)
+    if grouping_sets:
+        tree = _add_setting(tree, _GROUP_BY_USE_NULLS)
     return _outer_join_nulls(tree) if has_join else tree

@@ -762,3 +762,19 @@ SELECT COUNT(*) AS n FROM webstats.events
 WHERE 0.07 + revenue * 0 BETWEEN 0.06 - 0.01 AND 0.06 + 0.01 AND 0.1 * 3 = 0.3
 -- clickhouse:
 SELECT count() FROM webstats.events WHERE toDecimal64(0.05, 2) BETWEEN toDecimal64(0.06, 2) - toDecimal64(0.01, 2) AND toDecimal64(0.07, 2)
+
+-- case: postgres_rollup_total_row_has_null_key
+-- from: postgres
+SELECT country, event_type, SUM(revenue) AS total
+FROM webstats.events GROUP BY ROLLUP (country, event_type)
+-- clickhouse:
+SELECT country, event_type, sum(revenue) FROM webstats.events GROUP BY country, event_type
+UNION ALL SELECT country, NULL, sum(revenue) FROM webstats.events GROUP BY country
+UNION ALL SELECT NULL, NULL, sum(revenue) FROM webstats.events
+
+-- case: postgres_cube_over_no_rows_keeps_the_grand_total
+-- from: postgres
+SELECT country, COUNT(*) AS n, MAX(revenue) AS top
+FROM webstats.events WHERE event_type = 'no such event' GROUP BY CUBE (country)
+-- clickhouse:
+SELECT CAST(NULL AS Nullable(String)), toUInt64(0), CAST(NULL AS Nullable(Float64))

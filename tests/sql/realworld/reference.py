@@ -18,8 +18,9 @@ from pathlib import Path
 from sqlcurate.eval.compare import compare_results
 from sqlcurate.sql.proven import Prover, transpile_statement
 
-# ClickHouse's JSON output quotes 64-bit integers and decimals by default; the comparison wants numbers
-_JSON_NUMBERS = "SETTINGS output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 0"
+# ClickHouse's JSON output quotes 64-bit integers and decimals by default; the comparison wants numbers.
+# Set on the session, not appended: a second SETTINGS clause replaces the query's own (group_by_use_nulls).
+_JSON_NUMBERS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 0")
 _QUERY_HEADER = re.compile(r"-{10,}\n-- TPC-[HDS]+ (\d+)\n-{10,}\n")
 _DIRECTIVES = re.compile(r"^#.*\n", re.MULTILINE)
 
@@ -78,6 +79,8 @@ class ReferenceRun:
 
 def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | None) -> ReferenceRun:
     run = ReferenceRun(queries=len(queries))
+    for setting in _JSON_NUMBERS:
+        conn.query(setting)
     for n, query in queries.items():
         try:
             reference = [tuple(_cell(v) for v in row) for row in duck.execute(query).fetchall()]
@@ -91,7 +94,7 @@ def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | Non
             run.details[n] = f"{result.code} {result.message[:160]}"
             continue
         try:
-            raw = conn.query(f"{result.clickhouse[0]} {_JSON_NUMBERS}", "JSONCompact").bytes()
+            raw = conn.query(result.clickhouse[0], "JSONCompact").bytes()
         except Exception as e:  # the engine's own error on a proven statement: counted, shown
             # chdb 4.4 prepends the partial output of a query that failed while running to the next
             # query's result on the connection (measured); a throwaway query takes it
