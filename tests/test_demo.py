@@ -46,7 +46,7 @@ def test_demo_runs_the_whole_path_and_again(tmp_path, repo):
     # eval compared the base and the fine-tuned model on every demo eval item
     report = json.loads((ws / "eval.json").read_text())
     assert [r["label"] for r in report["runs"]] == ["base", "sft"]
-    items = len((repo / "demo" / "eval" / "dex_eval.jsonl").read_text().splitlines())
+    items = len((repo / "src/sqlcurate/demo/assets/eval" / "dex_eval.jsonl").read_text().splitlines())
     assert all(r["totals"]["items"] == items for r in report["runs"])
     assert (ws / "eval.png").stat().st_size > 1000 and (ws / "train_tokens.png").stat().st_size > 1000
 

@@ -21,11 +21,12 @@ from typing import Any, NamedTuple
 
 import torch
 
-from nanochat.common import PHASE_DIRS, get_base_dir
+from nanochat.common import PHASE_DIRS, atomic_write, get_base_dir
 from nanochat.gpt import GPT, GPTConfig
-from sqlcurate.fileio import atomic_open
 
+# the one spelling of the file names (with model_path, meta_path, optimizer_path below)
 MODEL_FILE = re.compile(r"^model_(\d{6,})\.pt$")
+OPTIMIZER_FILE = re.compile(r"^optim_(\d{6,})_rank(\d+)\.pt$")
 COMPILE_PREFIX = "_orig_mod."  # torch.compile'd models save their keys under this prefix
 CONFIG_KEYS = {"sequence_len", "vocab_size", "n_layer", "n_head", "n_kv_head", "n_embd"}
 # state_dict entries of later nanochat architectures, named in the refusal so users know what they have
@@ -61,6 +62,22 @@ def list_steps(directory: Path) -> list[int]:
         return []
     steps = [int(m.group(1)) for p in directory.iterdir() if (m := MODEL_FILE.match(p.name))]
     return sorted(s for s in steps if meta_path(directory, s).is_file())
+
+
+def optimizer_steps(directory: Path, rank: int = 0) -> list[int]:
+    """Steps with a complete checkpoint and this rank's optimizer state (the resumable ones)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = {int(m.group(1)) for p in directory.iterdir()
+             if (m := OPTIMIZER_FILE.match(p.name)) and int(m.group(2)) == rank}
+    return sorted(found.intersection(list_steps(directory)))
+
+
+def optimizer_files(directory: Path) -> dict[Path, int]:
+    """Every optimizer state file in ``directory`` (any rank) -> its step."""
+    directory = Path(directory)
+    return {p: int(m.group(1)) for p in directory.glob("optim_*.pt") if (m := OPTIMIZER_FILE.match(p.name))}
 
 
 def read_meta(directory: Path, step: int) -> dict[str, Any]:
@@ -314,7 +331,7 @@ def load_model(
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
-    with atomic_open(path, "wb") as fh:
+    with atomic_write(path, "wb") as fh:
         torch.save(obj, fh)
 
 
@@ -343,6 +360,6 @@ def save_checkpoint(
     if optimizer_state is not None:
         _atomic_torch_save(optimizer_state, optimizer_path(directory, step, rank))
     if rank == 0:
-        with atomic_open(meta_path(directory, step)) as fh:
+        with atomic_write(meta_path(directory, step), "w") as fh:
             json.dump(meta, fh, indent=2)
     return directory

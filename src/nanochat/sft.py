@@ -1,8 +1,13 @@
 """Supervised fine-tuning of a nanochat v1 model on packed conversations.
 
-One entry point, ``train(cfg, train_convs, val_convs)``; the pieces it is made of (``Runner`` for the
-optimizer step and evaluation, ``probe_micro_batch``) are shared with benchmarks/train_throughput.py so
-the benchmark times exactly the loop users run.
+One entry point, ``train(cfg, model, tokenizer, train_convs, val_convs)`` (``cfg`` is a
+``nanochat.train_config.TrainConfig``); the pieces it is made of (``Runner`` for the optimizer step and
+evaluation, ``probe_micro_batch``) are shared with benchmarks/train_throughput.py so the benchmark times
+exactly the loop users run.
+
+An optimizer step holds about ``conversations_per_step`` conversations (32, as nanochat v1's chat_sft),
+however many packed rows that takes; speed comes from packing and the micro-batch, not from fewer,
+larger steps.
 
 The loss of one optimizer step is the sum of per-token losses over every trained target of the step,
 divided by the number of those targets in the whole step (all micro-batches, all ranks). The gradient
@@ -24,7 +29,7 @@ import math
 import os
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -33,7 +38,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from nanochat import dist as ddist
 from nanochat.batch_size import ProbeCache, SavedTensorGauge, probe_rows, probe_rows_cached, state_bytes
 from nanochat.common import get_base_dir
-from nanochat.optim import Optimizers, linear_decay, setup_optimizers
+from nanochat.optim import SFT_INIT_LR_FRAC, Optimizers, linear_decay, setup_optimizers
 from nanochat.packing import (
     IGNORE,
     Sample,
@@ -44,30 +49,13 @@ from nanochat.packing import (
     packing_efficiency,
     trained_targets,
 )
+from nanochat.train_config import TrainConfig
 
 CPU_MICRO_BATCH = 2  # rows per micro-batch on CPU: probing there is slower than it is worth
 MAX_PROBE_ROWS = 256
-
-
-@dataclass
-class TrainConfig:
-    out_dir: Path  # chatsft_checkpoints/<tag>/
-    epochs: int = 3
-    max_seq_len: int | None = None  # default: the base model's sequence_len
-    over_length: str = "drop"
-    target_batch_tokens: int = 65536
-    device_batch: str | int = "auto"
-    seed: int = 0
-    dtype: str = "auto"  # auto | bfloat16 | float32
-    compile: str = "auto"  # auto | on | off
-    activation_checkpointing: str = "auto"  # auto | on | off
-    device: str = "auto"
-    resume: bool = False
-    save_every: int = 0  # optimizer steps between resumable checkpoints (0: each epoch end only)
-    stop_after_steps: int | None = None  # stop early, as if interrupted (tests of --resume)
-    memory_budget_bytes: int | None = None  # micro-batch probe budget (default: the card's memory)
-    lineage: dict = field(default_factory=dict)  # where the base model came from (path, step, tag)
-    log: object = print
+# Fewer optimizer steps than this per epoch learn little (a team found 34 steps per epoch too few to learn
+# the dialect); the run goes on, with a warning saying how to get more.
+MIN_STEPS_PER_EPOCH = 20
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -315,8 +303,25 @@ def make_plan(samples: list[Sample], seq_len: int, epochs: int, seed: int, rows_
 
 def rows_per_step(target_batch_tokens: int, seq_len: int, micro_rows: int, world: int) -> int:
     """Rows per optimizer step: the target in tokens rounded up to whole micro-batches on every rank."""
+    return whole_micro_batches(math.ceil(target_batch_tokens / seq_len), micro_rows, world)
+
+
+def whole_micro_batches(rows: int, micro_rows: int, world: int) -> int:
+    """``rows`` rounded up to whole micro-batches on every rank."""
     per_pass = micro_rows * world
-    return max(1, math.ceil(target_batch_tokens / (seq_len * per_pass))) * per_pass
+    return max(1, math.ceil(rows / per_pass)) * per_pass
+
+
+def target_step_rows(conversations_per_step: int, target_batch_tokens: int | None, seq_len: int,
+                     rows_per_epoch: int, conversations: int) -> int:
+    """Packed rows one optimizer step should hold, before rounding to whole micro-batches.
+
+    nanochat v1's SFT counts its step in conversations (32), not tokens; packing puts several short
+    conversations in one row, so the step takes as many rows as hold ``conversations_per_step`` of them
+    on average. ``target_batch_tokens``, when given, asks for a step of that many row positions instead."""
+    if target_batch_tokens:
+        return max(1, math.ceil(target_batch_tokens / seq_len))
+    return max(1, round(conversations_per_step * rows_per_epoch / max(conversations, 1)))
 
 
 class MetricsLog:
@@ -381,7 +386,7 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
 
     Returns a summary (final step, val metrics, checkpoint directory). Raises ValueError for a refused
     setup (e.g. an existing directory of another run without --resume)."""
-    from nanochat.checkpoint import save_checkpoint
+    from nanochat.checkpoint import list_steps, model_path, save_checkpoint
 
     log = cfg.log
     device_type = pick_device(cfg.device)
@@ -403,10 +408,10 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
 
     # 2. resume or start fresh; never write over another run's directory
     out = Path(cfg.out_dir)
-    existing = sorted(out.glob("model_*.pt"))
+    existing = list_steps(out)
     start_step, run_id, resume_state = 0, uuid.uuid4().hex[:12], None
     if existing and not cfg.resume:
-        raise ValueError(f"{out} already holds checkpoints of another run ({existing[-1].name}); "
+        raise ValueError(f"{out} already holds checkpoints of another run ({model_path(out, existing[-1]).name}); "
                          "pass --resume to continue it or --tag NAME for a new run")
     if cfg.resume:
         resume_state = load_resume_state(out, device)
@@ -419,7 +424,7 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
     # 3. model on device, optimizers, compile, micro-batch size
     model.to(device)
     model.train()
-    opts = setup_optimizers(model, model.config.n_embd)
+    opts = setup_optimizers(model, model.config.n_embd, init_lr_frac=cfg.init_lr_frac or SFT_INIT_LR_FRAC)
     if resume_state is not None:
         opts.load_state_dict(resume_state["optim"])
     use_compile = cfg.compile == "on" or (cfg.compile == "auto" and device_type == "cuda")
@@ -433,13 +438,16 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
     # no micro-batch larger than a rank's share of an epoch (the extra rows would be empty padding), nor
     # than its share of the target step: the step, hence the training trajectory, must not depend on
     # how much memory the card has
-    rows_per_rank = math.ceil(len(pack_rows(train_samples, seq_len)) / info.world_size)
-    target_rows_per_rank = math.ceil(math.ceil(cfg.target_batch_tokens / seq_len) / info.world_size)
+    rows_per_epoch = len(pack_rows(train_samples, seq_len))
+    rows_per_rank = math.ceil(rows_per_epoch / info.world_size)
+    target_rows = target_step_rows(cfg.conversations_per_step, cfg.target_batch_tokens, seq_len, rows_per_epoch,
+                                 len(train_samples))
+    target_rows_per_rank = math.ceil(target_rows / info.world_size)
     max_rows = max(1, min(MAX_PROBE_ROWS, rows_per_rank, target_rows_per_rank))
     micro_rows = choose_micro_batch(cfg, runner, device_type, say, max_rows=max_rows)
     runner.micro_rows = micro_rows
 
-    rps = rows_per_step(cfg.target_batch_tokens, seq_len, micro_rows, info.world_size)
+    rps = whole_micro_batches(target_rows, micro_rows, info.world_size)
     if resume_state is not None:
         # the same rows per step as the interrupted run (its micro-batch or GPU count may differ now: the
         # gradient does not depend on them), on the same data
@@ -451,8 +459,16 @@ def train(cfg: TrainConfig, model: torch.nn.Module, tokenizer, train_convs: list
     val_rows = pack_rows(val_samples, seq_len)
     say(f"packing: {len(train_samples)} conversations -> {sum(len(r) for _, r in plan.steps) // cfg.epochs} rows "
         f"of {seq_len} per epoch, efficiency {plan.efficiency:.1%} (share of positions holding real tokens)")
+    steps_per_epoch = sum(1 for epoch, _ in plan.steps if epoch == 0)
+    target = (f"target {cfg.target_batch_tokens} tokens" if cfg.target_batch_tokens
+              else f"target {cfg.conversations_per_step} conversations")
     say(f"batch: {micro_rows} rows x {seq_len} per micro-batch x {info.world_size} rank(s), "
-        f"{rps} rows per optimizer step (target {cfg.target_batch_tokens} tokens), {plan.total} steps over {cfg.epochs} epochs")
+        f"{rps} rows per optimizer step ({target}, ~{len(train_samples) / steps_per_epoch:.0f} conversations), "
+        f"{steps_per_epoch} optimizer steps per epoch, {plan.total} steps over {cfg.epochs} epochs")
+    if steps_per_epoch < MIN_STEPS_PER_EPOCH:
+        say(f"warning: only {steps_per_epoch} optimizer steps per epoch (fewer than {MIN_STEPS_PER_EPOCH}): "
+            "too few updates to learn much; lower --conversations-per-step (or --target-batch-tokens), "
+            "or add data")
 
     metrics = MetricsLog(out / "metrics.jsonl", info.is_main)
     if info.is_main:
@@ -550,25 +566,20 @@ def choose_micro_batch(cfg: TrainConfig, runner: Runner, device_type: str, say, 
 
 def prune_optimizer_files(out: Path, keep_step: int | None) -> None:
     """Optimizer state is as large as the model twice over: keep only the newest one needed to resume."""
-    for f in out.glob("optim_*.pt"):
-        step = int(f.stem.split("_")[1])
+    from nanochat.checkpoint import optimizer_files
+
+    for path, step in optimizer_files(out).items():
         if keep_step is None or step != keep_step:
-            f.unlink()
+            path.unlink()
 
 
 def load_resume_state(out: Path, device: torch.device) -> dict | None:
     """The newest checkpoint in ``out`` that has optimizer state, with its meta."""
-    for opt_file in sorted(out.glob("optim_*.pt"), reverse=True):
-        step = int(opt_file.stem.split("_")[1])
-        model_file, meta_file = out / f"model_{step:06d}.pt", out / f"meta_{step:06d}.json"
-        if not (model_file.exists() and meta_file.exists()):
-            continue
-        optim = torch.load(opt_file, map_location=device, weights_only=True)
-        return {
-            "path": str(model_file),
-            "model": torch.load(model_file, map_location=device, weights_only=True),
-            "meta": json.loads(meta_file.read_text()),
-            "optim": optim["optimizers"],
-            "rng": optim["rng"].cpu(),
-        }
-    return None
+    from nanochat.checkpoint import load_checkpoint, model_path, optimizer_steps
+
+    steps = optimizer_steps(out)
+    if not steps:
+        return None
+    model, optim, meta = load_checkpoint(out, steps[-1], device, load_optimizer=True)
+    return {"path": str(model_path(out, steps[-1])), "model": model, "meta": meta,
+            "optim": optim["optimizers"], "rng": optim["rng"].cpu()}

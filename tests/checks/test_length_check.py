@@ -15,7 +15,7 @@ from sqlcurate.conversation import check_messages
 
 @pytest.fixture(scope="module")
 def tokenizer_dir(repo):
-    return repo / "demo" / "nanochat_base" / "tokenizer"
+    return repo / "src/sqlcurate/demo/assets/nanochat_base" / "tokenizer"
 
 
 def conv(*texts: str):

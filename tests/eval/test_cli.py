@@ -35,7 +35,7 @@ def demo_catalog(repo):
 
 
 def test_demo_eval_set_gold_queries_run_and_match_themselves(repo, workspace, demo_catalog, tmp_path):
-    data = repo / "demo" / "eval" / "dex_eval.jsonl"
+    data = repo / "src/sqlcurate/demo/assets/eval" / "dex_eval.jsonl"
     n = sum(1 for line in data.read_text().splitlines() if line.strip())
     assert 20 <= n <= 30
     out = tmp_path / "gold.json"
@@ -52,7 +52,7 @@ def test_demo_eval_set_gold_queries_run_and_match_themselves(repo, workspace, de
 
 def test_handmade_answers_get_their_verdicts(repo, workspace, demo_catalog, tmp_path):
     data = tmp_path / "four.jsonl"
-    data.write_text("".join(line + "\n" for line in (repo / "demo/eval/dex_eval.jsonl").read_text().splitlines()[:4]))
+    data.write_text("".join(line + "\n" for line in (repo / "src/sqlcurate/demo/assets/eval/dex_eval.jsonl").read_text().splitlines()[:4]))
     out, chart = tmp_path / "r.json", tmp_path / "c.png"
     res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--answers", data, "--label", "handmade",
                     "--label", "gold", "--data", data, "--catalog", demo_catalog, "--workspace", workspace,
@@ -71,7 +71,7 @@ def test_handmade_answers_get_their_verdicts(repo, workspace, demo_catalog, tmp_
 
 def test_static_only_without_engine(repo, demo_catalog, tmp_path):
     data = tmp_path / "four.jsonl"
-    data.write_text("".join(line + "\n" for line in (repo / "demo/eval/dex_eval.jsonl").read_text().splitlines()[:4]))
+    data.write_text("".join(line + "\n" for line in (repo / "src/sqlcurate/demo/assets/eval/dex_eval.jsonl").read_text().splitlines()[:4]))
     out = tmp_path / "r.json"
     res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", data, "--catalog", demo_catalog,
                     "--engine", "none", "--out", out, cwd=repo)
@@ -96,7 +96,7 @@ def test_bad_lines_and_usage_errors_exit_2(repo, demo_catalog, tmp_path):
     assert res.returncode == 2
     assert f"{bad}:1: EVAL_ITEM_NO_GOLD" in res.stderr and f"{bad}:2: LINE_INVALID_JSON" in res.stderr
     assert "Traceback" not in res.stderr
-    res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", repo / "demo/eval/dex_eval.jsonl",
+    res = sqlcurate("eval", "--answers", DATA / "answers_handmade.jsonl", "--data", repo / "src/sqlcurate/demo/assets/eval/dex_eval.jsonl",
                     "--catalog", demo_catalog, "--engine", "none", cwd=repo)
     assert res.returncode == 2 and "EVAL_ANSWERS_MISMATCH 4 answers for 26 eval items" in res.stderr
     res = sqlcurate("eval", "--data", bad, "--catalog", demo_catalog, cwd=repo)
@@ -104,17 +104,17 @@ def test_bad_lines_and_usage_errors_exit_2(repo, demo_catalog, tmp_path):
 
 
 def test_chat_one_shot_and_piped_repl(repo):
-    one = sqlcurate("chat", "--checkpoint", repo / "demo/nanochat_base", "--source", "base", "--prompt", "How many swaps?",
+    one = sqlcurate("chat", "--checkpoint", repo / "src/sqlcurate/demo/assets/nanochat_base", "--source", "base", "--prompt", "How many swaps?",
                     "--max-tokens", "6", cwd=repo)
     assert one.returncode == 0, one.stderr
     assert "d2 step 7" in one.stderr and one.stdout.strip()
-    repl = sqlcurate("chat", "--base-dir", repo / "demo/nanochat_base", "--source", "base", "--max-tokens", "6", cwd=repo,
+    repl = sqlcurate("chat", "--base-dir", repo / "src/sqlcurate/demo/assets/nanochat_base", "--source", "base", "--max-tokens", "6", cwd=repo,
                      stdin="How many swaps?\n\n/clear\nHow many swaps?\n/quit\nnever read\n")
     assert repl.returncode == 0, repl.stderr
     answers = repl.stdout.splitlines()
     # two answers; after /clear the same question in a new conversation gets the one-shot answer again
     assert len(answers) == 2 and answers[0] == answers[1] == one.stdout.splitlines()[0]
-    missing = sqlcurate("chat", "--checkpoint", repo / "demo", "--source", "sft", "-p", "x", cwd=repo)
+    missing = sqlcurate("chat", "--checkpoint", repo / "src/sqlcurate/demo/assets", "--source", "sft", "-p", "x", cwd=repo)
     assert missing.returncode == 2 and "error: CHECKPOINT_NOT_FOUND" in missing.stderr
     assert "Traceback" not in missing.stderr
 
@@ -151,20 +151,20 @@ def test_sample_data_mode(repo, tmp_path):
 def test_tiny_trained_model_base_vs_sft(repo, workspace, demo_catalog, tmp_path):
     """The issue's "done when": a tiny model trained by `sqlcurate train`, evaluated against its base on
     the demo eval set, end to end (the numbers are meaningless; every stage must run)."""
-    eval_set = repo / "demo" / "eval" / "dex_eval.jsonl"
+    eval_set = repo / "src/sqlcurate/demo/assets/eval" / "dex_eval.jsonl"
     lines = eval_set.read_text().splitlines()
     train, data = tmp_path / "train.jsonl", tmp_path / "val.jsonl"
     train.write_text("\n".join(lines[3:]) + "\n")
     data.write_text("\n".join(lines[:3]) + "\n")
     trained = subprocess.run([sys.executable, "-c", "from sqlcurate.cli import main; main()", "train", "--data", str(train),
-                              "--base", str(repo / "demo/nanochat_base/base_checkpoints/d2"), "--epochs", "2",
+                              "--base", str(repo / "src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2"), "--epochs", "2",
                               "--out", str(tmp_path / "runs"), "--tag", "tiny", "--device", "cpu", "--device-batch", "8",
                               "--target-batch-tokens", "2048"], cwd=repo, capture_output=True, text=True, timeout=240)
     assert trained.returncode == 0, trained.stderr
     out, chart = tmp_path / "r.json", tmp_path / "c.png"
-    res = sqlcurate("eval", "--checkpoint", repo / "demo/nanochat_base/base_checkpoints/d2", "--label", "base",
+    res = sqlcurate("eval", "--checkpoint", repo / "src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2", "--label", "base",
                     "--checkpoint", tmp_path / "runs" / "chatsft_checkpoints" / "tiny", "--label", "sft",
-                    "--tokenizer", repo / "demo/nanochat_base/tokenizer", "--data", data, "--catalog", demo_catalog,
+                    "--tokenizer", repo / "src/sqlcurate/demo/assets/nanochat_base/tokenizer", "--data", data, "--catalog", demo_catalog,
                     "--workspace", workspace, "--max-tokens", "12", "--retention", DATA / "mc_arc.jsonl",
                     "--out", out, "--chart", chart, "--items", cwd=repo)
     assert res.returncode == 0, res.stderr

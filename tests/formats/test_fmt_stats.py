@@ -53,7 +53,7 @@ def test_sources_from_nanochat_meta_sidecar(tmp_path):
 def test_tokens_match_nanochat_rendering(tmp_path, repo):
     from nanochat.tokenizer import Tokenizer
 
-    tok_dir = repo / "demo" / "nanochat_base" / "tokenizer"
+    tok_dir = repo / "src/sqlcurate/demo/assets/nanochat_base" / "tokenizer"
     src, rows = rows_file(tmp_path)
     png = tmp_path / "h.png"
     data = run_stats(str(src), "--tokenizer", str(tok_dir), "--histogram", str(png))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.train
 
 def launch(repo, out, tag, data, val, nproc: int) -> subprocess.CompletedProcess:
     args = ["--data", str(data), "--val", str(val),
-            "--base", str(repo / "demo" / "nanochat_base" / "base_checkpoints" / "d2"),
+            "--base", str(repo / "src/sqlcurate/demo/assets/nanochat_base" / "base_checkpoints" / "d2"),
             "--out", str(out), "--tag", tag, "--epochs", "2", "--device", "cpu", "--device-batch", "2",
             # 4 rows per step: 2 micro-batches of 2 on one process, 1 micro-batch of 2 on each of 2
             "--target-batch-tokens", str(4 * 256), "--seed", "5"]
@@ -57,7 +57,7 @@ def test_gpus_flag_reruns_itself_under_torchrun(repo, tmp_path):
     data = write_jsonl(tmp_path / "train.jsonl", conversations(24, seed=9))
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(repo / "src"), str(repo)]))
     cmd = [sys.executable, "-c", "from sqlcurate.cli import main; main()", "train", "--data", str(data),
-           "--base", str(repo / "demo" / "nanochat_base" / "base_checkpoints" / "d2"), "--out", str(tmp_path),
+           "--base", str(repo / "src/sqlcurate/demo/assets/nanochat_base" / "base_checkpoints" / "d2"), "--out", str(tmp_path),
            "--epochs", "1", "--device", "cpu", "--device-batch", "1", "--gpus", "2"]
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=repo)
     assert run.returncode == 0, run.stdout + run.stderr

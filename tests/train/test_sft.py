@@ -129,7 +129,7 @@ def test_auto_micro_batch_never_exceeds_the_target_step(tmp_path, repo):
     from nanochat.sft import train as run_sft
     from nanochat.tokenizer import Tokenizer
 
-    base = repo / "demo" / "nanochat_base"
+    base = repo / "src/sqlcurate/demo/assets/nanochat_base"
     model, _ = load_model(base / "base_checkpoints" / "d2", 7)
     said: list[str] = []
     cfg = TrainConfig(out_dir=tmp_path / "run", epochs=1, max_seq_len=128, target_batch_tokens=2 * 128,

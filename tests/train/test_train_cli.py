@@ -22,7 +22,7 @@ def data(tmp_path_factory, repo):
                 {"role": "assistant", "content": "It returns ones."}]
     train = write_jsonl(d / "train.jsonl", conversations(40, seed=1) + [long_one])
     val = write_jsonl(d / "val.jsonl", conversations(8, seed=2))
-    return {"train": train, "val": val, "base": repo / "demo" / "nanochat_base" / "base_checkpoints" / "d2"}
+    return {"train": train, "val": val, "base": repo / "src/sqlcurate/demo/assets/nanochat_base" / "base_checkpoints" / "d2"}
 
 
 def run(args: list[str]):
@@ -139,7 +139,7 @@ def test_resume_refuses_changed_data(data, tmp_path):
 def test_out_becomes_a_base_dir_with_the_training_tokenizer(full_run, repo):
     out, _ = full_run
     for name in ("tokenizer.pkl", "token_bytes.pt"):
-        assert (out / "tokenizer" / name).read_bytes() == (repo / "demo" / "nanochat_base" / "tokenizer" / name).read_bytes()
+        assert (out / "tokenizer" / name).read_bytes() == (repo / "src/sqlcurate/demo/assets/nanochat_base" / "tokenizer" / name).read_bytes()
 
 
 def test_a_different_tokenizer_in_out_is_refused(data, tmp_path):

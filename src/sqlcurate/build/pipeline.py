@@ -37,7 +37,7 @@ from sqlcurate.build.review import (
     write_queue,
 )
 from sqlcurate.build.schema_qa import schema_conversations
-from sqlcurate.build.split import MIN_CUSTOM_SHARE, MixSpec, sample_mix, split_grouped
+from sqlcurate.build.split import MixSpec, mix_general, split_grouped
 from sqlcurate.checks.base import CheckRunner, Item
 from sqlcurate.checks.dedupe import DedupeCheck
 from sqlcurate.checks.grounding import GroundingCheck
@@ -245,21 +245,13 @@ def build(
     report.needs_review = write_queue(out / "review_queue.jsonl", _queue(kept + held))
     report.held_for_review = len(held)
     train, val = split_grouped(kept, val_fraction, seed)
-    custom_train = len(train)
-    for spec in specs:
-        sample, bad = sample_mix(spec, round(spec.ratio * custom_train), seed)
-        for row in bad:
-            rejects.add(row)
-        report.bad_records += len(bad)
-        if len(sample) < round(spec.ratio * custom_train):
-            report.warnings.append(f"{spec.path}: asked for {round(spec.ratio * custom_train)} rows, the file has {len(sample)} valid ones")
-        train.extend(sample)
-        report.mixed += len(sample)
-    report.custom_share = round(custom_train / len(train), 4) if train else 1.0
-    if report.mixed and report.custom_share < MIN_CUSTOM_SHARE:
-        report.warnings.append(
-            f"MIX_CUSTOM_SHARE_LOW custom rows are {report.custom_share:.0%} of train (under {MIN_CUSTOM_SHARE:.0%}): "
-            f"{custom_train} custom among {len(train)}; a small custom set diluted this far teaches little")
+    mixed = mix_general(len(train), specs, seed)
+    for row in mixed.bad_lines:
+        rejects.add(row)
+    report.bad_records += len(mixed.bad_lines)
+    report.warnings.extend(mixed.warnings)
+    train.extend(mixed.added)
+    report.mixed, report.custom_share = len(mixed.added), mixed.custom_share
 
     try:
         for name, rows in (("train", train), ("val", val)):

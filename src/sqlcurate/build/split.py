@@ -5,17 +5,18 @@ table), and a group goes wholly to train or to val by a seeded hash of the key, 
 both sides and the split is stable when rows are added. Conversations sharing a template across tasks
 (a query-log pair and its dialect-contrast pairs) share a group.
 
-Mixing: ``FILE:RATIO`` adds ``round(RATIO * custom train rows)`` rows of FILE (nanochat JSONL or
-``{"messages": [...]}`` lines), sampled with a seeded reservoir (memory bounded by the sample), to train
-only. Custom-only is the default; a custom share under ``MIN_CUSTOM_SHARE`` warns: 629 custom rows in
-23K general ones taught a model nothing.
+Mixing (the one implementation, for `build --mix` and `train --mix`): ``FILE:RATIO`` adds
+``round(RATIO * custom train rows)`` rows of FILE (any input format), sampled without replacement with a
+seeded reservoir (memory bounded by the sample), to train only. A file with fewer valid rows than asked
+gives them all, with a warning (never repeats). Custom-only is the default; a custom share under
+``MIN_CUSTOM_SHARE`` warns: 629 custom rows in 23K general ones taught a model nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlcurate.conversation import Conversation
@@ -111,3 +112,32 @@ def sample_mix(spec: MixSpec, wanted: int, seed: int) -> tuple[list[Conversation
         elif (j := rng.randrange(seen)) < wanted:
             reservoir[j] = conv
     return reservoir, bad
+
+
+@dataclass
+class MixResult:
+    added: list[Conversation] = field(default_factory=list)  # train only, after the custom rows
+    bad_lines: list[dict] = field(default_factory=list)  # quarantine rows of the mix files, with reasons
+    per_file: list[int] = field(default_factory=list)  # conversations added from each spec, in order
+    warnings: list[str] = field(default_factory=list)
+    custom_share: float = 1.0
+
+
+def mix_general(custom_count: int, specs: list[MixSpec], seed: int) -> MixResult:
+    """Sample every ``--mix`` file for a train set of ``custom_count`` custom conversations."""
+    result = MixResult()
+    for spec in specs:
+        wanted = round(spec.ratio * custom_count)
+        sample, bad = sample_mix(spec, wanted, seed)
+        result.bad_lines.extend(bad)
+        if len(sample) < wanted:
+            result.warnings.append(f"{spec.path}: asked for {wanted} rows, the file has {len(sample)} valid ones")
+        result.added.extend(sample)
+        result.per_file.append(len(sample))
+    total = custom_count + len(result.added)
+    result.custom_share = round(custom_count / total, 4) if total else 1.0
+    if result.added and result.custom_share < MIN_CUSTOM_SHARE:
+        result.warnings.append(
+            f"MIX_CUSTOM_SHARE_LOW custom rows are {result.custom_share:.0%} of train (under {MIN_CUSTOM_SHARE:.0%}): "
+            f"{custom_count} custom among {total}; a small custom set diluted this far teaches little")
+    return result

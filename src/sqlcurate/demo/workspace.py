@@ -10,10 +10,16 @@ chdb keeps ``system.query_log`` only for the life of the process, so the history
 query tagged with its question as ``log_comment`` ), the log flushed and copied to ``demo_logs.query_log``, with ``user`` set to the analyst who ran
 each query (chdb has a single user).
 Seeding opens the engine in THIS process (chdb allows one data directory per process).
+
+The demo's fixed inputs ship inside the package (``sqlcurate/demo/assets/``, read through
+``importlib.resources``, so an installed wheel runs the demo from any directory): the nanochat v1
+tokenizer and d2 base checkpoint the demo fine-tunes, and the eval set of held-out questions.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,6 +36,35 @@ dsn = "chdb://../{engine}"            # relative to this file
 log_table = "demo_logs.query_log"  # chdb's system.query_log lives only as long as its process
 databases = ["dex"]
 """
+
+
+@dataclass(frozen=True)
+class DemoAssets:
+    base_dir: Path  # a NANOCHAT_BASE_DIR: tokenizer/ and base_checkpoints/d2/
+    eval_set: Path  # questions with hand-written ClickHouse gold queries, none of them in the history
+
+    @property
+    def tokenizer(self) -> Path:
+        return self.base_dir / "tokenizer"
+
+    @property
+    def base_checkpoint(self) -> Path:
+        return self.base_dir / "base_checkpoints" / "d2"
+
+
+@contextlib.contextmanager
+def demo_assets() -> Iterator[DemoAssets]:
+    """The packaged demo files as real paths (the training and eval processes open them by path)."""
+    with resources.as_file(resources.files("sqlcurate.demo").joinpath("assets")) as root:
+        yield DemoAssets(base_dir=root / "nanochat_base", eval_set=root / "eval" / "dex_eval.jsonl")
+
+
+# How the demo fine-tunes its toy base model. The d2 checkpoint is 2 layers, 128 wide, pre-trained for 7
+# steps: nanochat's SFT rates (2 % of its base-training rates, meant for a converged d20-d34) leave it
+# emitting noise, so the demo trains at the full base rates (init_lr_frac 1.0), for enough epochs, with
+# small steps (4 conversations each) so that ~120 conversations still make over 20 steps per epoch.
+# Measured on the dev box: see docs/train.md ("The demo").
+DEMO_TRAINING = {"epochs": 15, "max_seq_len": 512, "conversations_per_step": 4, "init_lr_frac": 1.0}
 
 
 @dataclass

@@ -76,20 +76,18 @@ def _refusal_reason(error: Exception) -> str:
 
 def _load(checkpoint, base_dir, source, tag, step, device, tokenizer_dir) -> LoadedModel:
     from nanochat.checkpoint import find_checkpoint, load_model, model_path
-    from nanochat.common import autodetect_device, get_base_dir
+    from nanochat.common import autodetect_device, find_tokenizer_dir
+    from nanochat.common import tokenizer_dir as default_tokenizer_dir
     from nanochat.tokenizer import Tokenizer
 
     choice = find_checkpoint(checkpoint, phase=source, tag=tag, step=step, base_dir=base_dir)
     directory = Path(choice.directory)
     if tokenizer_dir is not None:
-        candidates = [Path(tokenizer_dir)]
+        tok_dir = Path(tokenizer_dir) if (Path(tokenizer_dir) / "tokenizer.pkl").is_file() else None
     else:
-        candidates = [p / "tokenizer" for p in directory.resolve().parents]
-        candidates += [Path(base_dir) / "tokenizer"] if base_dir is not None else []
-        candidates.append(get_base_dir() / "tokenizer")
-    tok_dir = next((d for d in candidates if (d / "tokenizer.pkl").is_file()), None)
+        tok_dir = find_tokenizer_dir(directory, base_dir)
     if tok_dir is None:
-        looked = str(candidates[0]) if tokenizer_dir is not None else f"the directories above {directory}, {candidates[-1]}"
+        looked = str(tokenizer_dir) if tokenizer_dir is not None else f"the directories above {directory}, {default_tokenizer_dir()}"
         raise FileNotFoundError(f"no tokenizer.pkl for {directory} (looked in {looked}); pass --tokenizer DIR")
     try:
         with warnings.catch_warnings():  # torch warns about legacy files on stderr; the refusal says it all
