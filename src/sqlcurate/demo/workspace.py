@@ -60,11 +60,12 @@ def demo_assets() -> Iterator[DemoAssets]:
 
 
 # How the demo fine-tunes its toy base model. The d2 checkpoint is 2 layers, 128 wide, pre-trained for 7
-# steps: nanochat's SFT rates (2 % of its base-training rates, meant for a converged d20-d34) leave it
-# emitting noise, so the demo trains at the full base rates (init_lr_frac 1.0), for enough epochs, with
-# small steps (4 conversations each) so that ~120 conversations still make over 20 steps per epoch.
-# Measured on the dev box: see docs/train.md ("The demo").
-DEMO_TRAINING = {"epochs": 15, "max_seq_len": 512, "conversations_per_step": 4, "init_lr_frac": 1.0}
+# steps: at nanochat's SFT rates (2 % of its base-training rates, meant for a converged d20-d34) it stays
+# at noise, so the demo trains at the full base rates (init_lr_frac 1.0) for 20 epochs. Its ~120
+# conversations make only ~10 steps of ~12 conversations per epoch (train warns: a real set should have
+# more); on this toy model that beat smaller steps (6 or 3 conversations, 20-35 steps per epoch), which
+# learned the SQL shape but less often a parseable, grounded query (docs/train.md, "The demo").
+DEMO_TRAINING = {"epochs": 20, "max_seq_len": 1024, "conversations_per_step": 12, "init_lr_frac": 1.0}
 
 
 @dataclass
