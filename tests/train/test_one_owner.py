@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ def test_mixing_never_repeats_a_row_and_says_when_the_file_is_short(tmp_path):
     general = write_jsonl(tmp_path / "general.jsonl", conversations(7, seed=3))
     result = mix_general(10, [MixSpec(general, 1.0)], seed=0)
     assert len(result.added) == 7 and result.per_file == [7]  # asked for 10, the file has 7: each once
-    assert len({json.dumps(c.as_messages()) for c in result.added}) == 7
+    assert len({c.meta["source"] for c in result.added}) == 7  # seven distinct lines of the file
     assert any("asked for 10 rows, the file has 7 valid ones" in w for w in result.warnings)
 
 
@@ -88,8 +89,8 @@ def test_resumable_steps_come_from_the_checkpoint_names(tmp_path):
 
 def test_sft_spells_no_checkpoint_file_name(repo):
     source = (repo / "src" / "nanochat" / "sft.py").read_text()
-    for spelling in ('"model_', '"meta_', '"optim_', "f\"model_", "f\"meta_", "f\"optim_", "model_*.pt", "optim_*.pt"):
-        assert spelling not in source, spelling
+    # a file name or glob: model_{step:06d}.pt, meta_*.json, optim_000010_rank0.pt ...
+    assert not re.findall(r"(?:model|meta|optim)_(?:\{|\*|\d)", source)
 
 
 def test_nanochat_imports_nothing_from_sqlcurate(repo):
