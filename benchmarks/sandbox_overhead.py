@@ -31,7 +31,7 @@ ROUNDS = 3
 def gold_queries() -> list[str]:
     from sqlcurate.eval.items import load_items
 
-    return [it.gold_sql for it in load_items(ROOT / "demo" / "eval" / "dex_eval.jsonl", None)]
+    return [it.gold_sql for it in load_items(ROOT / "src/sqlcurate/demo/assets/eval/dex_eval.jsonl", None)]
 
 
 def seed(workspace: Path) -> Path:

@@ -11,11 +11,11 @@ DATA=${DATA:-.work/demo/training_data/curated}
 mkdir -p "$OUT"
 run() { echo "\$ sqlcurate $*"; python3 -m sqlcurate "$@"; }
 
-run train --data "$DATA/train.jsonl" --val "$DATA/val.jsonl" --base demo/nanochat_base --out "$OUT/d2" \
+run train --data "$DATA/train.jsonl" --val "$DATA/val.jsonl" --base src/sqlcurate/demo/assets/nanochat_base --out "$OUT/d2" \
     --tag full --epochs 3 --max-seq-len 1024 --target-batch-tokens 2048
-run train --data "$DATA/train.jsonl" --val "$DATA/val.jsonl" --base demo/nanochat_base --out "$OUT/d2" \
+run train --data "$DATA/train.jsonl" --val "$DATA/val.jsonl" --base src/sqlcurate/demo/assets/nanochat_base --out "$OUT/d2" \
     --tag cut --epochs 3 --max-seq-len 1024 --target-batch-tokens 2048 --stop-after-steps 12
-run train --data "$DATA/train.jsonl" --val "$DATA/val.jsonl" --base demo/nanochat_base --out "$OUT/d2" \
+run train --data "$DATA/train.jsonl" --val "$DATA/val.jsonl" --base src/sqlcurate/demo/assets/nanochat_base --out "$OUT/d2" \
     --tag cut --epochs 3 --max-seq-len 1024 --target-batch-tokens 2048 --resume
 python3 - "$OUT/d2/chatsft_checkpoints" <<'PY'
 import sys, torch
@@ -40,7 +40,7 @@ d = Path(sys.argv[1]) / "base_checkpoints" / "d20"
 save_checkpoint(d, 0, model.state_dict(), {"step": 0, "model_config": cfg.__dict__})
 print("wrote", d)
 PY
-mkdir -p "$OUT/d20base/tokenizer" && cp demo/nanochat_base/tokenizer/* "$OUT/d20base/tokenizer/"
+mkdir -p "$OUT/d20base/tokenizer" && cp src/sqlcurate/demo/assets/nanochat_base/tokenizer/* "$OUT/d20base/tokenizer/"
 python3 - "$OUT/long.jsonl" <<'PY'
 import json, random, sys
 rng = random.Random(0)

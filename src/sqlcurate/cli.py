@@ -46,15 +46,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                  "sqlcurate validate train.jsonl --catalog schemas/ --engine chdb --format json"),
     "transpile": ("echo 'SELECT TOP 5 * FROM t' | sqlcurate transpile --from tsql",),
     "redact": ("sqlcurate redact training_data/samples/redact_demo.jsonl /tmp/redacted.jsonl",),
-    "stats": ("sqlcurate stats training_data/samples/mixed.jsonl --tokenizer demo/nanochat_base/tokenizer",),
-    "train": ("sqlcurate train --data train.jsonl --val val.jsonl --base demo/nanochat_base --out runs/ --epochs 3",),
-    "eval": ("sqlcurate eval --answers demo/eval/dex_eval.jsonl --data demo/eval/dex_eval.jsonl "
+    "stats": ("sqlcurate stats training_data/samples/mixed.jsonl --tokenizer src/sqlcurate/demo/assets/nanochat_base/tokenizer",),
+    "train": ("sqlcurate train --data train.jsonl --val val.jsonl --base src/sqlcurate/demo/assets/nanochat_base --out runs/ --epochs 3",),
+    "eval": ("sqlcurate eval --answers src/sqlcurate/demo/assets/eval/dex_eval.jsonl --data src/sqlcurate/demo/assets/eval/dex_eval.jsonl "
              "--catalog src/sqlcurate/demo/schema.sql --engine none --format json",),
-    "chat": ("sqlcurate chat --checkpoint demo/nanochat_base --source base --prompt 'How many swaps?'",),
+    "chat": ("sqlcurate chat --checkpoint src/sqlcurate/demo/assets/nanochat_base --source base --prompt 'How many swaps?'",),
     "demo": ("sqlcurate demo --workspace .work/demo",),
     "serve": ("sqlcurate serve keys add alice --keys serve_keys.json",
-              "sqlcurate serve --checkpoint demo/nanochat_base/base_checkpoints/d2 --keys serve_keys.json --catalog schemas/"),
-    "export": ("sqlcurate export --format hf demo/nanochat_base/base_checkpoints/d2 hf/demo-d2",),
+              "sqlcurate serve --checkpoint src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2 --keys serve_keys.json --catalog schemas/"),
+    "export": ("sqlcurate export --format hf src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2 hf/demo-d2",),
     "review": ("sqlcurate review --workspace .work/demo",),
 }
 # Verbs that take project defaults (sqlcurate.config); the demo builds its own workspace from scratch.

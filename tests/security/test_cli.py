@@ -81,8 +81,8 @@ def test_malicious_checkpoint_is_one_line_and_exit_2(tmp_path, repo, files):
     import shutil
 
     run = tmp_path / "base_checkpoints" / "d2"
-    shutil.copytree(repo / "demo" / "nanochat_base" / "base_checkpoints" / "d2", run)
-    shutil.copytree(repo / "demo" / "nanochat_base" / "tokenizer", tmp_path / "tokenizer")
+    shutil.copytree(repo / "src/sqlcurate/demo/assets/nanochat_base" / "base_checkpoints" / "d2", run)
+    shutil.copytree(repo / "src/sqlcurate/demo/assets/nanochat_base" / "tokenizer", tmp_path / "tokenizer")
     marker = tmp_path / "pwned"
     model = next(run.glob("model_*.pt"))
     evil = f"""
@@ -110,7 +110,7 @@ else:  # a bare pickle, as older torch files are
         assert "Traceback" not in res.stderr and "weights_only=False" not in res.stderr
         assert not marker.exists()
     # a sound checkpoint with a tokenizer.pkl that would run code: nanochat's restricted unpickler
-    shutil.copy(repo / "demo" / "nanochat_base" / "base_checkpoints" / "d2" / model.name, model)
+    shutil.copy(repo / "src/sqlcurate/demo/assets/nanochat_base" / "base_checkpoints" / "d2" / model.name, model)
     subprocess.run([sys.executable, "-c", evil.replace(repr(str(model)), repr(str(tmp_path / "tokenizer" / "tokenizer.pkl"))),
                     "pickle"], check=True)
     res = sqlcurate("chat", "--checkpoint", run, "-p", "hi", cwd=repo)

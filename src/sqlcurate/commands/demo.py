@@ -63,12 +63,7 @@ def closing_summary(report: dict) -> list[str]:
 @click.option("--max-tokens", type=click.IntRange(min=1), default=96, show_default=True, help="Tokens generated per eval answer.")
 @click.option("--skip-train", is_flag=True, help="Stop after the data stages (no torch needed).")
 def demo(workspace: Path, epochs: int, max_tokens: int, skip_train: bool) -> None:
-    """Run pull -> build -> validate -> stats -> train -> eval on the bundled demo workspace.
-
-    \b
-    Example:
-      sqlcurate demo --workspace /tmp/demo
-    """
+    """Run pull -> build -> validate -> stats -> train -> eval on the bundled demo workspace."""
     ws = workspace.resolve()
     started = time.monotonic()
     with demo_assets() as assets:

@@ -19,13 +19,7 @@ from sqlcurate.training import InvalidTrainingData, TrainSettings, is_rank_zero,
 @click.command("train")
 @click_options(TrainSettings)
 def train(**values) -> None:
-    """Fine-tune a nanochat checkpoint on curated conversations (custom data only unless --mix).
-
-    \b
-    Example:
-      sqlcurate train --data training_data/curated/train.jsonl --val training_data/curated/val.jsonl \\
-          --base ~/.cache/nanochat/base_checkpoints/d34 --epochs 3
-    """
+    """Fine-tune a nanochat checkpoint on curated conversations (custom data only unless --mix)."""
     from sqlcurate import training
 
     settings = TrainSettings(**values)
