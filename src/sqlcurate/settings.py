@@ -49,11 +49,9 @@ def option_for(f: dataclasses.Field, hint: Any) -> click.Option:
         kwargs["show_default"] = not (f.default is None or f.default is False or f.default == ())
     if hint is bool:
         kwargs["is_flag"] = True
-    elif typing.get_origin(hint) is tuple:
-        kwargs["multiple"] = True
-        kwargs["type"] = _option_type(hint)
     else:
         kwargs["type"] = _option_type(hint)
+        kwargs["multiple"] = typing.get_origin(hint) is tuple
     kwargs.update(extra)
     return click.Option(["--" + f.name.replace("_", "-"), f.name], **kwargs)
 
