@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from sqlcurate.demo.workspace import DEMO_TRAINING, DemoAssets, demo_assets
+from sqlcurate.workspace import Workspace
 
 SEED = "from pathlib import Path; import sys; from sqlcurate.demo.workspace import seed_workspace; w = seed_workspace(Path(sys.argv[1])); print(f'seeded {w.workspace}: {w.queries_run} analyst queries, {w.log_rows} query_log rows')"
 # the closing summary: the SQL metrics that show whether curation and training did anything
@@ -29,13 +30,14 @@ SUMMARY_METRICS = {"has_sql": "answered with SQL", "parses": "parses as ClickHou
 
 def stages(ws: Path, assets: DemoAssets, epochs: int, max_tokens: int) -> list[tuple[str, list[str]]]:
     """(title, argv) for every stage; argv[0] is 'sqlcurate' or 'python'."""
-    curated, schemas = ws / "training_data" / "curated", ws / "schemas"
+    layout = Workspace(ws)
+    curated, schemas = layout.curated_dir, layout.schemas_dir
     sft_root = ws / "nanochat"
     train_flags = [f"--{k.replace('_', '-')}={v}" for k, v in dict(DEMO_TRAINING, epochs=epochs).items()]
     return [
         ("seed the demo warehouse", ["python", "-c", SEED, str(ws)]),
-        ("pull the query log and catalog", ["sqlcurate", "pull", "clickhouse", "--profile", str(ws / "connectors" / "demo.toml"), "--workspace", str(ws)]),
-        ("pull the docs", ["sqlcurate", "pull", "docs", str(ws / "docs"), "--workspace", str(ws)]),
+        ("pull the query log and catalog", ["sqlcurate", "pull", "clickhouse", "--profile", str(layout.profile("demo")), "--workspace", str(ws)]),
+        ("pull the docs", ["sqlcurate", "pull", "docs", str(layout.docs_dir), "--workspace", str(ws)]),
         ("build conversations", ["sqlcurate", "build", "--workspace", str(ws), "--engine", "chdb"]),
         ("validate the training file", ["sqlcurate", "validate", str(curated / "train.jsonl"), "--catalog", str(schemas), "--engine", "chdb", "--redact", "--tokenizer", str(assets.tokenizer), "--max-tokens", "1024"]),
         ("token statistics", ["sqlcurate", "stats", str(curated / "train.jsonl"), "--tokenizer", str(assets.tokenizer), "--histogram", str(ws / "train_tokens.png")]),
