@@ -29,6 +29,8 @@ VERBS: dict[str, tuple[str, str, str]] = {
     "eval": ("eval", "eval_", "Measure SQL quality of checkpoints on ClickHouse."),
     "chat": ("chat", "chat", "Talk to a checkpoint (REPL or one-shot prompt)."),
     "demo": ("demo", "demo", "Run the whole path on the bundled demo workspace."),
+    "serve": ("serve", "serve", "Serve a checkpoint: OpenAI-compatible API with keys, SQL verdicts, analyst page."),
+    "export": ("export", "export", "Export a checkpoint as a Hugging Face model directory (optionally push it)."),
 }
 
 
