@@ -4,6 +4,8 @@
     training_data/raw/clickhouse_query_log.jsonl    QueryRecord per template (`pull clickhouse`)
     training_data/raw/bigquery_jobs.jsonl           QueryRecord per template (`pull bigquery`)
     training_data/raw/docs.jsonl                    DocSection per section (`pull docs`)
+    training_data/raw/feedback.jsonl                QueryRecord per rated answer or correction (`pull feedback`)
+    training_data/eval/feedback_unresolved.jsonl    answers rated down without a correction (`pull feedback`)
     training_data/raw/.watermarks.json              last event time pulled, per source
     schemas/<warehouse>/<database>.sql, catalog.json the catalog as pulled (`--catalog` of later verbs)
     training_data/curated/                          train/val conversations (`build`)
@@ -25,6 +27,8 @@ QUERY_LOG = RAW_DIR / "clickhouse_query_log.jsonl"
 QUERY_LOG_PENDING = RAW_DIR / "clickhouse_query_log.pending.jsonl"
 BIGQUERY_JOBS = RAW_DIR / "bigquery_jobs.jsonl"
 DOCS_RECORDS = RAW_DIR / "docs.jsonl"
+FEEDBACK_RECORDS = RAW_DIR / "feedback.jsonl"
+FEEDBACK_UNRESOLVED = Path("training_data") / "eval" / "feedback_unresolved.jsonl"
 WATERMARKS = RAW_DIR / ".watermarks.json"
 SCHEMAS_DIR = Path("schemas")
 CURATED_DIR = Path("training_data") / "curated"

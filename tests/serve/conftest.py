@@ -78,7 +78,8 @@ def make_server(demo_model, tmp_path_factory):
 
     started = []
 
-    def make(limits: Limits = Limits(), labels=("alice", "bob"), checker=None, require_valid_sql=0, model=None):
+    def make(limits: Limits | None = None, labels=("alice", "bob"), checker=None, require_valid_sql=0, model=None):
+        limits = limits or Limits()
         root = tmp_path_factory.mktemp("serve")
         store = KeyStore(root / "keys.json")
         keys = {label: store.add(label)[1] for label in labels}

@@ -53,7 +53,14 @@ from sqlcurate.records import DocSection, QueryRecord
 from sqlcurate.sql.catalog import Catalog, load_catalog
 from sqlcurate.sql.extract import extract_from_conversation
 from sqlcurate.sql.fingerprint import fingerprint
-from sqlcurate.workspace import CURATED_DIR, DOCS_RECORDS, QUERY_LOG, REVIEW_FILE, SCHEMAS_DIR
+from sqlcurate.workspace import (
+    CURATED_DIR,
+    DOCS_RECORDS,
+    FEEDBACK_RECORDS,
+    QUERY_LOG,
+    REVIEW_FILE,
+    SCHEMAS_DIR,
+)
 
 CODES = {
     "BUILD_BAD_RECORD": "a line of a raw records file that is not a valid record (quarantined)",
@@ -188,6 +195,7 @@ def build(
 
     raw_rejects: list[dict] = []
     queries = _read_records(workspace / QUERY_LOG, QueryRecord, raw_rejects)
+    queries += _read_records(workspace / FEEDBACK_RECORDS, QueryRecord, raw_rejects)
     docs = _read_records(workspace / DOCS_RECORDS, DocSection, raw_rejects)
     catalog = load_catalog(catalog_path) if catalog_path.exists() and any(catalog_path.rglob("*")) else None
     report.bad_records = len(raw_rejects)
@@ -207,7 +215,7 @@ def build(
                                            f"and no catalog at {catalog_path} (run `sqlcurate pull` first)")
     report.candidates = len(convs)
 
-    inputs = [p for p in (workspace / QUERY_LOG, workspace / DOCS_RECORDS) if p.exists()]
+    inputs = [p for p in (workspace / QUERY_LOG, workspace / FEEDBACK_RECORDS, workspace / DOCS_RECORDS) if p.exists()]
     rejects = RejectsWriter(out / "rejects.jsonl", inputs=inputs)
     runner = CheckRunner(_checks(catalog, engine))
     kept: list[Conversation] = []

@@ -104,3 +104,25 @@ def docs(ctx: click.Context, paths, workspace, output_format) -> None:
         click.echo(f"{workspace / DOCS_RECORDS}: {n} sections")
     diagnostics(problems, err=True)
     ctx.exit(1 if problems else 0)
+
+
+@pull.command(name="feedback")
+@click.argument("log", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@WORKSPACE
+@FORMAT
+@click.pass_context
+def feedback(ctx: click.Context, log, workspace, output_format) -> None:
+    """A `sqlcurate serve` feedback log: rated-up answers and corrections become records `build` uses."""
+    from sqlcurate.connectors.feedback import pull_feedback
+    from sqlcurate.output import diagnostics
+
+    with workspace_writes(workspace):
+        s = pull_feedback(log, workspace)
+    if output_format == "json":
+        click.echo(json.dumps({**dataclasses.asdict(s), "records": s.records, "findings": s.diagnostics()}, indent=2, default=str))
+    else:
+        click.echo(f"{s.records_path}: {s.records} records ({s.rated_up} rated up, {s.corrected} corrected) "
+                   f"from {s.exchanges} exchanges; {s.unrated} unrated; {s.redacted} values redacted")
+        click.echo(f"{s.unresolved_path}: {s.unresolved} rated down without a correction (for eval, not training)")
+    diagnostics(s.diagnostics(), err=True)
+    ctx.exit(1 if s.findings else 0)
