@@ -233,7 +233,7 @@ async def _complete(state: ServeState, request: Request, prompt: list[int], sett
                 return None, None, attempts
         done = task.result()
         verdict = await asyncio.to_thread(state.checker.verdict, done.text)
-        if verdict.ok is not False or attempts > state.require_valid_sql:
+        if verdict.ok is True or attempts > state.require_valid_sql:  # no SQL counts as not valid
             return done, verdict, attempts
         settings = {**settings, "seed": settings["seed"] + attempts,
                     "temperature": max(settings["temperature"], RETRY_TEMPERATURE)}
