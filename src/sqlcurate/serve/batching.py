@@ -85,9 +85,7 @@ class Batcher:
                 self.peak_rows = max(self.peak_rows, len(rows))
             if not rows:
                 continue
-            with torch.inference_mode():
-                tokens = [int(sample_next_token(logits[i:i + 1], r.rng, r.temperature, r.top_k)[0, 0])
-                          for i, r in enumerate(rows)]
+            tokens = self._sample(rows, logits)
             keep = []
             for i, (r, token) in enumerate(zip(rows, tokens, strict=True)):
                 if r.cancelled.is_set():
@@ -112,6 +110,15 @@ class Batcher:
             with torch.inference_mode():
                 logits = self.model(column, kv_cache=cache)[:, -1, :]
             self.steps += 1
+
+    @torch.inference_mode()
+    def _sample(self, rows: list[Request], logits: torch.Tensor) -> list[int]:
+        """One token per row: one argmax for all greedy rows (one device sync), a seeded sample for the rest."""
+        tokens = logits.argmax(dim=-1).tolist()
+        for i, r in enumerate(rows):
+            if r.temperature > 0:
+                tokens[i] = int(sample_next_token(logits[i:i + 1], r.rng, r.temperature, r.top_k)[0, 0])
+        return tokens
 
     def _take(self, block: bool, room: int) -> list[Request] | None:
         """Waiting requests that fit (blocking for the first one when idle); None when closing."""
