@@ -10,6 +10,7 @@ from dataclasses import replace
 import httpx
 import openai
 import pytest
+import torch
 
 from sqlcurate.eval.generate import Generator
 from sqlcurate.serve.limits import Limits
@@ -138,6 +139,10 @@ def test_concurrent_clients_are_batched_and_match_one_at_a_time(server, demo_mod
 @pytest.mark.parametrize("body, status, code", [
     ({"messages": [{"role": "user", "content": "hi\x00there"}]}, 400, "invalid_content"),
     ({"messages": [{"role": "user", "content": "bell\x07"}]}, 400, "invalid_content"),
+    # a lone surrogate: the JSON parser refuses it before any tokenizer sees it
+    ('{"messages": [{"role": "user", "content": "lone \\ud800 surrogate"}]}', 400, "invalid_request"),
+    ({"messages": ["just a string"]}, 400, "invalid_request"),
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}]}, 400, "invalid_content"),
     ({"messages": [{"role": "assistant", "content": "hi"}]}, 400, "invalid_conversation"),
     ({"messages": [{"role": "tool", "content": "hi"}]}, 400, "invalid_message"),
     ({"messages": []}, 400, "invalid_request"),
@@ -146,7 +151,11 @@ def test_concurrent_clients_are_batched_and_match_one_at_a_time(server, demo_mod
     ({"messages": [{"role": "user", "content": "x " * 2000}]}, 400, "context_length_exceeded"),
 ])
 def test_bad_requests_get_openai_errors(server, body, status, code):
-    r = httpx.post(server.url + "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {server.keys['alice']}"})
+    headers = {"Authorization": f"Bearer {server.keys['alice']}"}
+    if isinstance(body, str):
+        r = httpx.post(server.url + "/v1/chat/completions", content=body.encode(), headers=headers)
+    else:
+        r = httpx.post(server.url + "/v1/chat/completions", json=body, headers=headers)
     assert r.status_code == status, r.text
     assert r.json()["error"]["code"] == code and set(r.json()["error"]) == {"message", "type", "param", "code"}
 
@@ -206,3 +215,36 @@ def test_healthz_and_page_need_no_key(server):
     assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
     page = httpx.get(server.url + "/")
     assert page.status_code == 200 and "Content-Security-Policy" in page.headers and "/v1/feedback" in page.text
+
+
+def test_a_failing_model_answers_500_and_the_server_keeps_serving(make_server, demo_model):
+    from sqlcurate.eval.generate import LoadedModel
+
+    class Broken(torch.nn.Module):
+        """The demo model, failing (a real exception in the worker) once a row's cache passes 40 positions."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.config = inner, inner.config
+
+        def get_device(self):
+            return self.inner.get_device()
+
+        def forward(self, idx, kv_cache=None):
+            if kv_cache is not None and kv_cache.length >= 40:
+                raise RuntimeError("CUDA error: out of memory (simulated)")
+            return self.inner(idx, kv_cache=kv_cache)
+
+    broken = LoadedModel(Broken(demo_model.model), demo_model.tokenizer, demo_model.directory, 7, "", {})
+    srv = make_server(replace(Limits(), max_tokens=200), model=broken)
+    client = srv.client(srv.keys["alice"])
+    with pytest.raises(openai.InternalServerError) as e:
+        client.chat.completions.create(model="m", messages=QUESTION, max_tokens=200)
+    assert e.value.body["code"] == "generation_failed" and "out of memory" in e.value.body["message"]
+    headers = {"Authorization": f"Bearer {srv.keys['alice']}"}
+    with httpx.stream("POST", srv.url + "/v1/chat/completions", headers=headers,
+                      json={"messages": QUESTION, "max_tokens": 200, "stream": True}) as r:
+        events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+    assert events[-1]["error"]["code"] == "generation_failed"
+    assert client.chat.completions.create(model="m", messages=QUESTION, max_tokens=4).choices  # short: fine
+    assert srv.app.state.limiter.in_flight("alice") == 0

@@ -24,8 +24,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlcurate.serve.feedback_log import FeedbackLog
 from sqlcurate.serve.keys import KeyStore
 from sqlcurate.serve.limits import KeyLimiter, Limits
-from sqlcurate.serve.service import ChatService, Completion, PromptError, check_messages
+from sqlcurate.serve.service import ChatService, Completion, GenerationFailed, PromptError, check_messages
 from sqlcurate.serve.verdicts import AnswerChecker
+
+# The ``code`` of every error response (OpenAI's field; clients show it), declared once.
+CODES = {
+    "invalid_api_key": "no Authorization: Bearer header, or a key that is unknown or revoked (401)",
+    "rate_limit_exceeded": "the key has too many requests in flight or went over its rate (429)",
+    "request_too_large": "the request body is over the server's limit (413)",
+    "invalid_request": "the body is not valid JSON for this route, or a field is out of range (400)",
+    "invalid_message": "a message is not {role: system|user|assistant, content: text} (400)",
+    "invalid_content": "a message holds a control character other than tab, CR and LF, or a non-text part (400)",
+    "invalid_conversation": "the turns do not alternate user/assistant after an optional system message, ending with user (400)",
+    "too_many_messages": "more messages than the server takes (400)",
+    "max_tokens_too_large": "max_tokens over the server's limit (400)",
+    "context_length_exceeded": "the conversation leaves no room in the model's context (400)",
+    "unknown_completion": "feedback about an id that is not in the feedback log (404)",
+    "generation_failed": "the model failed while decoding this request (500)",
+    "not_found": "no such route (404)",
+    "method_not_allowed": "the route exists, not with this method (405)",
+    "http_error": "another HTTP-level error",
+}
 
 NO_AUTH_LABEL = "no-auth"
 # A retry for --require-valid-sql samples instead of repeating the greedy answer.
@@ -70,6 +89,7 @@ class BodyTooLarge(Exception):
 
 def error(status: int, message: str, code: str, type_: str = "invalid_request_error", param: str | None = None,
           headers: dict | None = None) -> JSONResponse:
+    assert code in CODES, code
     return JSONResponse({"error": {"message": message, "type": type_, "param": param, "code": code}},
                         status_code=status, headers=headers)
 
@@ -184,6 +204,8 @@ def create_app(state: ServeState) -> FastAPI:
                                      media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         try:
             done, verdict, attempts = await _complete(state, request, prompt, settings)
+        except GenerationFailed as e:
+            return error(500, f"the model failed on this request: {e}", "generation_failed", type_="server_error")
         finally:
             limiter.release(who)
         if done is None:  # the client went away; nothing to answer or log
@@ -204,6 +226,9 @@ def create_app(state: ServeState) -> FastAPI:
         body = await parse(request, FeedbackRequest)
         if isinstance(body, JSONResponse):
             return body
+        if (refused := limiter.acquire(who)) is not None:  # feedback counts against the key's rate too
+            return error(429, refused, "rate_limit_exceeded", type_="rate_limit_error", headers={"Retry-After": "1"})
+        limiter.release(who)
         if body.id not in state.log.ids:
             return error(404, f"no answer with id {body.id!r} in the feedback log", "unknown_completion", param="id")
         verdict = None
@@ -249,8 +274,14 @@ async def _sse(state, limiter, who, cid, created, messages, prompt, settings):
     done = Completion("", len(prompt), 0, "stop")
     try:
         yield event({"role": "assistant", "content": ""})
-        async for piece in state.service.stream(prompt, result=done, **settings):
-            yield event({"content": piece})
+        try:
+            async for piece in state.service.stream(prompt, result=done, **settings):
+                yield event({"content": piece})
+        except GenerationFailed as e:  # headers are sent: the error goes in the stream, as OpenAI's does
+            failure = {"message": f"the model failed on this request: {e}", "type": "server_error", "param": None,
+                       "code": "generation_failed"}
+            yield f"data: {json.dumps({'error': failure})}\n\n"
+            return
         verdict = await asyncio.to_thread(state.checker.verdict, done.text)
         usage = _usage(done)
         state.log.exchange(cid, who, state.model_name, messages, done.text, verdict.to_json(), done.finish_reason, usage)

@@ -38,6 +38,7 @@ class Request:
     cancelled: threading.Event = field(default_factory=threading.Event)
     generated: int = 0
     rng: torch.Generator | None = None
+    failure: str = ""  # set when the worker failed while this request was in the batch
 
 
 class Batcher:
@@ -78,38 +79,48 @@ class Batcher:
                 for r in rows:
                     r.emit(None)
                 return
-            joining = [r for r in joining if not self._drop_if_cancelled(r)]
-            if joining:
-                cache, logits = self._join(rows, cache, logits, joining)
-                rows = rows + joining
-                self.peak_rows = max(self.peak_rows, len(rows))
-            if not rows:
+            try:
+                rows, cache, logits = self._step(rows, cache, logits, joining)
+            except Exception as e:  # noqa: BLE001 - a failed step must not leave its requests waiting forever
+                for r in rows + joining:
+                    r.failure = f"{type(e).__name__}: {e}"
+                    r.emit(None)
+                rows, cache, logits = [], None, None
+
+    def _step(self, rows, cache, logits, joining):
+        """Admit ``joining``, decode one token for every row, drop the rows that are done."""
+        joining = [r for r in joining if not self._drop_if_cancelled(r)]
+        if joining:
+            cache, logits = self._join(rows, cache, logits, joining)
+            rows = rows + joining
+            self.peak_rows = max(self.peak_rows, len(rows))
+        if not rows:
+            return rows, cache, logits
+        tokens = self._sample(rows, logits)
+        keep = []
+        for i, (r, token) in enumerate(zip(rows, tokens, strict=True)):
+            if r.cancelled.is_set():
                 continue
-            tokens = self._sample(rows, logits)
-            keep = []
-            for i, (r, token) in enumerate(zip(rows, tokens, strict=True)):
-                if r.cancelled.is_set():
-                    continue
-                if token in self.stop_tokens:
-                    r.emit(None)
-                    continue
-                r.generated += 1
-                r.emit(token)
-                if r.generated >= r.max_tokens:
-                    r.emit(None)
-                else:
-                    keep.append(i)
-            if len(keep) < len(rows):
-                rows = [rows[i] for i in keep]
-                if not rows:
-                    cache, logits = None, None
-                    continue
-                cache = _select_rows(cache, keep)
-                tokens = [tokens[i] for i in keep]
-            column = torch.tensor(tokens, dtype=torch.long, device=self.device)[:, None]
-            with torch.inference_mode():
-                logits = self.model(column, kv_cache=cache)[:, -1, :]
-            self.steps += 1
+            if token in self.stop_tokens:
+                r.emit(None)
+                continue
+            r.generated += 1
+            r.emit(token)
+            if r.generated >= r.max_tokens:
+                r.emit(None)
+            else:
+                keep.append(i)
+        if len(keep) < len(rows):
+            rows = [rows[i] for i in keep]
+            if not rows:
+                return [], None, None
+            cache = _select_rows(cache, keep)
+            tokens = [tokens[i] for i in keep]
+        column = torch.tensor(tokens, dtype=torch.long, device=self.device)[:, None]
+        with torch.inference_mode():
+            logits = self.model(column, kv_cache=cache)[:, -1, :]
+        self.steps += 1
+        return rows, cache, logits
 
     @torch.inference_mode()
     def _sample(self, rows: list[Request], logits: torch.Tensor) -> list[int]:

@@ -20,6 +20,10 @@ ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 ROLES = ("system", "user", "assistant")
 
 
+class GenerationFailed(RuntimeError):
+    """The batch worker failed while decoding this request (its message names the exception)."""
+
+
 class PromptError(ValueError):
     """A conversation the model cannot be asked: ``code`` is the OpenAI-style error code, ``param`` the field."""
 
@@ -92,6 +96,8 @@ class ChatService:
                     result.text, result.completion_tokens = text, len(ids)
                     yield text[len(shown):]
                     shown = text
+            if request.failure:
+                raise GenerationFailed(request.failure)
             result.finish_reason = "length" if len(ids) >= max_tokens else "stop"
             result.text, result.completion_tokens = self.tokenizer.decode(ids), len(ids)
             if len(result.text) > len(shown):
