@@ -119,14 +119,20 @@ def test_chat_template_and_tokenizer_give_nanochats_ids(tmp_path, nanochat_fixtu
 
 def test_model_card_and_cli(tmp_path, nanochat_fixtures):
     report = tmp_path / "eval.json"
-    report.write_text(json.dumps({"runs": [{"label": "sft@7", "totals": {"items": 12, "correct": 9, "accuracy": 0.75}}]}))
+    totals = {"items": 12, "has_sql": {"count": 12, "rate": 1.0}, "parses": {"count": 9, "rate": 0.75},
+              "dialect_clean": {"count": 9, "rate": 0.75}, "grounded": {"count": 6, "rate": 0.5},
+              "engine_ok": {"count": 6, "rate": 0.5}, "exec_match": None}
+    report.write_text(json.dumps({"runs": [{"label": "sft@7", "totals": totals}]}))
+    build = tmp_path / "build_report.json"
+    build.write_text(json.dumps({"by_task": {"query_log": {"candidates": 40, "written": 31}}, "custom_share": 1.0, "rejected": 9}))
     out = tmp_path / "hf"
     run = [sys.executable, "-c", "from sqlcurate.cli import main; main()", "export", "--format", "hf",
-           str(nanochat_fixtures / "base_checkpoints" / "d2"), str(out), "--eval-report", str(report)]
+           str(nanochat_fixtures / "base_checkpoints" / "d2"), str(out), "--eval-report", str(report), "--build-report", str(build)]
     done = subprocess.run(run, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     card = (out / "README.md").read_text()
-    assert "library_name: transformers" in card and "| sft@7 | 12 | 9 | 0.75 |" in card
+    assert "library_name: transformers" in card and "| sft@7 | 12 | 100.0% | 75.0% | 75.0% | 50.0% | 50.0% | n/a |" in card
+    assert "| query_log | 31 | 40 |" in card and "rejected by the checks: 9" in card
     config = json.loads((out / "config.json").read_text())
     assert config["model_type"] == "nanochat" and config["eos_token_id"] == [995, 991] and config.get("pad_token_id") is None
     from sqlcurate.errors import SqlcurateError

@@ -117,21 +117,33 @@ def hf_tokenizer(tokenizer):
                                    pad_token="<|bos|>", chat_template=CHAT_TEMPLATE, clean_up_tokenization_spaces=False)
 
 
-def model_card(label: str, meta: dict, eval_report: dict | None) -> str:
+def model_card(label: str, meta: dict, eval_report: dict | None, build_report: dict | None = None) -> str:
+    """The README: where the weights came from (lineage and data hash from the checkpoint's meta), what
+    the training data was built from (``sqlcurate build``'s report) and how it scored (``sqlcurate eval``'s)."""
     parent = meta.get("parent") or {}
+    rows = (meta.get("length_report") or {}).get("kept")
     lines = ["---", "library_name: transformers", "tags: [nanochat, sql, clickhouse, sqlcurate]", "---", "",
              f"# {label}", "", "A nanochat v1 model exported by `sqlcurate export --format hf`.", "",
              "| | |", "| --- | --- |",
              f"| base checkpoint | {parent.get('path', 'this checkpoint')} (step {parent.get('step', meta.get('step', '?'))}) |",
              f"| training data hash | {meta.get('data_hash', 'n/a (not an SFT checkpoint)')} |",
-             f"| training data | {(meta.get('user_config') or {}).get('data', 'n/a')} |",
+             f"| training conversations | {rows if rows is not None else 'n/a'} |",
              f"| step | {meta.get('step', '?')} |", ""]
+    if build_report:
+        lines += ["## Training data sources (sqlcurate build)", "", "| task | written | candidates |", "| --- | ---: | ---: |"]
+        for task, counts in sorted((build_report.get("by_task") or {}).items()):
+            lines.append(f"| {task or 'other'} | {counts.get('written', 0)} | {counts.get('candidates', 0)} |")
+        lines += ["", f"Custom share of train: {build_report.get('custom_share', 1.0):.0%}; rejected by the checks: "
+                      f"{build_report.get('rejected', 0)}.", ""]
     if eval_report:
-        lines += ["## Evaluation (sqlcurate eval)", "", "| run | items | correct | accuracy |", "| --- | ---: | ---: | ---: |"]
+        from sqlcurate.eval.report import METRICS
+
+        lines += ["## Evaluation (sqlcurate eval)", "", "| run | items | " + " | ".join(METRICS.values()) + " |",
+                  "| --- | ---: |" + " ---: |" * len(METRICS)]
         for run in eval_report.get("runs", []):
             t = run.get("totals", {})
-            lines.append(f"| {run.get('label')} | {t.get('items', t.get('n', '?'))} | {t.get('correct', '?')} | "
-                         f"{t.get('accuracy', '?')} |")
+            cells = [f"{t[m]['rate']:.1%}" if isinstance(t.get(m), dict) else "n/a" for m in METRICS]
+            lines.append(f"| {run.get('label')} | {t.get('items', '?')} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += ["## Use", "", "```python", "from transformers import AutoModelForCausalLM, AutoTokenizer",
               "tok = AutoTokenizer.from_pretrained(PATH)", "model = AutoModelForCausalLM.from_pretrained(PATH)",
@@ -140,7 +152,8 @@ def model_card(label: str, meta: dict, eval_report: dict | None) -> str:
     return "\n".join(lines)
 
 
-def export_hf(checkpoint: Path, out: Path, tokenizer_dir: Path | None = None, eval_report: Path | None = None) -> ExportResult:
+def export_hf(checkpoint: Path, out: Path, tokenizer_dir: Path | None = None, eval_report: Path | None = None,
+              build_report: Path | None = None) -> ExportResult:
     try:
         from transformers import GenerationConfig, NanoChatForCausalLM
     except ImportError:
@@ -165,8 +178,8 @@ def export_hf(checkpoint: Path, out: Path, tokenizer_dir: Path | None = None, ev
     tmp = out.with_name(f".{out.name}.partial")
     model.save_pretrained(tmp, safe_serialization=True)
     hf_tokenizer(loaded.tokenizer).save_pretrained(tmp)
-    report = json.loads(Path(eval_report).read_text(encoding="utf-8")) if eval_report is not None else None
-    (tmp / "README.md").write_text(model_card(loaded.label, loaded.meta, report), encoding="utf-8")
+    reports = [json.loads(Path(p).read_text(encoding="utf-8")) if p is not None else None for p in (eval_report, build_report)]
+    (tmp / "README.md").write_text(model_card(loaded.label, loaded.meta, *reports), encoding="utf-8")
     if out.exists():
         out.rmdir()
     tmp.rename(out)  # the directory appears complete or not at all
