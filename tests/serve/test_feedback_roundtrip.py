@@ -18,7 +18,8 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_feedback_becomes_training_rows_with_provenance(server, tmp_path):
+def test_feedback_becomes_training_rows_with_provenance(make_server, tmp_path):
+    server = make_server()  # a log of its own
     client = server.client(server.keys["alice"])
     headers = {"Authorization": f"Bearer {server.keys['alice']}"}
 
