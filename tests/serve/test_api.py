@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import replace
@@ -101,6 +102,18 @@ def test_concurrency_limit_and_a_disconnect_frees_the_slot(make_server, slow_mod
     time.sleep(0.3)
     assert batcher.steps - steps <= 1, "the batch still decodes for a client that left"
     assert batcher.steps < 1000, "the abandoned answer was not decoded to its end"
+    # clients that hang up right after sending, before any byte of the answer: every slot comes back
+    body = json.dumps(long_prompt).encode()
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", srv.port)) as raw:
+            raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + f"Authorization: Bearer {srv.keys['alice']}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        deadline = time.monotonic() + 5
+        while _in_flight(srv) or srv.state.service.batcher.waiting.qsize():
+            assert time.monotonic() < deadline, "a request whose client hung up still holds its slot"
+            time.sleep(0.02)
+    time.sleep(0.5)  # let the server see all three before counting
+    assert _in_flight(srv) == 0 and batcher.steps < 1000, "a hung-up request was decoded to its end"
     assert srv.client(srv.keys["alice"]).chat.completions.create(model="m", messages=QUESTION, max_tokens=2).choices
     log = [json.loads(line) for line in srv.log_path.read_text().splitlines()]
     assert len(log) == 1, "the abandoned stream is not logged as an exchange"

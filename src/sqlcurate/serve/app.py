@@ -200,8 +200,12 @@ def create_app(state: ServeState) -> FastAPI:
         cid = "chatcmpl-" + secrets.token_hex(12)
         created = int(time.time())
         if body.stream:
-            return StreamingResponse(_sse(state, limiter, who, cid, created, messages, prompt, settings),
-                                     media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+            # started here, so that its `finally` (which frees the slot) runs even if the client leaves before
+            # the response starts: a started async generator is closed when dropped, a fresh one is not
+            events = _sse(state, limiter, who, cid, created, messages, prompt, settings)
+            first = await anext(events)
+            return StreamingResponse(_prepend(first, events), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         try:
             done, verdict, attempts = await _complete(state, request, prompt, settings)
         except GenerationFailed as e:
@@ -262,6 +266,12 @@ async def _complete(state: ServeState, request: Request, prompt: list[int], sett
             return done, verdict, attempts
         settings = {**settings, "seed": settings["seed"] + attempts,
                     "temperature": max(settings["temperature"], RETRY_TEMPERATURE)}
+
+
+async def _prepend(first: str, rest):
+    yield first
+    async for item in rest:
+        yield item
 
 
 async def _sse(state, limiter, who, cid, created, messages, prompt, settings):
