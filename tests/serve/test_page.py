@@ -102,7 +102,7 @@ def test_ask_rate_and_correct_from_the_page(browser, server):
     browser.type("textarea.corrected", "SELECT toDate(ts) AS day, count() FROM dex.trades GROUP BY day")
     browser.js("document.getElementById('status').textContent = ''")
     browser.click(".actions button.send-correction")
-    browser.wait_status("thanks")
+    assert browser.wait_status("thanks") == "thanks: feedback recorded; your SQL: sql ok"  # checked at once
     feedback = [r for r in log_records(server) if r["kind"] == "feedback" and r["id"] == exchange["id"]]
     assert [(f["rating"], f["corrected_sql"]) for f in feedback] == [
         ("up", None), ("down", "SELECT toDate(ts) AS day, count() FROM dex.trades GROUP BY day")]
