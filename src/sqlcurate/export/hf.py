@@ -70,7 +70,7 @@ def hf_config(model_config, tokenizer):
         hidden_act="relu2", rms_norm_eps=float(_float32_eps()), final_logit_softcapping=15.0,
         rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, tie_word_embeddings=False,
         bos_token_id=tokenizer.get_bos_token_id(), eos_token_id=_stop_ids(tokenizer), pad_token_id=None,
-        torch_dtype="float32",
+        dtype="float32",
     )
 
 
@@ -99,7 +99,7 @@ def hf_state_dict(state: dict, vocab_size: int) -> dict:
     return {k: v.float().contiguous() for k, v in out.items()}
 
 
-def hf_tokenizer(tokenizer):
+def hf_tokenizer(tokenizer, context: int):
     """nanochat's tiktoken encoding as a transformers fast tokenizer with the chat template."""
     import base64
     import tempfile
@@ -114,7 +114,8 @@ def hf_tokenizer(tokenizer):
         converted = TikTokenConverter(vocab_file=str(ranks), pattern=enc._pat_str,
                                       extra_special_tokens=sorted(enc._special_tokens, key=enc._special_tokens.get)).converted()
     return PreTrainedTokenizerFast(tokenizer_object=converted, bos_token="<|bos|>", eos_token="<|assistant_end|>",
-                                   pad_token="<|bos|>", chat_template=CHAT_TEMPLATE, clean_up_tokenization_spaces=False)
+                                   pad_token="<|bos|>", chat_template=CHAT_TEMPLATE, clean_up_tokenization_spaces=False,
+                                   model_max_length=context)
 
 
 def model_card(label: str, meta: dict, eval_report: dict | None, build_report: dict | None = None) -> str:
@@ -177,7 +178,7 @@ def export_hf(checkpoint: Path, out: Path, tokenizer_dir: Path | None = None, ev
                                                do_sample=False)
     tmp = out.with_name(f".{out.name}.partial")
     model.save_pretrained(tmp, safe_serialization=True)
-    hf_tokenizer(loaded.tokenizer).save_pretrained(tmp)
+    hf_tokenizer(loaded.tokenizer, config.max_position_embeddings).save_pretrained(tmp)
     reports = [json.loads(Path(p).read_text(encoding="utf-8")) if p is not None else None for p in (eval_report, build_report)]
     (tmp / "README.md").write_text(model_card(loaded.label, loaded.meta, *reports), encoding="utf-8")
     if out.exists():
