@@ -215,7 +215,8 @@ def create_app(state: ServeState) -> FastAPI:
         if done is None:  # the client went away; nothing to answer or log
             return JSONResponse({}, status_code=499)
         usage = _usage(done)
-        state.log.exchange(cid, who, state.model_name, messages, done.text, verdict.to_json(), done.finish_reason, usage)
+        await asyncio.to_thread(state.log.exchange, cid, who, state.model_name, messages, done.text, verdict.to_json(),
+                                done.finish_reason, usage)  # redaction and fsync off the event loop
         return JSONResponse({
             "id": cid, "object": "chat.completion", "created": created, "model": state.model_name,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": done.text}, "finish_reason": done.finish_reason}],
@@ -238,7 +239,7 @@ def create_app(state: ServeState) -> FastAPI:
         verdict = None
         if body.corrected_sql is not None:
             verdict = await asyncio.to_thread(state.checker.verdict, f"```sql\n{body.corrected_sql.strip()}\n```")
-        state.log.feedback(body.id, who, body.rating, body.corrected_sql, body.comment)
+        await asyncio.to_thread(state.log.feedback, body.id, who, body.rating, body.corrected_sql, body.comment)
         return {"ok": True, "corrected_sql_verdict": verdict.to_json() if verdict else None}
 
     return app
@@ -294,7 +295,8 @@ async def _sse(state, limiter, who, cid, created, messages, prompt, settings):
             return
         verdict = await asyncio.to_thread(state.checker.verdict, done.text)
         usage = _usage(done)
-        state.log.exchange(cid, who, state.model_name, messages, done.text, verdict.to_json(), done.finish_reason, usage)
+        await asyncio.to_thread(state.log.exchange, cid, who, state.model_name, messages, done.text, verdict.to_json(),
+                                done.finish_reason, usage)  # redaction and fsync off the event loop
         yield event({}, done.finish_reason, usage=usage, sqlcurate={"verdict": verdict.to_json(), "attempts": 1})
         yield "data: [DONE]\n\n"
     finally:  # also when the client disconnects: the stream is closed and its slot and batch row freed
