@@ -27,8 +27,8 @@ def test_last_rating_wins_and_torn_or_orphan_lines_are_reported(tmp_path):
     ws = tmp_path / "ws"
     summary = pull_feedback(path, ws)
     assert (summary.exchanges, summary.rated_up, summary.corrected, summary.unresolved) == (2, 1, 0, 1)
-    assert sorted(f.code for f in summary.findings) == ["FEEDBACK_BAD_LINE", "FEEDBACK_UNKNOWN_ID"]
-    assert any(f.message.startswith(f"{path}:7:") for f in summary.findings)  # the torn line, by number
+    assert summary.diagnostics() == [f"{path}:6: FEEDBACK_UNKNOWN_ID feedback on 'c9', which is not in the log",
+                                     f"{path}:7: FEEDBACK_BAD_LINE not a JSON log record"]  # the torn line, by number
     records = [json.loads(line) for line in summary.records_path.read_text().splitlines()]
     assert [(r["log_comment"], r["query"], r["source"]) for r in records] == [
         ("Daily trades?", "SELECT toDate(ts), count() FROM dex.trades GROUP BY 1", f"feedback:{path}:1")]

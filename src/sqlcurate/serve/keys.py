@@ -3,8 +3,7 @@
 A key is 32 random bytes (``sk-sqlc-`` + URL-safe base64); the file keeps only its SHA-256, a short
 id and the label that the feedback log records in its place. Keys are random and long, so a plain
 hash is as hard to invert as the key is to guess (a slow password hash protects low-entropy
-passwords, which these are not). The file is written atomically (``atomic_open``'s temporary file is mode 0600, so the file is
-readable by its owner only).
+passwords, which these are not). The file is written atomically and readable by its owner only (mode 0600).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -72,6 +72,7 @@ class KeyStore:
 
     def _write(self) -> None:
         with atomic_open(self.path) as fh:
+            os.fchmod(fh.fileno(), 0o600)  # owner only, whatever the umask: the rename keeps the mode
             json.dump({"keys": [asdict(e) for e in self.entries]}, fh, indent=1)
             fh.write("\n")
         self._load()
