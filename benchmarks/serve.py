@@ -36,7 +36,7 @@ def load(model: str, device: str):
     from nanochat.gpt import GPT, GPTConfig
     from sqlcurate.eval.generate import LoadedModel, load_for_inference
 
-    demo = load_for_inference(ROOT / "demo/nanochat_base/base_checkpoints/d2", device=device)
+    demo = load_for_inference(ROOT / "src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2", device=device)
     if model == "demo":
         return demo
     torch.manual_seed(0)

@@ -88,7 +88,7 @@ def test_exported_logits_and_greedy_generation_match(tmp_path, nanochat_fixtures
 def test_demo_model_generates_what_our_engine_generates(tmp_path, repo):
     from sqlcurate.eval.generate import Generator, load_for_inference
 
-    ckpt = repo / "demo/nanochat_base/base_checkpoints/d2"
+    ckpt = repo / "src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2"
     _, hf, tok = export(tmp_path, ckpt)
     gen = Generator(load_for_inference(ckpt, device="cpu"))
     for conv in CONVERSATIONS:

@@ -48,7 +48,7 @@ def demo_model(repo):
     from sqlcurate.eval.generate import load_for_inference
 
     torch.set_num_threads(1)
-    return load_for_inference(repo / "demo/nanochat_base/base_checkpoints/d2", device="cpu")
+    return load_for_inference(repo / "src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2", device="cpu")
 
 
 @pytest.fixture(scope="session")

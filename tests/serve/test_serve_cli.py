@@ -39,7 +39,7 @@ def test_keys_add_list_revoke(tmp_path):
 
 
 def test_serve_refuses_to_start_open(tmp_path, repo):
-    ckpt = str(repo / "demo/nanochat_base/base_checkpoints/d2")
+    ckpt = str(repo / "src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2")
     no_keys = cli("serve", "--checkpoint", ckpt, "--keys", str(tmp_path / "none.json"))
     assert no_keys.returncode == 2 and no_keys.stderr.startswith("error: SERVE_NO_KEYS")
     public = cli("serve", "--checkpoint", ckpt, "--no-auth", "--host", "0.0.0.0")
@@ -52,7 +52,7 @@ def test_serve_runs_and_answers_on_loopback(tmp_path, repo):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([*CLI, "serve", "--checkpoint", str(repo / "demo/nanochat_base/base_checkpoints/d2"),
+    proc = subprocess.Popen([*CLI, "serve", "--checkpoint", str(repo / "src/sqlcurate/demo/assets/nanochat_base/base_checkpoints/d2"),
                              "--keys", keys, "--log", str(tmp_path / "log.jsonl"), "--port", str(port), "--device", "cpu"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
