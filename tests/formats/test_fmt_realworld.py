@@ -99,7 +99,7 @@ def test_kto_flags_survive_messages_and_the_chosen_answer_is_the_one_kept(tmp_pa
 def test_train_masks_of_the_kto_rows_train_only_their_final_answer(tmp_path):
     from nanochat.sft import render_all
     from nanochat.tokenizer import Tokenizer
-    from sqlcurate.commands.train import read_conversations
+    from sqlcurate.training import read_conversations
 
     out = tmp_path / "k.jsonl"
     convert(REAL / "llamafactory/kto_en_demo.json", out)

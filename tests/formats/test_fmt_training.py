@@ -109,7 +109,7 @@ def test_train_masks_honour_the_flag(flagged):
     weight 0 contributes no target token, the other assistant turns do."""
     from nanochat.sft import render_all
     from nanochat.tokenizer import Tokenizer
-    from sqlcurate.commands.train import read_conversations
+    from sqlcurate.training import read_conversations
 
     tokenizer = Tokenizer.from_directory(TOKENIZER)
     convs, problems = read_conversations(flagged)
