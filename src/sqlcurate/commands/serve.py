@@ -74,7 +74,7 @@ def list_(keys_file) -> None:
 @click.argument("id_or_label")
 @KEYS
 def revoke(id_or_label, keys_file) -> None:
-    """Revoke a key by id or label (a running server reads the file at start: restart it)."""
+    """Revoke a key by id or label (a running server sees the change at its next request)."""
     from sqlcurate.serve.keys import KeyStore
 
     e = KeyStore(keys_file).revoke(id_or_label)
