@@ -9,12 +9,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# the source prefix of records pulled from `sqlcurate serve`'s feedback log: `feedback:<log>:<line>`
+FEEDBACK_SOURCE = "feedback:"
+
 
 class QueryRecord(BaseModel):
     """One query template from a query log, grouped by normalized query hash."""
 
     kind: Literal["query"] = "query"
-    source: str  # e.g. "clickhouse:system.query_log", "bigquery:region-us.INFORMATION_SCHEMA.JOBS"
+    source: str  # e.g. "clickhouse:system.query_log", "bigquery:region-us.INFORMATION_SCHEMA.JOBS", FEEDBACK_SOURCE...
     query: str  # one real example of the template
     normalized_hash: str
     count: int = 1

@@ -63,6 +63,7 @@ def test_feedback_becomes_training_rows_with_provenance(make_server, tmp_path):
     log_line = json.loads(server.log_path.read_text().splitlines()[int(line) - 1])
     assert log_line == {**log_line, "kind": "feedback", "id": corrected, "corrected_sql": GOOD_SQL}
     assert meta[row]["source"] == f"feedback:{server.log_path}:{line}"
+    assert meta[row]["question_from"] == "feedback"  # the analyst's own words, ranked with the log's comments
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
     assert any(r["source"].startswith(f"feedback:{server.log_path}:") and r["codes"] == ["SQL_NONCANONICAL"] for r in rejects)
     assert not any("Which pool lost the most?" in json.dumps(conv) for conv in train)

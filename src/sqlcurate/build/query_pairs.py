@@ -16,7 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from sqlcurate.conversation import Conversation, Message
-from sqlcurate.records import QueryRecord
+from sqlcurate.records import FEEDBACK_SOURCE, QueryRecord
 from sqlcurate.sql.fingerprint import fingerprint
 
 # question source -> (trust: 1 is the most trusted, needs a person's review before it is trusted)
@@ -24,6 +24,7 @@ QUESTION_SOURCES = {
     "log_comment": (1, False),  # the analyst's words, attached to the query by their tool
     "sql_comment": (1, False),  # the analyst's words, written above the query
     "dataform": (1, False),  # the description of the same query in a Dataform action's config
+    "feedback": (1, False),  # the analyst's question to `sqlcurate serve`, with SQL they rated up or corrected
     "reviewed": (2, False),  # written or accepted by a reviewer in `sqlcurate review`
     "machine": (3, True),  # written by a question model from the SQL, catalog comments and result rows
     "description": (4, True),  # the SQL's shape in words: a specification, not a question
@@ -73,7 +74,7 @@ def analyst_question(rec: QueryRecord, documented: dict[str, str] | None = None)
     fingerprint -> the description a Dataform action gives the same query (``docs_qa.dataform_descriptions``)."""
     comment, sql = split_leading_comment(rec.query)
     if rec.log_comment.strip():
-        return rec.log_comment.strip(), "log_comment"
+        return rec.log_comment.strip(), "feedback" if rec.source.startswith(FEEDBACK_SOURCE) else "log_comment"
     if comment:
         return comment, "sql_comment"
     if documented and (description := documented.get(fingerprint(sql))):

@@ -23,7 +23,7 @@ from sqlcurate.connectors.store import write_jsonl
 from sqlcurate.errors import SqlcurateError
 from sqlcurate.fileio import atomic_open
 from sqlcurate.findings import Finding
-from sqlcurate.records import QueryRecord
+from sqlcurate.records import FEEDBACK_SOURCE, QueryRecord
 from sqlcurate.sql.extract import extract_sql
 from sqlcurate.sql.fingerprint import fingerprint
 from sqlcurate.sql.redact import redact_conversation
@@ -113,13 +113,13 @@ def pull_feedback(log: Path, workspace: Path) -> FeedbackSummary:
             sql, line, how = spans[0].sql, ex_line, "rated_up"
         else:
             unresolved.append({"question": question, "answer": ex.get("answer", ""), "verdict": ex.get("verdict"),
-                               "comment": fb.get("comment", ""), "source": f"feedback:{log}:{fb_line}", "exchange": rid})
+                               "comment": fb.get("comment", ""), "source": f"{FEEDBACK_SOURCE}{log}:{fb_line}", "exchange": rid})
             summary.unresolved += 1
             continue
         (redacted, counts) = redact_conversation([{"role": "user", "content": question}, {"role": "assistant", "content": sql}])
         summary.redacted += sum(counts.values())
         question, sql = redacted[0]["content"], redacted[1]["content"]
-        records.append(QueryRecord(source=f"feedback:{log}:{line}", query=sql, normalized_hash=fingerprint(sql),
+        records.append(QueryRecord(source=f"{FEEDBACK_SOURCE}{log}:{line}", query=sql, normalized_hash=fingerprint(sql),
                                    first_seen=ex.get("time"), last_seen=fb.get("time"), users=[str(fb.get("key", ""))],
                                    log_comment=question))
         summary.corrected += how == "corrected"
