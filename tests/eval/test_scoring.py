@@ -203,3 +203,10 @@ def test_answer_failing_midway_does_not_corrupt_the_next_gold(scorer):
     v = scorer.score(make_item(gold), fenced(gold))
     truth = scorer.runner.run(gold).rows
     assert v.outcome == "EVAL_CORRECT" and v.gold_rows == len(truth) and scorer._gold[gold].rows == truth
+
+
+def test_answer_nested_too_deep_is_a_parse_error(scorer):
+    deep = "SELECT " + "(" * 3000 + "1" + ")" * 3000
+    v = scorer.score(make_item(DE_NAMES), fenced(deep))
+    assert v.outcome == "EVAL_PARSE_ERROR" and not v.parses and not v.grounded
+    assert any("nested 3000 deep" in f.message for f in v.findings if f.code == "EVAL_PARSE_ERROR")
