@@ -192,3 +192,21 @@ def test_runner_leaves_other_clients_able_to_write(scorer, shop_engine):
     assert scorer.score(make_item(DE_NAMES), fenced(DE_NAMES)).outcome == "EVAL_CORRECT"
     shop_engine.command("CREATE TABLE IF NOT EXISTS eval_fx.after_scoring (a UInt8) ENGINE = Memory")
     shop_engine.command("DROP TABLE eval_fx.after_scoring")
+
+
+def test_answer_failing_midway_does_not_corrupt_the_next_gold(scorer):
+    """chdb prepends a failed query's partial output (here 65,409 rows written before the division by
+    zero) to the next answer on its connection: the next item's gold rows must be the true ones."""
+    failing = scorer.score(make_item(DE_NAMES), fenced("SELECT intDiv(number, number - 70000) AS x FROM numbers(100000)"))
+    assert failing.outcome == "EVAL_EXEC_ERROR" and failing.executed is False
+    gold = "SELECT name FROM eval_fx.customers WHERE country = 'DE' ORDER BY name"  # not run before: no cache
+    v = scorer.score(make_item(gold), fenced(gold))
+    truth = scorer.runner.run(gold).rows
+    assert v.outcome == "EVAL_CORRECT" and v.gold_rows == len(truth) and scorer._gold[gold].rows == truth
+
+
+def test_answer_nested_too_deep_is_a_parse_error(scorer):
+    deep = "SELECT " + "(" * 3000 + "1" + ")" * 3000
+    v = scorer.score(make_item(DE_NAMES), fenced(deep))
+    assert v.outcome == "EVAL_PARSE_ERROR" and not v.parses and not v.grounded
+    assert any("nested 3000 deep" in f.message for f in v.findings if f.code == "EVAL_PARSE_ERROR")

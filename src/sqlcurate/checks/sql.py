@@ -43,6 +43,7 @@ CODES = {
     "SQL_FOREIGN_DIALECT": "a query is written in another SQL dialect (evidence and ClickHouse rewrite given)",
     "SQL_NONCANONICAL": "ClickHouse accepts the query, but the training target is written differently (e.g. TOP n -> LIMIT n)",
     "SQL_UNTRANSPILABLE": "a query in another dialect has no faithful ClickHouse rewrite",
+    "SQL_TOO_DEEP": "a query nests parentheses deeper than the parser accepts (sqlcurate.sql.transpile.MAX_NESTING)",
     "SQL_INTERNAL_ERROR": "sqlglot or a rewrite failed on the query (a bug to report; the query is named)",
     "SQL_OUTPUT_REJECTED": "ClickHouse's parser or function list rejects the ClickHouse rewrite (the engine's message given)",
 }
@@ -99,6 +100,8 @@ class SqlCheck(Check):
 
     def _verdict(self, a: Analysis) -> tuple[str, str] | None:
         """(code, message) for one analysed query, or None if it is canonical ClickHouse."""
+        if a.too_deep:
+            return "SQL_TOO_DEEP", a.too_deep
         if a.internal_error:
             return "SQL_INTERNAL_ERROR", a.internal_error
         native_candidate = a.source == "clickhouse" or (not a.declared and self._only_native_evidence(a))

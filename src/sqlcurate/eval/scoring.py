@@ -113,7 +113,8 @@ class Scorer:
 
         try:
             parsed = analyze(sql, "clickhouse")  # as written: the answer must be ClickHouse, not become it
-            parse_error = parsed.parse_error
+            # nested too deep, or sqlglot failed: no tree to ground either, so it counts as not parsed
+            parse_error = parsed.parse_error or parsed.too_deep or parsed.internal_error
         except RecursionError:  # a hostile answer nested past the parser's recursion
             parsed, parse_error = None, "nested too deeply for the parser"
         v.parses = parse_error is None

@@ -22,7 +22,7 @@ from sqlcurate.sql.native import NativeParser
 from sqlcurate.sql.transpile import Statement, TranspileError, convert, parse_tokens, split_statements
 
 # Reason codes of a refused statement are the SQL check's (checks/sql.py CODES): SQL_PARSE_ERROR,
-# SQL_UNTRANSPILABLE, SQL_INTERNAL_ERROR, SQL_OUTPUT_REJECTED.
+# SQL_UNTRANSPILABLE, SQL_TOO_DEEP, SQL_INTERNAL_ERROR, SQL_OUTPUT_REJECTED.
 
 
 @dataclass

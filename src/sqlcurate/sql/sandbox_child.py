@@ -60,8 +60,14 @@ class _Engine:
         return self.readers[key]
 
     def discard(self, conn) -> None:
-        """Close a reader after an engine error: chdb (4.4) can answer the next query on a connection
-        whose query failed with a timeout with bytes of the failed one."""
+        """Close a connection after an engine error: chdb (4.4) prepends what a query wrote before it
+        failed (a division by zero in its 70,000th row, a timeout) to the next answer on the same
+        connection, and a fresh connection starts clean. The writer is reopened before the old one
+        closes, so the engine (and its Memory tables) never loses its last connection."""
+        if conn is self.writer:
+            self.writer = self.chdb.connect(self.base)
+            conn.close()
+            return
         for key, reader in list(self.readers.items()):
             if reader is conn:
                 del self.readers[key]
@@ -123,6 +129,7 @@ class _Engine:
                 table = self.writer.query(request["sql"], "ArrowTable")
                 return _rows(table)
         except Exception as e:  # noqa: BLE001 - reported to the parent with ClickHouse's text
+            self.discard(self.writer)
             return {"error": str(e)}
         limits = request["limits"]
         _cpu_budget(limits["timeout_s"])

@@ -26,7 +26,7 @@ TARGET = "clickhouse"
 
 class TranspileError(ValueError):
     """A statement that cannot be turned into faithful ClickHouse; ``code`` is the reason code
-    (``SQL_PARSE_ERROR``, ``SQL_UNTRANSPILABLE`` or ``SQL_INTERNAL_ERROR``), the message says why."""
+    (``SQL_PARSE_ERROR``, ``SQL_UNTRANSPILABLE``, ``SQL_TOO_DEEP`` or ``SQL_INTERNAL_ERROR``), the message says why."""
 
     def __init__(self, message: str, code: str = "SQL_UNTRANSPILABLE"):
         super().__init__(message)
@@ -58,6 +58,7 @@ class Analysis:
     clickhouse: list[str] | None = None
     parse_error: str | None = None
     untranspilable: str | None = None
+    too_deep: str | None = None  # nested past MAX_NESTING: not parsed (SQL_TOO_DEEP)
     internal_error: str | None = None  # a fault inside sqlglot or a rewrite (SQL_INTERNAL_ERROR), with the query
     notes: list[str] = field(default_factory=list)  # what the rewrite dropped on purpose (query hints)
 
@@ -68,7 +69,8 @@ class Analysis:
 
     @property
     def ok(self) -> bool:
-        return self.parse_error is None and self.untranspilable is None and self.internal_error is None
+        return (self.parse_error is None and self.untranspilable is None and self.too_deep is None
+                and self.internal_error is None)
 
     def rewritten(self) -> str | None:
         """The whole query as canonical ClickHouse (statements joined as written), or None if unchanged."""
@@ -137,19 +139,44 @@ def convert(tree: exp.Expression, source: str, pretty: bool = False,
 
 def _source_text(tree: exp.Expression, source: str) -> str:
     """The statement as written in ``source``, for an internal-error message (the tree may be the broken
-    part, so this must not fail in turn)."""
+    part, so this must not fail in turn). No ``repr`` fallback: on a tree nested 1,000 deep it ran for
+    minutes (measured), which turned a hostile query's RecursionError into a hang."""
     try:
         return tree.sql(source)
     except Exception:
-        return repr(tree)
+        return f"<a {type(tree).__name__} statement sqlglot cannot print>"
+
+
+# Parentheses nested deeper than this are refused before sqlglot parses them (SQL_TOO_DEEP): its recursive
+# parser and our rewrites hit Python's recursion limit from about 300 levels (measured: IN-subqueries read
+# as T-SQL at 300, nested subqueries at 400, plain parentheses at 600), and ClickHouse's own parser
+# stops at max_parser_depth = 1000. No query a person writes comes near 256.
+MAX_NESTING = 256
+
+
+def _nesting(tokens: list[Token]) -> int:
+    depth = deepest = 0
+    for tok in tokens:
+        if tok.token_type is TokenType.L_PAREN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok.token_type is TokenType.R_PAREN:
+            depth -= 1
+    return deepest
 
 
 def _parse_safely(sql: str, dialect: str, tokens: list[Token] | None = None) -> tuple[list[Token], list[exp.Expression]]:
-    """(tokens, trees); TranspileError with SQL_PARSE_ERROR, or SQL_INTERNAL_ERROR when sqlglot itself
-    fails (RecursionError on deep nesting, an AttributeError in a dialect's parser)."""
+    """(tokens, trees); TranspileError with SQL_PARSE_ERROR, SQL_TOO_DEEP, or SQL_INTERNAL_ERROR when
+    sqlglot itself fails (RecursionError on a deep tree without parentheses, an AttributeError in a
+    dialect's parser)."""
     try:
         tokens = tokens if tokens is not None else tokenize(sql, dialect)
+        if _nesting(tokens) > MAX_NESTING:
+            raise TranspileError(f"parentheses nested {_nesting(tokens)} deep (at most {MAX_NESTING} are parsed)",
+                                 "SQL_TOO_DEEP")
         return tokens, _parse_tokens(sql, dialect, tokens)
+    except TranspileError:
+        raise
     except (ParseError, TokenError) as e:
         raise TranspileError(f"{DISPLAY[dialect]} parse error: {_first_error(e)}", "SQL_PARSE_ERROR") from None
     except Exception as e:
@@ -179,6 +206,8 @@ def _analyze(sql: str, source: str | None) -> Analysis:
     except TranspileError as e:
         if e.code == "SQL_PARSE_ERROR":
             result.parse_error = str(e)
+        elif e.code == "SQL_TOO_DEEP":
+            result.too_deep = str(e)
         else:
             result.internal_error = str(e)
         return result
