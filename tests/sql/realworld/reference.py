@@ -16,6 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlcurate.eval.compare import sort_key, values_equal
+from sqlcurate.checks.engine import EngineCheck
+from sqlcurate.sql.catalog import load_catalog
+from sqlcurate.sql.native import NativeParser
 from sqlcurate.sql.proven import Prover, transpile_statement
 
 # ClickHouse's JSON output quotes 64-bit integers and decimals by default; the comparison wants numbers.
@@ -51,6 +54,21 @@ def load_tables(csv_dir: Path, duck, conn) -> list[str]:
     return tables
 
 
+def catalog_prover(native: NativeParser, tables: list[str], directory: Path) -> Prover:
+    """The prover of ``transpile --catalog``: parser and functions, then ``EXPLAIN PLAN`` against a catalog
+    of the loaded tables, written as the ClickHouse DDL of their columns (names and types as loaded) to
+    ``directory/clickhouse.sql`` and read back by ``load_catalog`` like a user's catalog file."""
+    ddl = []
+    for table in tables:
+        columns = json.loads(native.conn.query(f"SELECT name, type FROM system.columns WHERE database = 'default' "
+                                               f"AND table = '{table}' ORDER BY position", "JSONCompact").bytes())["data"]
+        body = ", ".join(f"`{name}` {kind}" for name, kind in columns)
+        ddl.append(f"CREATE TABLE default.{table} ({body}) ENGINE = MergeTree ORDER BY tuple();")
+    path = directory / "clickhouse.sql"
+    path.write_text("\n".join(ddl) + "\n")
+    return Prover(native, EngineCheck(load_catalog(path, default_database="default"), workers=1))
+
+
 def _cell(v):
     """One value as both engines' results are compared: dates and times as ISO text."""
     if isinstance(v, datetime.datetime):
@@ -64,6 +82,12 @@ def _cell(v):
 
 def _clickhouse_time(v):
     return v.rstrip("0").rstrip(".") if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", v) else v
+
+
+def _engine_reason(message: str) -> str:
+    """The engine's error name in a refusal's message (``... (NO_COMMON_TYPE); output: ...``)."""
+    found = re.search(r"\(([A-Z][A-Z0-9_]+)\); output:", message or "")
+    return found.group(1) if found else (message or "")[:60]
 
 
 def _same_multiset(reference: list[tuple], ours: list[tuple]) -> bool:
@@ -82,6 +106,7 @@ class ReferenceRun:
     queries: int = 0
     outcome: Counter = field(default_factory=Counter)  # same rows / different rows / refused CODE / errors
     details: dict[int, str] = field(default_factory=dict)  # every query not 'same rows': why
+    refused_by: Counter = field(default_factory=Counter)  # refusals by the engine's error name
 
     @property
     def compared(self) -> int:
@@ -102,6 +127,7 @@ def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | Non
         result = transpile_statement(query, 1, "duckdb", prover=prover)
         if not result.ok:
             run.outcome[f"refused {result.code}"] += 1
+            run.refused_by[_engine_reason(result.message)] += 1
             run.details[n] = f"{result.code} {result.message[:160]}"
             continue
         try:
