@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlcurate.eval.compare import sort_key, values_equal
 from sqlcurate.checks.engine import EngineCheck
+from sqlcurate.eval.compare import sort_key, values_equal
 from sqlcurate.sql.catalog import load_catalog
 from sqlcurate.sql.native import NativeParser
 from sqlcurate.sql.proven import Prover, transpile_statement
