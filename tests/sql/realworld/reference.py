@@ -126,9 +126,10 @@ def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | Non
             continue
         result = transpile_statement(query, 1, "duckdb", prover=prover)
         if not result.ok:
+            reason = _engine_reason(result.message)
             run.outcome[f"refused {result.code}"] += 1
-            run.refused_by[_engine_reason(result.message)] += 1
-            run.details[n] = f"{result.code} {result.message[:160]}"
+            run.refused_by[reason] += 1
+            run.details[n] = f"{result.code} ({reason}) {result.message[:160]}"
             continue
         try:
             raw = conn.query(result.clickhouse[0], "JSONCompact").bytes()
