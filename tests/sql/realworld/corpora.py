@@ -16,7 +16,7 @@ from sqlcurate.sql.native import NativeParser
 from sqlcurate.sql.proven import Prover, transpile_statement
 
 HERE = Path(__file__).resolve().parent
-FOREIGN_CORPORA = ("spider2", "sql_eval", "sqlglot_dialects")
+FOREIGN_CORPORA = ("spider2", "sql_eval", "sqlglot_dialects", "bird_mini_dev")
 NATIVE_CORPUS = "clickhouse_reference"
 
 

@@ -24,6 +24,8 @@ SPIDER2 = ("xlang-ai+Spider2", "e12c5f1e6550a5df88995520c3bf00bbe7bad2d2")
 SQL_EVAL = ("defog-ai+sql-eval", "b83332416ea2d424b0cd12994a0a9ba100f4b4af")
 SQLGLOT = ("tobymao+sqlglot", "37362f4fc1d63c4687149cec3a8aab109c1eb989")
 CH_PARSER = ("ClickHouse+clickhouse-node-parser", "174e3fc945fc46f4c021332632ddd552d5ebc9c9")
+# bird-bench/mini_dev keeps its data out of git (a zip download); this fork commits BIRD's SQLite gold file
+BIRD = ("soonbee207+bird_mini_dev", "4d13be50c64f6ecf0457584415a4ba8c52e27cc6")
 SPIDER2_PREFIX = {"bq": "bigquery", "ga": "bigquery", "sf": "snowflake", "lo": "sqlite"}
 SQL_EVAL_DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "bigquery", "snowflake")
 SQLGLOT_DIALECTS = ("athena", "bigquery", "databricks", "doris", "duckdb", "fabric", "hive", "mysql", "oracle",
@@ -72,6 +74,13 @@ def sql_eval(mirror: Path, per_dialect: int = 60) -> list[dict]:
         for i, row in every(list(enumerate(rows)), per_dialect):
             out.append({"id": f"questions_gen_{dialect}/{i}", "dialect": dialect, "sql": row["query"].strip()})
     return out
+
+
+def bird_mini_dev(mirror: Path, n: int = 250) -> list[dict]:
+    """BIRD mini-dev's SQLite gold queries (500, in the file's order): every 2nd."""
+    rows = json.loads(show(mirror, BIRD, "mini_dev_data/mini_dev_sqlite.json"))
+    return [{"id": f"mini_dev_sqlite/{r['question_id']}", "dialect": "sqlite", "sql": r["SQL"].strip()}
+            for r in every(rows, n)]
 
 
 def _strings(node: ast.AST) -> str | None:
@@ -161,11 +170,14 @@ def main(mirror: Path) -> None:
         write("spider2", spider2(mirror))
         write("sql_eval", sql_eval(mirror))
         write("sqlglot_dialects", sqlglot_tests(mirror))
+        write("bird_mini_dev", bird_mini_dev(mirror))
     write("clickhouse_reference", clickhouse_reference(mirror))
     tpch_sample(mirror)
     for repo, license_path, name in ((SPIDER2, "LICENSE", "LICENSE.spider2"), (SQL_EVAL, "LICENSE", "LICENSE.sql-eval"),
                                      (SQLGLOT, "LICENSE", "LICENSE.sqlglot"), (CH_PARSER, "LICENSE", "LICENSE.clickhouse-node-parser")):
         (HERE / name).write_text(show(mirror, repo, license_path))
+    # BIRD is CC BY-SA 4.0 (the badge of bird-bench/mini_dev's README), with no LICENSE file in either
+    # repository: LICENSE.bird holds the license's legal code, copied from Debian's packaging of it.
 
 
 if __name__ == "__main__":
