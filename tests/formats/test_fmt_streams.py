@@ -212,3 +212,11 @@ def test_jsonl_of_nanochat_message_lists_is_not_taken_for_an_array(tmp_path):
     src.write_text((json.dumps(GOOD) + "\n") * 3)
     summary, _, kept = _summary_and_rejects(src, tmp_path)
     assert (summary["kept"], summary["quarantined"]) == (3, 0) and kept == [GOOD] * 3
+
+
+def test_lines_that_are_each_an_array_of_rows_are_all_read(tmp_path):
+    path = tmp_path / "batches.jsonl"
+    path.write_text(json.dumps(ROWS[:2]) + "\n" + json.dumps(ROWS[2:5]) + "\n")
+    got = records(path)
+    assert [line for line, _ in got] == [1, 1, 2, 2, 2]
+    assert [messages[1]["content"] for _, messages in got] == [f"answer {i}" for i in range(5)]

@@ -3,9 +3,10 @@
 - ``open_input(path)``: a file, ``-`` (standard input) or a FIFO / ``<(...)``; gzip, bzip2 and zstd are
   recognised by their first bytes, whatever the file is called. Every failure is a ``FileLevelError``.
 - ``read_values(fh)``: the file's JSON values, whatever the layout: JSONL (one value per line, the usual
-  case), one JSON array of rows (LLaMA-Factory, FastChat, axolotl: pretty-printed, possibly huge) read
-  element by element in constant memory, or one JSON document holding a single row. Each value keeps the
-  line of the file it starts on, so a diagnostic points into the file as the user sees it.
+  case), one JSON array of rows (LLaMA-Factory, FastChat, axolotl: pretty-printed or all on one line,
+  possibly huge) read element by element in constant memory, or one JSON document holding a single row.
+  Each value keeps the line of the file it starts on, so a diagnostic points into the file as the user sees
+  it; an array element that cannot be read also names its index and column (one line may hold them all).
 """
 
 from __future__ import annotations
@@ -265,7 +266,12 @@ def _elements(text: _Text, max_bytes: int, single: bool) -> Iterator[Line]:
             return
         if c == "]" and not single:
             text.advance(text.pos + 1)
-            if text.skip_ws():
+            after = text.skip_ws()
+            if after == "[":  # the next array of a file of one-line row arrays (JSONL whose lines are arrays)
+                text.advance(text.pos + 1)
+                index = 0
+                continue
+            if after:
                 yield Line(text.line, text.buf[text.pos:text.pos + PREVIEW_CHARS],
                            findings=[Finding("LINE_INVALID_JSON", "data after the closing ']' of the JSON array")])
             return
