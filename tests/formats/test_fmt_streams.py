@@ -220,3 +220,13 @@ def test_lines_that_are_each_an_array_of_rows_are_all_read(tmp_path):
     got = records(path)
     assert [line for line, _ in got] == [1, 1, 2, 2, 2]
     assert [messages[1]["content"] for _, messages in got] == [f"answer {i}" for i in range(5)]
+
+
+def test_one_line_array_with_a_broken_first_element_is_still_read_as_rows(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text('[{"instruction": "q", "output": NaN}, ' + ", ".join(json.dumps(r) for r in ROWS[1:3]) + "]")
+    got = records(path)
+    assert got[0] == (1, ["LINE_INVALID_JSON"]) and [m[1]["content"] for _, m in got[1:]] == ["answer 1", "answer 2"]
+    nanochat = tmp_path / "chat.jsonl"  # a broken nanochat line stays one line of a JSONL file
+    nanochat.write_text('[{"role": "user", "content": NaN}]\n' + json.dumps(GOOD) + "\n")
+    assert records(nanochat) == [(1, ["LINE_INVALID_JSON"]), (2, GOOD)]

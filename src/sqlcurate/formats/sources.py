@@ -163,6 +163,11 @@ def _opens_document(data: bytes) -> bool:
 _ROW_KEYS = frozenset(("messages", "conversations", "instruction", "prompt"))
 
 
+# a key (a quote not escaped, the name, a colon) that marks a row or a message; unescaped quotes cannot occur
+# inside a valid JSON string, so a match is a real key unless the element is broken before it
+_FIRST_KIND_OF_KEY = re.compile(r'(?<!\\)"(messages|conversations|instruction|prompt|role|from)"\s*:')
+
+
 def _opens_row_array(data: bytes) -> bool:
     """The first line opens a JSON array whose first element, on this line, is a row: an object with a row
     key that is not a message (``role``/``from``), or a nanochat message list. A nanochat JSONL line is an
@@ -177,7 +182,9 @@ def _opens_row_array(data: bytes) -> bool:
     try:
         value, _ = STRICT_JSON.raw_decode(text, first.start())
     except (ValueError, RecursionError):
-        return False
+        # the first element is broken (or over the limit): judge by which kind of key comes first in it
+        key = _FIRST_KIND_OF_KEY.search(text, first.start())
+        return key is not None and key.group(1) in _ROW_KEYS
     if isinstance(value, list):
         return all(isinstance(m, dict) for m in value)
     return bool(_ROW_KEYS & value.keys()) and not ("role" in value or "from" in value)
