@@ -1,5 +1,6 @@
 """Throughput and peak memory of `sqlcurate validate --no-sql` and `sqlcurate convert` on a large file, as JSONL,
-as one pretty-printed JSON array (LLaMA-Factory's layout) and as gzip-compressed JSONL.
+as one pretty-printed JSON array (LLaMA-Factory's layout), as one JSON array on a single line (what
+``json.dump(rows, f)`` writes) and as gzip-compressed JSONL.
 
 Generates a file of SQL chat conversations (lengths like real analyst Q&A: a question of a few dozen
 words, an answer with a fenced ClickHouse query and a sentence or two; some multi-turn, some with a system
@@ -76,6 +77,15 @@ def generate_array(path: Path, lines: int, seed: int = 0) -> None:
         fh.write("\n]\n")
 
 
+def generate_one_line_array(path: Path, lines: int, seed: int = 0) -> None:
+    """The same rows as one JSON array on a single line, as json.dump(rows, f) writes it (no newline at all)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("[")
+        for i, row in enumerate(rows(lines, seed)):
+            fh.write(("" if i == 0 else ", ") + json.dumps(row, ensure_ascii=False))
+        fh.write("]")
+
+
 def gzip_copy(src: Path, dst: Path) -> None:
     with open(src, "rb") as fin, gzip.open(dst, "wb", compresslevel=6) as fout:
         shutil.copyfileobj(fin, fout, 1 << 20)
@@ -106,10 +116,12 @@ def main() -> None:
             src = Path(d) / f"chat_{lines}.jsonl"
             array = Path(d) / f"chat_{lines}.json"
             packed = Path(d) / f"chat_{lines}.jsonl.gz"
+            one_line = Path(d) / f"chat_{lines}.oneline.json"
             t0 = time.perf_counter()
             generate(src, lines)
             generate_array(array, lines)
             gzip_copy(src, packed)
+            generate_one_line_array(one_line, lines)
             print(f"generated {lines:,} rows ({src.stat().st_size / 2**20:,.0f} MiB JSONL, {array.stat().st_size / 2**20:,.0f} "
                   f"MiB array, {packed.stat().st_size / 2**20:,.0f} MiB gzip) in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
             runs = {
@@ -120,17 +132,19 @@ def main() -> None:
                                           str(Path(d) / "out.parquet")],
                 "validate JSON array": [*cli, "validate", "--no-sql", "--format", "json", str(array)],
                 "convert JSON array": [*cli, "convert", "--format", "json", str(array), str(Path(d) / "out.jsonl")],
+                "validate one-line array": [*cli, "validate", "--no-sql", "--format", "json", str(one_line)],
+                "convert one-line array": [*cli, "convert", "--format", "json", str(one_line), str(Path(d) / "out.jsonl")],
                 "validate gzip JSONL": [*cli, "validate", "--no-sql", "--format", "json", str(packed)],
             }
             for name, args in runs.items():
                 m = measure(args)
-                read = {"JSON array": array, "gzip": packed}
+                read = {"one-line": one_line, "JSON array": array, "gzip": packed}
                 size = next((p for key, p in read.items() if key in name), src).stat().st_size
                 results.append({"command": name, "lines": lines, "bytes": size, **m,
                              "lines_per_s": lines / m["wall_s"], "lines_per_cpu_s": lines / m["cpu_s"]})
                 print(f"  {name}: {results[-1]['lines_per_cpu_s']:,.0f} rows/CPU-s, {m['peak_rss_mib']:.0f} MiB",
                       file=sys.stderr)
-            for path in (src, array, packed):
+            for path in (src, array, packed, one_line):
                 path.unlink()
     header = f"{'command':<24} {'lines':>10} {'wall s':>8} {'CPU s':>8} {'lines/s':>10} {'lines/CPU-s':>12} {'peak RSS MiB':>13}"
     print(header)

@@ -157,3 +157,76 @@ def test_invalid_utf8_inside_an_array_quarantines_only_that_element(tmp_path):
     assert [r.line for r in got] == [2, 3]
     assert [f.code for f in got[0].findings] == ["LINE_INVALID_UTF8"] and "\\xff" in got[0].raw
     assert got[1].conversation.as_messages()[0] == {"role": "user", "content": "q2"}
+
+
+def _summary_and_rejects(src: Path, tmp_path: Path, *options):
+    out = tmp_path / "o.jsonl"
+    result = invoke("convert", "--format", "json", *options, src, out)
+    summary = json.loads(result.stdout)
+    rejects = [json.loads(r) for r in (tmp_path / "o.rejected.jsonl").read_text().splitlines()]
+    kept = [json.loads(r) for r in out.read_text().splitlines()]
+    return summary, rejects, kept
+
+
+def test_one_line_array_over_the_line_limit_is_streamed_element_by_element(tmp_path):
+    """json.dump(rows, f) writes the whole file on one line: each element is a row, with its own position."""
+    elements = [json.dumps(r) for r in ROWS]
+    elements[2] = '{"instruction": "q" "output": "a"}'  # a missing comma inside element 3
+    src = tmp_path / "rows.json"
+    src.write_text("[" + ", ".join(elements) + "]")
+    assert src.stat().st_size > 200
+    summary, rejects, kept = _summary_and_rejects(src, tmp_path, "--max-line-bytes", "200")
+    assert (summary["rows"], summary["kept"], summary["quarantined"]) == (5, 4, 1)
+    assert [r[1]["content"] for r in kept] == ["answer 0", "answer 1", "answer 3", "answer 4"]
+    (reject,) = rejects
+    column = len("[" + ", ".join(elements[:2]) + ", ") + 1
+    assert reject["line"] == 1 and reject["codes"] == ["LINE_INVALID_JSON"]
+    assert f"array element 3 (line 1, column {column})" in json.dumps(reject)
+
+
+def test_one_line_array_element_over_the_row_limit_is_quarantined_and_the_rest_kept(tmp_path):
+    big = {"instruction": "q" * 500, "output": "a"}
+    src = tmp_path / "rows.json"
+    src.write_text(json.dumps([ROWS[0], big, ROWS[1], ROWS[2]]))
+    summary, rejects, kept = _summary_and_rejects(src, tmp_path, "--max-line-bytes", "300")
+    assert (summary["rows"], summary["kept"], summary["quarantined"]) == (4, 3, 1)
+    assert [r[1]["content"] for r in kept] == ["answer 0", "answer 1", "answer 2"]
+    assert rejects[0]["codes"] == ["LINE_TOO_LONG"] and "array element 2 (line 1, column" in json.dumps(rejects[0])
+
+
+def test_one_line_array_in_chunks_keeps_columns(tmp_path, monkeypatch):
+    """The read window slides over a one-line file: the column of an element far into it is still exact."""
+    import sqlcurate.formats.sources as sources
+    monkeypatch.setattr(sources, "_CHUNK", 7)
+    elements = [json.dumps(r) for r in ROWS]
+    elements[4] = '{"x": NaN}'
+    data = ("[" + ",".join(elements) + "]").encode()
+    lines = list(read_values(io.BufferedReader(io.BytesIO(data), 7), "x", 1 << 20))
+    assert [ln.value for ln in lines[:4]] == ROWS[:4] and {ln.number for ln in lines} == {1}
+    column = len("[" + ",".join(elements[:4]) + ",") + 1
+    assert lines[4].findings[0].message.startswith(f"array element 5 (line 1, column {column}): ")
+
+
+def test_jsonl_of_nanochat_message_lists_is_not_taken_for_an_array(tmp_path):
+    src = tmp_path / "chat.jsonl"
+    src.write_text((json.dumps(GOOD) + "\n") * 3)
+    summary, _, kept = _summary_and_rejects(src, tmp_path)
+    assert (summary["kept"], summary["quarantined"]) == (3, 0) and kept == [GOOD] * 3
+
+
+def test_lines_that_are_each_an_array_of_rows_are_all_read(tmp_path):
+    path = tmp_path / "batches.jsonl"
+    path.write_text(json.dumps(ROWS[:2]) + "\n" + json.dumps(ROWS[2:5]) + "\n")
+    got = records(path)
+    assert [line for line, _ in got] == [1, 1, 2, 2, 2]
+    assert [messages[1]["content"] for _, messages in got] == [f"answer {i}" for i in range(5)]
+
+
+def test_one_line_array_with_a_broken_first_element_is_still_read_as_rows(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text('[{"instruction": "q", "output": NaN}, ' + ", ".join(json.dumps(r) for r in ROWS[1:3]) + "]")
+    got = records(path)
+    assert got[0] == (1, ["LINE_INVALID_JSON"]) and [m[1]["content"] for _, m in got[1:]] == ["answer 1", "answer 2"]
+    nanochat = tmp_path / "chat.jsonl"  # a broken nanochat line stays one line of a JSONL file
+    nanochat.write_text('[{"role": "user", "content": NaN}]\n' + json.dumps(GOOD) + "\n")
+    assert records(nanochat) == [(1, ["LINE_INVALID_JSON"]), (2, GOOD)]

@@ -98,14 +98,19 @@ def physical_lines(fh: BinaryIO, max_line_bytes: int) -> Iterator[tuple[bytes, i
         if not data:
             return
         if len(data) > max_line_bytes and not data.endswith(b"\n"):
-            size = len(data)
-            while chunk := fh.readline(_SKIP_CHUNK):
-                size += len(chunk)
-                if chunk.endswith(b"\n"):
-                    break
-            yield data, size, True
+            yield data, len(data) + skip_rest_of_line(fh), True
         else:
             yield data, len(data), False
+
+
+def skip_rest_of_line(fh: BinaryIO) -> int:
+    """Read and throw away the rest of the current line in bounded chunks; the number of bytes skipped."""
+    size = 0
+    while chunk := fh.readline(_SKIP_CHUNK):
+        size += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return size
 
 
 def parse_line(number: int, data: bytes, size: int, too_long: bool, max_line_bytes: int) -> Line:

@@ -3,9 +3,10 @@
 - ``open_input(path)``: a file, ``-`` (standard input) or a FIFO / ``<(...)``; gzip, bzip2 and zstd are
   recognised by their first bytes, whatever the file is called. Every failure is a ``FileLevelError``.
 - ``read_values(fh)``: the file's JSON values, whatever the layout: JSONL (one value per line, the usual
-  case), one JSON array of rows (LLaMA-Factory, FastChat, axolotl: pretty-printed, possibly huge) read
-  element by element in constant memory, or one JSON document holding a single row. Each value keeps the
-  line of the file it starts on, so a diagnostic points into the file as the user sees it.
+  case), one JSON array of rows (LLaMA-Factory, FastChat, axolotl: pretty-printed or all on one line,
+  possibly huge) read element by element in constant memory, or one JSON document holding a single row.
+  Each value keeps the line of the file it starts on, so a diagnostic points into the file as the user sees
+  it; an array element that cannot be read also names its index and column (one line may hold them all).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlcurate.formats.lines import (
     NonStandardJson,
     parse_line,
     physical_lines,
+    skip_rest_of_line,
 )
 
 STDIN = "-"
@@ -109,38 +111,37 @@ def read_values(fh: BinaryIO, path: Path | str, max_line_bytes: int) -> Iterator
 
 
 def _read_values(fh: BinaryIO, max_line_bytes: int) -> Iterator[Line]:
-    lines = physical_lines(fh, max_line_bytes)
-    consumed: list[Line] = []
+    blanks: list[Line] = []
     number = 0
-    for data, size, too_long in lines:
+    while True:
+        data = fh.readline(max_line_bytes + 1)
+        if not data:
+            yield from blanks
+            return
         number += 1
-        line = parse_line(number, data, size, too_long, max_line_bytes)
-        if line.blank:
-            consumed.append(line)
-            continue
-        if not line.parsed and not too_long and _opens_document(data):
-            # not a complete JSON value on its first line: one pretty-printed array or document
-            yield from consumed
+        if _opens_row_array(data):
+            # a JSON array of rows, however it is laid out (one line from json.dump, or pretty-printed):
+            # streamed element by element, so its size on one line is no limit, only each element's is
+            yield from blanks
             yield from _document(data, fh, number - 1, max_line_bytes)
             return
-        if line.parsed and _is_row_array(line.value):
-            yield from consumed
-            yield from (Line(number, _dumps(v), value=v, parsed=True, raw_bytes=size // len(line.value))
-                        for v in line.value)
-            yield from (parse_line(n, d, s, t, max_line_bytes) for n, (d, s, t) in enumerate(lines, number + 1))
+        too_long = len(data) > max_line_bytes and not data.endswith(b"\n")
+        if too_long:
+            line = parse_line(number, data, len(data) + skip_rest_of_line(fh), True, max_line_bytes)
+        else:
+            line = parse_line(number, data, len(data), False, max_line_bytes)
+        if line.blank:
+            blanks.append(line)
+            continue
+        yield from blanks
+        if not line.parsed and not too_long and _opens_document(data):
+            # not a complete JSON value on its first line: one pretty-printed array or document
+            yield from _document(data, fh, number - 1, max_line_bytes)
             return
-        yield from consumed
         yield line
         break
-    else:
-        yield from consumed
-        return
-    for n, (data, size, too_long) in enumerate(lines, number + 1):
+    for n, (data, size, too_long) in enumerate(physical_lines(fh, max_line_bytes), number + 1):
         yield parse_line(n, data, size, too_long, max_line_bytes)
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _opens_document(data: bytes) -> bool:
@@ -162,10 +163,31 @@ def _opens_document(data: bytes) -> bool:
 _ROW_KEYS = frozenset(("messages", "conversations", "instruction", "prompt"))
 
 
-def _is_row_array(value) -> bool:
-    """A one-line JSON array of row objects (``json.dump`` without indent), not a nanochat message list."""
-    return (isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-            and not any("role" in v or "from" in v for v in value) and all(_ROW_KEYS & v.keys() for v in value))
+# a key (a quote not escaped, the name, a colon) that marks a row or a message; unescaped quotes cannot occur
+# inside a valid JSON string, so a match is a real key unless the element is broken before it
+_FIRST_KIND_OF_KEY = re.compile(r'(?<!\\)"(messages|conversations|instruction|prompt|role|from)"\s*:')
+
+
+def _opens_row_array(data: bytes) -> bool:
+    """The first line opens a JSON array whose first element, on this line, is a row: an object with a row
+    key that is not a message (``role``/``from``), or a nanochat message list. A nanochat JSONL line is an
+    array too, but its first element is a message. Only the first element is parsed: the line may be the
+    whole (huge) file, of which ``data`` is a bounded prefix."""
+    text = data.decode("utf-8", "replace").lstrip("\ufeff").lstrip(JSON_WHITESPACE)
+    if not text.startswith("["):
+        return False
+    first = _NOT_WS.search(text, 1)
+    if first is None or text[first.start()] not in "[{":
+        return False
+    try:
+        value, _ = STRICT_JSON.raw_decode(text, first.start())
+    except (ValueError, RecursionError):
+        # the first element is broken (or over the limit): judge by which kind of key comes first in it
+        key = _FIRST_KIND_OF_KEY.search(text, first.start())
+        return key is not None and key.group(1) in _ROW_KEYS
+    if isinstance(value, list):
+        return all(isinstance(m, dict) for m in value)
+    return bool(_ROW_KEYS & value.keys()) and not ("role" in value or "from" in value)
 
 
 class _Text:
@@ -181,6 +203,8 @@ class _Text:
         self.pos = 0
         self.line = first_line + 1
         self.eof = False
+        self._base = 0  # offset in the stream's text of buf[0]: the window slides, columns must not
+        self._line_start = 0  # offset in the stream's text of the current line's first character
 
     def fill(self) -> bool:
         """Read more; False at the end of the stream."""
@@ -188,6 +212,7 @@ class _Text:
             return False
         chunk = self.fh.read(_CHUNK)
         if self.pos:
+            self._base += self.pos
             self.buf, self.pos = self.buf[self.pos:], 0
         if not chunk:
             self.eof = True
@@ -197,8 +222,18 @@ class _Text:
         return True
 
     def advance(self, to: int) -> None:
-        self.line += self.buf.count("\n", self.pos, to)
+        newlines = self.buf.count("\n", self.pos, to)
+        if newlines:
+            self.line += newlines
+            self._line_start = self._base + self.buf.rfind("\n", self.pos, to) + 1
         self.pos = to
+
+    def column(self, at: int | None = None) -> int:
+        """1-based column (in characters) of buffer index ``at`` (default ``pos``), which is not before ``pos``."""
+        at = self.pos if at is None else at
+        newline = self.buf.rfind("\n", self.pos, at)
+        line_start = self._base + newline + 1 if newline >= 0 else self._line_start
+        return self._base + at - line_start + 1
 
     def skip_ws(self) -> str:
         """The next non-whitespace character ('' at the end), not consumed."""
@@ -229,6 +264,7 @@ def _document(prefix: bytes, fh: BinaryIO, first_line: int, max_bytes: int) -> I
 
 
 def _elements(text: _Text, max_bytes: int, single: bool) -> Iterator[Line]:
+    index = 0
     while True:
         c = text.skip_ws()
         if c == "":
@@ -237,11 +273,18 @@ def _elements(text: _Text, max_bytes: int, single: bool) -> Iterator[Line]:
             return
         if c == "]" and not single:
             text.advance(text.pos + 1)
-            if text.skip_ws():
+            after = text.skip_ws()
+            if after == "[":  # the next array of a file of one-line row arrays (JSONL whose lines are arrays)
+                text.advance(text.pos + 1)
+                index = 0
+                continue
+            if after:
                 yield Line(text.line, text.buf[text.pos:text.pos + PREVIEW_CHARS],
                            findings=[Finding("LINE_INVALID_JSON", "data after the closing ']' of the JSON array")])
             return
-        yield _element(text, max_bytes)
+        index += 1
+        where = "the JSON document" if single else f"array element {index:,} (line {text.line}, column {text.column():,})"
+        yield _element(text, max_bytes, where)
         if single:
             if text.skip_ws():
                 yield Line(text.line, text.buf[text.pos:text.pos + PREVIEW_CHARS],
@@ -257,16 +300,18 @@ def _elements(text: _Text, max_bytes: int, single: bool) -> Iterator[Line]:
             yield Line(line, preview, findings=[Finding("LINE_INVALID_JSON", "expected ',' or ']' between array elements")])
 
 
-def _element(text: _Text, max_bytes: int) -> Line:
+def _element(text: _Text, max_bytes: int, where: str) -> Line:
+    """The value at ``pos``; a row that cannot be read says ``where`` it is (in a one-line array every row
+    starts on line 1, so the element's index and column are what point at it)."""
     start_line = text.line
     while True:
         start = text.pos
         try:
             value, end = STRICT_JSON.raw_decode(text.buf, start)
         except NonStandardJson as e:
-            return _bad(text, start_line, "LINE_INVALID_JSON", str(e))
+            return _bad(text, start_line, "LINE_INVALID_JSON", f"{where}: {e}")
         except RecursionError:
-            return _bad(text, start_line, "LINE_TOO_DEEP", "JSON nests too deeply to parse")
+            return _bad(text, start_line, "LINE_TOO_DEEP", f"{where}: JSON nests too deeply to parse")
         except ValueError as e:
             pos = getattr(e, "pos", len(text.buf))
             # an error near the end of what is buffered may only mean the element goes on in the next chunk
@@ -276,23 +321,27 @@ def _element(text: _Text, max_bytes: int) -> Line:
                 continue
             if len(text.buf) - start > max_bytes:
                 return _bad(text, start_line, "LINE_TOO_LONG",
-                            f"array element is over {max_bytes:,} bytes (--max-line-bytes)")
+                            f"{where} is over {max_bytes:,} bytes (--max-line-bytes)")
             msg = getattr(e, "msg", str(e))
             line = start_line + text.buf.count("\n", start, pos)
-            col = pos - (text.buf.rfind("\n", 0, pos) + 1) + 1
-            where = "line" if msg.endswith(" at") else "at line"  # some of json's messages end in "at"
-            return _bad(text, start_line, "LINE_INVALID_JSON", f"{msg} {where} {line} column {col}")
+            col = text.column(pos)
+            at = "line" if msg.endswith(" at") else "at line"  # some of json's messages end in "at"
+            return _bad(text, start_line, "LINE_INVALID_JSON", f"{where}: {msg} {at} {line} column {col}")
         if end >= len(text.buf) and not text.eof:  # a number or literal may go on in the next chunk
             text.fill()
             continue
         raw = text.buf[start:end]
+        raw_bytes = len(raw.encode("utf-8", "surrogatepass"))
+        if raw_bytes > max_bytes:  # parsed whole because it fit in the window, but a row is held to the limit
+            return _bad(text, start_line, "LINE_TOO_LONG",
+                        f"{where} is {raw_bytes:,} bytes, over the limit of {max_bytes:,} (--max-line-bytes)")
         text.advance(end)
         if _BAD_UTF8.search(raw):
             m = _BAD_UTF8.search(raw)
             return Line(start_line, raw[:PREVIEW_CHARS].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
                         raw_bytes=len(raw),
-                        findings=[Finding("LINE_INVALID_UTF8", f"invalid UTF-8 in the element at character {m.start()}")])
-        return Line(start_line, raw, value=value, parsed=True, raw_bytes=len(raw.encode("utf-8", "surrogatepass")))
+                        findings=[Finding("LINE_INVALID_UTF8", f"{where}: invalid UTF-8 at character {m.start()}")])
+        return Line(start_line, raw, value=value, parsed=True, raw_bytes=raw_bytes)
 
 
 def _bad(text: _Text, start_line: int, code: str, message: str) -> Line:
