@@ -1,16 +1,18 @@
 """SQL nested past the parser's recursion (a hostile or generated query) is a reason code through the CLI,
 never a traceback or a hang: parentheses past MAX_NESTING are SQL_TOO_DEEP before sqlglot sees them, and a
-deep tree without parentheses (a long operator chain) is SQL_INTERNAL_ERROR naming the query."""
+deep tree without parentheses (a long operator chain, which sqlglot parses without recursing) is SQL_TOO_DEEP
+once parsed, past MAX_DEPTH."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
 
 from sqlcurate.cli import main
-from sqlcurate.sql.transpile import MAX_NESTING, analyze
+from sqlcurate.sql.transpile import MAX_DEPTH, MAX_NESTING, analyze
 
 DEPTH = 3000
 DEEP = {
@@ -18,6 +20,19 @@ DEEP = {
     "subqueries": "SELECT * FROM " + "(SELECT * FROM " * DEPTH + "t" + ")" * DEPTH,
     "in-subqueries": "SELECT 1 FROM t WHERE a IN " + "(SELECT a FROM t WHERE a IN " * DEPTH + "(1)" + ")" * DEPTH,
 }
+
+
+def chain(kind: str, terms: int) -> str:
+    """An operator chain without parentheses; sqlglot parses it into a tree one level per operator."""
+    return {"plus": "SELECT " + " + ".join(["1"] * terms),
+            "and": "SELECT a FROM t WHERE " + " AND ".join(["a = 1"] * terms),
+            "concat": "SELECT " + " || ".join(["a"] * terms) + " FROM t"}[kind]
+
+
+CHAINS = ["plus", "and", "concat"]
+# long but flat: a wide SELECT and a long IN list are one level deep however many items they have
+FLAT = {"in-list": "SELECT a FROM t WHERE a IN (" + ", ".join(str(i) for i in range(500)) + ")",
+        "wide-select": "SELECT " + ", ".join(f"c{i}" for i in range(300)) + " FROM t"}
 
 
 def invoke(*args: str, input: str | None = None):
@@ -48,12 +63,53 @@ def test_validate_quarantines_deep_nesting_and_keeps_the_rest(tmp_path):
     assert len(rejected) == 2
 
 
-def test_deep_tree_without_parentheses_is_an_internal_error_not_a_hang():
-    """`1 + 1 + ... + 1` read as T-SQL: sqlglot's rewrite recurses past the limit. The finding used to
-    print the tree with repr(), which ran for minutes on a tree this deep."""
-    r = invoke("transpile", "--from", "tsql", "-q", input="SELECT " + "1 + " * DEPTH + "1")
-    assert r.exit_code == 1 and "SQL_INTERNAL_ERROR" in r.stderr and "RecursionError" in r.stderr
+def validate_rows(tmp_path, sqls: list[str]):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"messages": [{"role": "user", "content": "q?"},
+                                                    {"role": "assistant", "content": f"```sql\n{sql}\n```"}]}) + "\n"
+                           for sql in sqls))
+    out = tmp_path / "out.jsonl"
+    return invoke("validate", "-q", str(src), "--out", str(out)), out
+
+
+@pytest.mark.parametrize("dialect", ["clickhouse", "tsql"])
+@pytest.mark.parametrize("kind", CHAINS)
+def test_transpile_refuses_a_long_operator_chain(kind, dialect):
+    """3,000 terms: ClickHouse itself refuses a `+` chain from 499 terms (TOO_DEEP_AST), and the T-SQL
+    rewrite used to fail with a RecursionError (SQL_INTERNAL_ERROR) from 498."""
+    r = invoke("transpile", "--from", dialect, "-q", input=chain(kind, DEPTH) + ";\nSELECT a FROM t;\n")
+    assert r.exit_code == 1 and r.stdout == ""
+    m = re.search(r"<stdin>:1: SQL_TOO_DEEP expression tree (\d+) deep", r.stderr)
+    assert m and int(m.group(1)) >= DEPTH - 1, r.stderr[:300]  # one level per operator at least
+    assert "Traceback" not in r.stderr and "1 of 2 statement(s) not transpiled" in r.stderr
+
+
+def test_validate_quarantines_long_operator_chains_and_keeps_the_rest(tmp_path):
+    r, out = validate_rows(tmp_path, [chain(kind, DEPTH) for kind in CHAINS] + ["SELECT count() FROM t"])
+    assert r.exit_code == 1, r.output[-500:]
+    for line in (1, 2, 3):
+        assert re.search(rf"in\.jsonl:{line}: SQL_TOO_DEEP .*: expression tree \d+ deep", r.stderr), r.stderr[:500]
     assert "Traceback" not in r.stderr
+    assert len(out.read_text().splitlines()) == 1  # row 4
+    assert len((tmp_path / "out.rejected.jsonl").read_text().splitlines()) == 3
+
+
+def test_long_flat_queries_are_accepted(tmp_path):
+    r, out = validate_rows(tmp_path, list(FLAT.values()))
+    assert r.exit_code == 0 and "SQL_TOO_DEEP" not in r.stderr, r.stderr[:500]
+    assert len(out.read_text().splitlines()) == len(FLAT)
+    r = invoke("transpile", "--from", "postgres", "-q", input=";\n".join(FLAT.values()) + ";\n")
+    assert r.exit_code == 0 and "SQL_TOO_DEEP" not in r.stderr, r.stderr[:500]
+    assert len(r.stdout.strip().split(";\n")) == len(FLAT)
+
+
+@pytest.mark.parametrize("kind", CHAINS)
+def test_chain_depth_limit(kind):
+    """A chain one term under MAX_DEPTH's reach parses; one well past it does not. The statement's wrapper
+    (SELECT, WHERE, the comparison) adds a few levels, so the bounds are MAX_DEPTH +- 10."""
+    assert analyze(chain(kind, MAX_DEPTH - 10), "clickhouse").ok
+    over = analyze(chain(kind, MAX_DEPTH + 10), "clickhouse")
+    assert not over.ok and over.too_deep and not over.statements
 
 
 def test_nesting_up_to_the_limit_still_parses():

@@ -43,7 +43,7 @@ CODES = {
     "SQL_FOREIGN_DIALECT": "a query is written in another SQL dialect (evidence and ClickHouse rewrite given)",
     "SQL_NONCANONICAL": "ClickHouse accepts the query, but the training target is written differently (e.g. TOP n -> LIMIT n)",
     "SQL_UNTRANSPILABLE": "a query in another dialect has no faithful ClickHouse rewrite",
-    "SQL_TOO_DEEP": "a query nests parentheses deeper than the parser accepts (sqlcurate.sql.transpile.MAX_NESTING)",
+    "SQL_TOO_DEEP": "a query nests parentheses, or its parsed tree, deeper than we accept (sqlcurate.sql.transpile.MAX_NESTING, MAX_DEPTH)",
     "SQL_INTERNAL_ERROR": "sqlglot or a rewrite failed on the query (a bug to report; the query is named)",
     "SQL_OUTPUT_REJECTED": "ClickHouse's parser or function list rejects the ClickHouse rewrite (the engine's message given)",
 }

@@ -165,16 +165,42 @@ def _nesting(tokens: list[Token]) -> int:
     return deepest
 
 
+# A tree deeper than this (in sqlglot nodes) is refused after parsing (SQL_TOO_DEEP). sqlglot parses an
+# operator chain without parentheses (`1 + 1 + ... + 1`, `a AND b AND ...`, `x || x || ...`) iteratively
+# into a left-deep tree one node per operator, so MAX_NESTING never sees it, but recursive walks over the
+# tree do: the T-SQL rewrite of a `+` chain hits Python's recursion limit at 498 terms (measured), and
+# ClickHouse refuses a `+` chain from 499 terms (TOO_DEEP_AST: two AST levels per operator, max_ast_depth
+# 1000). 400 leaves headroom for callers' own stack; the deepest query of the transpile corpus is far below.
+MAX_DEPTH = 400
+
+
+def _depth(tree: exp.Expression) -> int:
+    """Depth of ``tree`` in nodes, without recursion (the point is to measure trees too deep to recurse)."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return deepest
+
+
 def _parse_safely(sql: str, dialect: str, tokens: list[Token] | None = None) -> tuple[list[Token], list[exp.Expression]]:
-    """(tokens, trees); TranspileError with SQL_PARSE_ERROR, SQL_TOO_DEEP, or SQL_INTERNAL_ERROR when
-    sqlglot itself fails (RecursionError on a deep tree without parentheses, an AttributeError in a
+    """(tokens, trees); TranspileError with SQL_PARSE_ERROR, SQL_TOO_DEEP (parentheses past MAX_NESTING,
+    or a tree past MAX_DEPTH), or SQL_INTERNAL_ERROR when sqlglot itself fails (an AttributeError in a
     dialect's parser)."""
     try:
         tokens = tokens if tokens is not None else tokenize(sql, dialect)
         if _nesting(tokens) > MAX_NESTING:
             raise TranspileError(f"parentheses nested {_nesting(tokens)} deep (at most {MAX_NESTING} are parsed)",
                                  "SQL_TOO_DEEP")
-        return tokens, _parse_tokens(sql, dialect, tokens)
+        trees = _parse_tokens(sql, dialect, tokens)
+        for tree in trees:
+            if (depth := _depth(tree)) > MAX_DEPTH:
+                raise TranspileError(f"expression tree {depth} deep (at most {MAX_DEPTH} levels are accepted)",
+                                     "SQL_TOO_DEEP")
+        return tokens, trees
     except TranspileError:
         raise
     except (ParseError, TokenError) as e:
@@ -264,7 +290,7 @@ def tune_gc() -> None:
 
 def parse_tokens(sql: str, source: str, tokens: list[Token] | None = None) -> tuple[list[Token], list[exp.Expression]]:
     """The tokens and sqlglot trees of ``sql`` read as ``source`` (``tokens``: already made, positioned
-    in ``sql``); TranspileError (SQL_PARSE_ERROR or SQL_INTERNAL_ERROR) if it cannot be parsed."""
+    in ``sql``); TranspileError (SQL_PARSE_ERROR, SQL_TOO_DEEP or SQL_INTERNAL_ERROR) if it cannot be parsed."""
     return _parse_safely(sql, normalize_dialect(source), tokens)
 
 
