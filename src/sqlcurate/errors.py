@@ -12,10 +12,13 @@ class SqlcurateError(Exception):
     """A failure that stops a whole run: bad usage, an unreadable input, an unreachable warehouse."""
 
     code: str = "ERROR"
+    # a subclass that names its module's CODES table here gets every code it is raised with checked against it
+    codes: dict[str, str] | None = None
 
     def __init__(self, code: str | None, message: str) -> None:
         super().__init__(message)
         if code is not None:
+            assert self.codes is None or code in self.codes, f"{type(self).__name__}: undeclared code {code}"
             self.code = code
         self.message = message
 

@@ -71,9 +71,7 @@ CODES = {
 
 
 class BuildError(SqlcurateError):
-    def __init__(self, code: str, message: str):
-        assert code in CODES, code
-        super().__init__(code, message)
+    codes = CODES
 
 
 @dataclass

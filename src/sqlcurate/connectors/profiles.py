@@ -38,9 +38,7 @@ CODES = {
 class ProfileError(SqlcurateError, ValueError):
     """A profile problem, with a stable ``code`` from CODES; its message never holds a secret."""
 
-    def __init__(self, code: str, message: str):
-        assert code in CODES, code
-        super().__init__(code, message)
+    codes = CODES
 
 
 class Profile(BaseModel):

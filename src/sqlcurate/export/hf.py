@@ -48,9 +48,7 @@ CHAT_TEMPLATE = (
 
 
 class ExportError(SqlcurateError):
-    def __init__(self, code: str, message: str):
-        assert code in CODES, code
-        super().__init__(code, message)
+    codes = CODES
 
 
 @dataclass(frozen=True)

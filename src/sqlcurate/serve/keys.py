@@ -31,9 +31,7 @@ PREFIX = "sk-sqlc-"
 
 
 class KeysError(SqlcurateError):
-    def __init__(self, code: str, message: str):
-        assert code in CODES, code
-        super().__init__(code, message)
+    codes = CODES
 
 
 @dataclass(frozen=True)

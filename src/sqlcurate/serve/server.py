@@ -17,9 +17,7 @@ CODES = {
 
 
 class ServeError(SqlcurateError):
-    def __init__(self, code: str, message: str):
-        assert code in CODES, code
-        super().__init__(code, message)
+    codes = CODES
 
 
 @dataclass

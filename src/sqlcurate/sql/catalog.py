@@ -63,9 +63,7 @@ _FIELD_TYPES = frozenset({exp.DataType.Type.STRUCT, exp.DataType.Type.NESTED})
 class CatalogError(LocatedError, ValueError):
     """A catalog that cannot be loaded; ``str()`` is a ``path:line: CODE reason`` diagnostic."""
 
-    def __init__(self, code: str, path: str | Path, line: int, reason: str):
-        assert code in CODES, code
-        super().__init__(code, path, line, reason)
+    codes = CODES
 
 
 class Catalog:
