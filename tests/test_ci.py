@@ -1,4 +1,4 @@
-"""CI runs the README's test command once, from a fresh clone in a temporary directory (no ../shared)."""
+"""CI runs the README's test command once, from a fresh clone in a temporary directory (nothing beside the clone)."""
 
 from __future__ import annotations
 
