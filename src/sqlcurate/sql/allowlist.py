@@ -11,8 +11,9 @@ process's OS limits) still hold when an entry here is missed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from sqlcurate.sql.native import explain_ast_nodes
 
 # Table functions that only generate rows in memory.
 TABLE_FUNCTIONS = frozenset({"numbers", "numbers_mt", "zeros", "zeros_mt", "values", "generateSeries",
@@ -43,42 +44,10 @@ CODES = {
     "EXEC_REFUSED_DATABASE": "a table outside the run's own databases (system.*, logs, ...)",
 }
 
-# One EXPLAIN AST line: indentation, node kind, an optional name, an optional "(alias x)" / "(children n)".
-_LINE = re.compile(r"^( *)(\w+)(?: (.*?))?(?: \((?:alias|children) [^)]*\))*$")
-
-
 @dataclass(frozen=True)
 class Refusal:
     code: str  # one of CODES
     message: str
-
-
-@dataclass
-class _Node:
-    depth: int
-    kind: str
-    name: str
-    parent: _Node | None
-    children: list[_Node]
-
-
-def _tree(ast_text: str) -> list[_Node]:
-    nodes: list[_Node] = []
-    stack: list[_Node] = []
-    for line in ast_text.splitlines():
-        if not line.strip():
-            continue
-        m = _LINE.match(line)
-        depth = len(line) - len(line.lstrip(" "))
-        kind, name = (m.group(2), (m.group(3) or "")) if m else (line.strip().split(" ", 1)[0], "")
-        while stack and stack[-1].depth >= depth:
-            stack.pop()
-        node = _Node(depth, kind, name.strip(), stack[-1] if stack else None, [])
-        if node.parent is not None:
-            node.parent.children.append(node)
-        nodes.append(node)
-        stack.append(node)
-    return nodes
 
 
 def _table_name(name: str, databases: frozenset[str]) -> Refusal | None:
@@ -121,7 +90,7 @@ def screen(ast_text: str, databases: frozenset[str] | set[str], table_functions:
     ``table_functions``: the engine's own (``system.table_functions``): the right side of ``IN`` is a
     table only when it names one of them (``x IN array(1, 2)`` is an array)."""
     databases = frozenset(databases)
-    nodes = _tree(ast_text)
+    nodes = explain_ast_nodes(ast_text)
     if sum(node.kind == "Set" for node in nodes) > 1:
         return Refusal("EXEC_REFUSED_SETTINGS", "more than one SETTINGS clause")
     for node in nodes:

@@ -25,10 +25,50 @@ SYNTAX_FUNCTIONS = frozenset({"lambda", "exists", "countDistinct", "grouping"})
 # Cast target types are checked through their outer family after these wrappers are taken off.
 _TYPE_WRAPPERS = ("Nullable", "LowCardinality", "Array")
 
-_FUNCTION_LINE = re.compile(r"^( *)Function (\S+)")
-_LINE = re.compile(r"^( *)(\S+)(.*)$")
-_TYPE_LITERAL = re.compile(r"^Literal \\?'(.*?)\\?'$")
+# One EXPLAIN AST line: indentation, node kind, an optional name, an optional "(alias x)" / "(children n)".
+_AST_LINE = re.compile(r"^( *)(\w+)(?: (.*?))?(?: \((?:alias|children) [^)]*\))*$")
+_TYPE_LITERAL = re.compile(r"^\\?'(.*?)\\?'$")
 _ERROR = re.compile(r"DB::Exception:\s*(.*?)(?:: In scope .*)?\.?\s*\(([A-Z][A-Z0-9_]+)\)\s*$", re.DOTALL)
+
+
+@dataclass
+class AstNode:
+    """One node of ClickHouse's ``EXPLAIN AST`` text: its kind (``Function``, ``TableExpression``, ...), its
+    name (a function's or a table's, a literal's text), and where it sits."""
+
+    depth: int
+    kind: str
+    name: str
+    parent: AstNode | None
+    children: list[AstNode]
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+def explain_ast_nodes(ast_text: str) -> list[AstNode]:
+    """The nodes of an ``EXPLAIN AST`` text in document order, linked to their parents and children (the
+    text's indentation is the tree). The one reader of that text: the SQL check's function proof and the
+    sandbox's allow-list both walk it."""
+    nodes: list[AstNode] = []
+    stack: list[AstNode] = []
+    for line in ast_text.splitlines():
+        if not line.strip():
+            continue
+        m = _AST_LINE.match(line)
+        depth = len(line) - len(line.lstrip(" "))
+        kind, name = (m.group(2), (m.group(3) or "")) if m else (line.strip().split(" ", 1)[0], "")
+        while stack and stack[-1].depth >= depth:
+            stack.pop()
+        node = AstNode(depth, kind, name.strip(), stack[-1] if stack else None, [])
+        if node.parent is not None:
+            node.parent.children.append(node)
+        nodes.append(node)
+        stack.append(node)
+    return nodes
 
 
 @dataclass(frozen=True)
@@ -140,25 +180,21 @@ class NativeParser:
     def unknown_names(self, ast_text: str) -> list[str]:
         """The functions, table functions and cast types of an ``EXPLAIN AST`` tree that ClickHouse lacks,
         as messages."""
-        lines = [(len(m.group(1)), m.group(2), m.group(3)) for m in map(_LINE.match, ast_text.splitlines()) if m]
         out: list[str] = []
-        parents: dict[int, str] = {}
-        for i, (depth, kind, rest) in enumerate(lines):
-            parents[depth] = kind
-            if kind != "Function":
+        for node in explain_ast_nodes(ast_text):
+            if node.kind != "Function":
                 continue
-            name = rest.split()[0]
-            in_from = any(parents.get(d) == "TableExpression" for d in range(depth))
-            if parents.get(depth - 1) == "TableExpression":
+            name = node.name.split()[0] if node.name else ""
+            if node.parent is not None and node.parent.kind == "TableExpression":
                 if name not in self.table_functions:
                     out.append(f"Unknown table function {name}")
-            elif in_from and name in self.table_functions:
+            elif any(a.kind == "TableExpression" for a in node.ancestors()) and name in self.table_functions:
                 pass  # a table function given to another one: remote('h', numbers(10)), view(...)
             elif not self.known_function(name):
                 out.append(f"Unknown function {name}")
-            elif name in ("CAST", "_CAST"):
-                args = [f"{k}{r}" for d, k, r in lines[i + 1:] if d == depth + 2][:2]
-                m = _TYPE_LITERAL.match(args[1]) if len(args) == 2 else None
+            elif name in ("CAST", "_CAST") and node.children:
+                args = node.children[0].children[:2]  # Function -> ExpressionList -> its arguments
+                m = _TYPE_LITERAL.match(args[1].name) if len(args) == 2 and args[1].kind == "Literal" else None
                 if m and not self.known_type(m.group(1)):
                     out.append(f"Unknown data type {m.group(1)}")
         return list(dict.fromkeys(out))
