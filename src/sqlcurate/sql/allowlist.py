@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlcurate.sql.native import explain_ast_nodes
+from sqlcurate.sql.native import AstNode, explain_ast_nodes
 
 # Table functions that only generate rows in memory.
 TABLE_FUNCTIONS = frozenset({"numbers", "numbers_mt", "zeros", "zeros_mt", "values", "generateSeries",
@@ -85,12 +85,20 @@ def settings_of(canonical: str) -> dict[str, str] | Refusal:
     return out
 
 
-def screen(ast_text: str, databases: frozenset[str] | set[str], table_functions: frozenset[str] = frozenset()) -> Refusal | None:
-    """The first refusal for the ``EXPLAIN AST`` text of ``SELECT * FROM (<query>)``, or None.
-    ``table_functions``: the engine's own (``system.table_functions``): the right side of ``IN`` is a
-    table only when it names one of them (``x IN array(1, 2)`` is an array)."""
-    databases = frozenset(databases)
+def screen(ast_text: str, canonical: str, databases: frozenset[str] | set[str],
+           table_functions: frozenset[str] = frozenset()) -> Refusal | dict[str, str]:
+    """The first refusal for the ``EXPLAIN AST`` text of ``SELECT * FROM (<canonical>)``, else the semantic
+    settings the query carries (``{}`` for none), which it runs with. ``table_functions``: the engine's own
+    (``system.table_functions``): the right side of ``IN`` is a table only when it names one of them
+    (``x IN array(1, 2)`` is an array)."""
     nodes = explain_ast_nodes(ast_text)
+    refusal = _refusal(nodes, frozenset(databases), table_functions)
+    if refusal is not None:
+        return refusal
+    return settings_of(canonical) if any(node.kind == "Set" for node in nodes) else {}
+
+
+def _refusal(nodes: list[AstNode], databases: frozenset[str], table_functions: frozenset[str]) -> Refusal | None:
     if sum(node.kind == "Set" for node in nodes) > 1:
         return Refusal("EXEC_REFUSED_SETTINGS", "more than one SETTINGS clause")
     for node in nodes:

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlcurate.sql.allowlist import Refusal, screen, settings_of
+from sqlcurate.sql.allowlist import Refusal, screen
 from sqlcurate.sql.sandbox import encode
 
 BATCH_FORMAT_BYTES = 200_000  # under ClickHouse's max_query_size (256 KiB) for one statement
@@ -102,16 +102,10 @@ class _Engine:
             self.discard(conn)
             return {"refused": "EXEC_REFUSED_STATEMENT", "message": "only one plain SELECT/WITH query may run "
                     "(no INSERT, DDL, SET, SYSTEM, INTO OUTFILE or FORMAT)"}
-        refusal = screen(ast, set(databases), self.table_functions)
-        if refusal is None and any(line.strip() == "Set" for line in ast.splitlines()):
-            semantic = settings_of(text)
-            if isinstance(semantic, Refusal):
-                refusal = semantic
-            else:
-                return text, semantic
-        if refusal is not None:
-            return {"refused": refusal.code, "message": refusal.message}
-        return text, {}
+        verdict = screen(ast, text, set(databases), self.table_functions)
+        if isinstance(verdict, Refusal):
+            return {"refused": verdict.code, "message": verdict.message}
+        return text, verdict
 
     def databases(self) -> list[str]:
         """The engine's databases but its own catalogs (what a sandbox without a list may read)."""
