@@ -87,6 +87,13 @@ class BodyTooLarge(Exception):
     pass
 
 
+class Refused(Exception):
+    """A request answered before its route's work starts (401, 400): the handler returns ``response``."""
+
+    def __init__(self, response: JSONResponse):
+        self.response = response
+
+
 def error(status: int, message: str, code: str, type_: str = "invalid_request_error", param: str | None = None,
           headers: dict | None = None) -> JSONResponse:
     assert code in CODES, code
@@ -129,29 +136,34 @@ def create_app(state: ServeState) -> FastAPI:
     async def http_error(request, exc):
         return error(exc.status_code, str(exc.detail), {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error"))
 
+    @app.exception_handler(Refused)
+    async def refused(request, exc):
+        return exc.response
+
     @app.exception_handler(BodyTooLarge)
     async def too_large(request, exc):
         return error(413, f"the request body is over {state.limits.max_body_bytes} bytes", "request_too_large")
 
-    def caller(request: Request) -> str | JSONResponse:
-        """The key's label, or the 401 response."""
+    def caller(request: Request) -> str:
+        """The key's label; a request without a valid key is refused with 401."""
         if state.keys is None:
             return NO_AUTH_LABEL
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         entry = state.keys.verify(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
         if entry is None:
-            return error(401, "a valid API key is required: Authorization: Bearer KEY (keys come from "
+            raise Refused(error(401, "a valid API key is required: Authorization: Bearer KEY (keys come from "
                               "`sqlcurate serve keys add`)", "invalid_api_key",
-                         headers={"WWW-Authenticate": "Bearer"})
+                         headers={"WWW-Authenticate": "Bearer"}))
         return entry.label
 
-    async def parse(request: Request, model: type[BaseModel]) -> BaseModel | JSONResponse:
+    async def parse(request: Request, model: type[BaseModel]) -> BaseModel:
+        """The body as ``model``; a body that is not one is refused with 400."""
         try:
             return model.model_validate_json(await request.body())
         except ValidationError as e:
             first = e.errors()[0]
             where = ".".join(map(str, first["loc"])) or "body"
-            return error(400, f"{where}: {first['msg']}", "invalid_request", param=where)
+            raise Refused(error(400, f"{where}: {first['msg']}", "invalid_request", param=where)) from None
 
     @app.get("/", response_class=HTMLResponse)
     async def index():
@@ -165,19 +177,13 @@ def create_app(state: ServeState) -> FastAPI:
 
     @app.get("/v1/models")
     async def models(request: Request):
-        who = caller(request)
-        if isinstance(who, JSONResponse):
-            return who
+        caller(request)  # refuses without a valid key
         return {"object": "list", "data": [{"id": state.model_name, "object": "model", "created": 0, "owned_by": "sqlcurate"}]}
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         who = caller(request)
-        if isinstance(who, JSONResponse):
-            return who
         body = await parse(request, ChatRequest)
-        if isinstance(body, JSONResponse):
-            return body
         try:
             messages = check_messages(body.messages)
             if len(messages) > state.limits.max_messages:
@@ -226,11 +232,7 @@ def create_app(state: ServeState) -> FastAPI:
     @app.post("/v1/feedback")
     async def feedback(request: Request):
         who = caller(request)
-        if isinstance(who, JSONResponse):
-            return who
         body = await parse(request, FeedbackRequest)
-        if isinstance(body, JSONResponse):
-            return body
         if (refused := limiter.acquire(who)) is not None:  # feedback counts against the key's rate too
             return error(429, refused, "rate_limit_exceeded", type_="rate_limit_error", headers={"Retry-After": "1"})
         limiter.release(who)
