@@ -16,15 +16,16 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlcurate.errors import SqlcurateError
 
@@ -288,3 +289,18 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> 
         files.abort()
         raise
     files.commit()
+
+
+def write_jsonl(path: Path, rows: Iterable[Any]) -> int:
+    """One JSON object per line, written atomically; a row is a pydantic model, a dataclass or a dict.
+    Returns the number of rows."""
+    n = 0
+    with atomic_open(path) as fh:
+        for row in rows:
+            if hasattr(row, "model_dump_json"):
+                fh.write(row.model_dump_json() + "\n")
+            else:
+                fh.write(json.dumps(dataclasses.asdict(row) if dataclasses.is_dataclass(row) else row,
+                                    ensure_ascii=False) + "\n")
+            n += 1
+    return n

@@ -34,7 +34,6 @@ from sqlcurate.build.review import (
     describe_tables,
     load_decisions,
     sample_lines,
-    write_queue,
 )
 from sqlcurate.build.schema_qa import schema_conversations
 from sqlcurate.build.split import MixSpec, mix_general, split_grouped
@@ -46,7 +45,7 @@ from sqlcurate.checks.question import QuestionCheck
 from sqlcurate.checks.sql import SqlCheck
 from sqlcurate.conversation import Conversation, SystemPolicy
 from sqlcurate.errors import SqlcurateError
-from sqlcurate.fileio import atomic_open
+from sqlcurate.fileio import atomic_open, write_jsonl
 from sqlcurate.formats.rejects import RejectsWriter
 from sqlcurate.formats.writers import open_writer
 from sqlcurate.records import DocSection, QueryRecord
@@ -248,7 +247,7 @@ def build(
     finally:
         runner.close()
 
-    report.needs_review = write_queue(out / "review_queue.jsonl", _queue(kept + held))
+    report.needs_review = write_jsonl(out / "review_queue.jsonl", _queue(kept + held))
     report.held_for_review = len(held)
     train, val = split_grouped(kept, val_fraction, seed)
     mixed = mix_general(len(train), specs, seed)

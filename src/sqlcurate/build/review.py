@@ -10,8 +10,8 @@ The review file is append-only history (the last decision for a fingerprint wins
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -83,15 +83,6 @@ def record_decision(path: Path, decision: Decision) -> None:
     decision.at = decision.at or datetime.now(UTC).isoformat(timespec="seconds")
     with atomic_open(path) as fh:
         fh.write(before + decision.model_dump_json() + "\n")
-
-
-def write_queue(path: Path, entries: Iterable[QueueEntry]) -> int:
-    n = 0
-    with atomic_open(path) as fh:
-        for entry in entries:
-            fh.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
-            n += 1
-    return n
 
 
 def read_queue(path: Path) -> list[QueueEntry]:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from sqlcurate.connectors.clickhouse import PullError, PullSummary
 from sqlcurate.connectors.profiles import Profile, scrub
-from sqlcurate.connectors.store import read_watermarks, write_catalog, write_jsonl, write_watermark
+from sqlcurate.connectors.store import read_watermarks, write_catalog, write_watermark
+from sqlcurate.fileio import write_jsonl
 from sqlcurate.records import Column, QueryRecord, TableRecord
 from sqlcurate.workspace import BIGQUERY_JOBS
 

@@ -22,8 +22,9 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlcurate.connectors.profiles import Profile, ProfileError, scrub
-from sqlcurate.connectors.store import read_watermarks, write_catalog, write_jsonl, write_watermark
+from sqlcurate.connectors.store import read_watermarks, write_catalog, write_watermark
 from sqlcurate.errors import SqlcurateError
+from sqlcurate.fileio import write_jsonl
 from sqlcurate.records import Column, QueryRecord, TableRecord
 from sqlcurate.workspace import QUERY_LOG, QUERY_LOG_PENDING
 

@@ -170,7 +170,7 @@ def pull_docs(paths: list[Path], workspace: Path = Path(".")) -> tuple[int, list
     """Split every docs file under ``paths`` into ``<workspace>/training_data/raw/docs.jsonl`` (rewritten
     whole: the docs set is what was passed). Returns (sections written, ``path:line: CODE message`` lines
     for files skipped)."""
-    from sqlcurate.connectors.store import write_jsonl
+    from sqlcurate.fileio import write_jsonl
 
     files, unsupported = docs_files(paths)
     problems = [f"{f}:1: DOCS_UNSUPPORTED {f.suffix or 'no extension'} is not one of {', '.join(SUFFIXES)} (skipped)"

@@ -19,9 +19,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlcurate.connectors.store import write_jsonl
 from sqlcurate.errors import SqlcurateError
-from sqlcurate.fileio import atomic_open
+from sqlcurate.fileio import write_jsonl
 from sqlcurate.findings import Finding
 from sqlcurate.records import FEEDBACK_SOURCE, QueryRecord
 from sqlcurate.sql.extract import extract_sql
@@ -125,8 +124,6 @@ def pull_feedback(log: Path, workspace: Path) -> FeedbackSummary:
         summary.corrected += how == "corrected"
         summary.rated_up += how == "rated_up"
     write_jsonl(summary.records_path, records)
-    with atomic_open(summary.unresolved_path) as fh:
-        for row in unresolved:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_jsonl(summary.unresolved_path, unresolved)
     return summary
 

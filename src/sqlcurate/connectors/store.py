@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-
-from pydantic import BaseModel
 
 from sqlcurate.errors import SqlcurateError
 from sqlcurate.fileio import atomic_open
@@ -17,7 +15,7 @@ from sqlcurate.sql.catalog import Catalog
 from sqlcurate.workspace import RAW_DIR, WATERMARKS, Workspace
 
 # RAW_DIR is re-exported: connectors that add a raw record file (e.g. feedback) name it from here
-__all__ = ["CODES", "RAW_DIR", "read_watermarks", "workspace_writes", "write_catalog", "write_jsonl", "write_watermark"]
+__all__ = ["CODES", "RAW_DIR", "read_watermarks", "workspace_writes", "write_catalog", "write_watermark"]
 
 CODES = {
     "PULL_IO_ERROR": "the workspace could not be written (permissions, a full disk, a file where a directory belongs)",
@@ -31,15 +29,6 @@ def workspace_writes(workspace: Path) -> Iterator[None]:
         yield
     except OSError as e:
         raise SqlcurateError("PULL_IO_ERROR", f"{e.filename or workspace}: {e.strerror or e}") from None
-
-
-def write_jsonl(path: Path, records: Iterable[BaseModel]) -> int:
-    n = 0
-    with atomic_open(path) as fh:
-        for rec in records:
-            fh.write(rec.model_dump_json() + "\n")
-            n += 1
-    return n
 
 
 def read_watermarks(workspace: Path) -> dict[str, str]:
