@@ -28,7 +28,6 @@ _TYPE_WRAPPERS = ("Nullable", "LowCardinality", "Array")
 # One EXPLAIN AST line: indentation, node kind, an optional name, an optional "(alias x)" / "(children n)".
 _AST_LINE = re.compile(r"^( *)(\w+)(?: (.*?))?(?: \((?:alias|children) [^)]*\))*$")
 _TYPE_LITERAL = re.compile(r"^\\?'(.*?)\\?'$")
-_ERROR = re.compile(r"DB::Exception:\s*(.*?)(?:: In scope .*)?\.?\s*\(([A-Z][A-Z0-9_]+)\)\s*$", re.DOTALL)
 
 
 @dataclass
@@ -85,9 +84,12 @@ class NativeVerdict:
 
 def engine_message(e: Exception) -> str:
     """ClickHouse's text of a chdb exception, without the ``Code: N. DB::Exception:`` frame."""
-    text = str(e)
-    m = _ERROR.search(text)
-    return f"{m.group(1).strip()} ({m.group(2)})" if m else " ".join(text.split())[:300]
+    from sqlcurate.sql.engine import parse_engine_error  # the one reader of ClickHouse's error text
+
+    failure = parse_engine_error(str(e))
+    if failure.name == "ENGINE_ERROR":  # not ClickHouse's text (a driver's own failure): kept short
+        return failure.message[:300]
+    return f"{failure.message} ({failure.name})"
 
 
 def engine_available() -> bool:
