@@ -148,6 +148,7 @@ def transpile(sql: str, source: str | None = None) -> list[TranspiledStatement]:
     from sqlglot.errors import TokenError
 
     from sqlcurate.sql.dialects import detect, normalize_dialect
+    from sqlcurate.sql.script import Script
     from sqlcurate.sql.transpile import TranspileError, split_statements, to_clickhouse
 
     try:
@@ -159,10 +160,11 @@ def transpile(sql: str, source: str | None = None) -> list[TranspiledStatement]:
     except TokenError as e:
         raise SqlcurateError("SQL_PARSE_ERROR", f"<sql>:1: the text cannot be tokenized as {dialect}: {e}") from None
     out = []
+    script = Script(dialect)  # a variable declared by one statement is written into the later ones
     for st in statements:
         evidence = tuple(e.render() for e in detect(st.sql).evidence)
         try:
-            text, error = ";\n".join(to_clickhouse(st.sql, dialect)), None
+            text, error = ";\n".join(to_clickhouse(st.sql, dialect, script=script)), None
         except TranspileError as e:
             text, error = None, str(e)
         out.append(TranspiledStatement(st.line, st.sql, dialect, evidence, text, error))

@@ -128,20 +128,72 @@ def _wildcard_table(node: exp.Select, ctx: Context) -> None:
 
 
 def _from_unnest(node: exp.Select, ctx: Context) -> None:
-    """``FROM UNNEST(arr) AS x`` -> ``FROM (SELECT arrayJoin(arr) AS x)``: one row per element."""
+    """``FROM UNNEST(arr) AS x`` -> ``FROM (SELECT arrayJoin(arr) AS x)``: one row per element.
+    ``WITH OFFSET AS o`` adds the element's 0-based position (``range(length(arr))`` counts from 0
+    too): ``FROM (SELECT arr[o + 1] AS x, arrayJoin(range(length(arr))) AS o)``."""
     source = node.args.get("from_")
     unnest = source.this if source is not None else None
     if not isinstance(unnest, exp.Unnest):
         return
-    if unnest.args.get("offset"):
-        raise Untranspilable("UNNEST ... WITH OFFSET: use arrayEnumerate() in ClickHouse by hand")
+    if len(unnest.expressions) != 1:
+        raise Untranspilable("UNNEST of several arrays")
     alias = unnest.args.get("alias")
     names = list(alias.columns) if alias is not None and alias.columns else ([alias.this] if alias is not None and alias.this else [])
-    if len(unnest.expressions) != 1 or len(names) != 1:
-        raise Untranspilable("UNNEST of several arrays or without a column alias")
-    inner = exp.select(exp.alias_(exp.Anonymous(this="arrayJoin", expressions=[unnest.expressions[0].copy()]), names[0].copy()))
+    if not names:
+        _unnest_fields(node, unnest)
+        return
+    if len(names) != 1:
+        raise Untranspilable("UNNEST with several column aliases")
+    array = unnest.expressions[0]
+    offset = unnest.args.get("offset")
+    if not offset:
+        columns = [exp.alias_(exp.Anonymous(this="arrayJoin", expressions=[array.copy()]), names[0].copy())]
+    elif isinstance(offset, exp.Identifier):
+        positions = exp.Anonymous(this="range", expressions=[exp.Anonymous(this="length", expressions=[array.copy()])])
+        element = exp.Bracket(this=array.copy(), expressions=[exp.Add(this=exp.column(offset.copy()), expression=exp.Literal.number(1))])
+        columns = [exp.alias_(element, names[0].copy()),
+                   exp.alias_(exp.Anonymous(this="arrayJoin", expressions=[positions]), offset.copy())]
+    else:
+        raise Untranspilable("UNNEST ... WITH OFFSET without a name for the offset")
     table_alias = alias.this if alias is not None and alias.columns and alias.this else None
-    unnest.replace(exp.Subquery(this=inner, alias=exp.TableAlias(this=table_alias.copy()) if table_alias else None))
+    unnest.replace(exp.Subquery(this=exp.select(*columns), alias=exp.TableAlias(this=table_alias.copy()) if table_alias else None))
+
+
+# the one column of a FROM UNNEST without an alias in ClickHouse: the whole element
+UNNESTED = "unnested"
+
+
+def _unnest_fields(select: exp.Select, unnest: exp.Unnest) -> None:
+    """BigQuery ``(SELECT value.int_value FROM UNNEST(event_params) WHERE key = 'k')``: an UNNEST without
+    an alias makes each field of the (struct) elements a column. ClickHouse cannot spread a tuple into
+    columns named by its elements without knowing them, so the element stays one column, ``unnested``,
+    and every name the SELECT reads becomes a field of it (``key`` -> ``unnested.key``). BigQuery looks a
+    name up among the UNNEST's fields before the outer query's columns, so this is its meaning whenever
+    the name is a field; a name that is no field (an outer column) makes ClickHouse reject the output
+    (the tuple has no such element) instead of reading something else. Names qualified by an outer
+    table or alias could be either, so they are refused, as are joins (fields vs. the joined tables'
+    columns) and ``*``."""
+    if select.args.get("joins"):
+        raise Untranspilable("UNNEST without an alias joined to other tables (its fields cannot be told from their columns without the schema)")
+    if any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)) for e in select.expressions):
+        raise Untranspilable("SELECT * from an UNNEST without an alias")
+    unnest.replace(exp.Subquery(this=exp.select(exp.alias_(exp.Anonymous(this="arrayJoin", expressions=[unnest.expressions[0].copy()]), UNNESTED))))
+    outer = {t.alias_or_name.lower() for t in select.root().find_all(exp.Table)} | {
+        a.name.lower() for a in select.root().find_all(exp.TableAlias) if a.name}
+    order = select.args.get("order")
+    aliases = {e.alias.lower() for e in select.expressions if isinstance(e, exp.Alias)}
+    for column in list(select.find_all(exp.Column)):
+        if column.find_ancestor(exp.Select) is not select:
+            continue  # in a nested query: resolved there
+        if order is not None and not column.table and column.name.lower() in aliases and column.find_ancestor(exp.Order) is order:
+            continue  # ORDER BY an output column of this SELECT
+        head = column.parts[0].name.lower()
+        if column.table and head in outer:
+            raise Untranspilable(f"UNNEST without an alias, read as {column.sql('bigquery')}: a field or the outer table {column.parts[0].name} (unknown without the schema)")
+        field = exp.Dot.build([exp.column(UNNESTED), *(p.copy() for p in column.parts)])
+        if column.parent is select and column.arg_key == "expressions":
+            field = exp.alias_(field, column.name)  # the output column keeps the field's name
+        column.replace(field)
 
 
 # Snowflake FLATTEN output columns ClickHouse's ARRAY JOIN can give: VALUE (the element) and INDEX

@@ -19,6 +19,7 @@ from sqlcurate.errors import SqlcurateError
 from sqlcurate.sql.dialects import DISPLAY, normalize_dialect
 from sqlcurate.sql.fingerprint import fingerprint
 from sqlcurate.sql.native import NativeParser
+from sqlcurate.sql.script import Script
 from sqlcurate.sql.transpile import Statement, TranspileError, convert, parse_tokens, split_statements
 
 # Reason codes of a refused statement are the SQL check's (checks/sql.py CODES): SQL_PARSE_ERROR,
@@ -106,17 +107,22 @@ def prover_for(catalog_path=None) -> Prover | None:
 
 
 def transpile_statement(sql: str, line: int, source: str, pretty: bool = False,
-                        prover: Prover | None = None, statement: Statement | None = None) -> StatementResult:
+                        prover: Prover | None = None, statement: Statement | None = None,
+                        script: Script | None = None) -> StatementResult:
     """One input statement -> its result: written (and proven, given a prover) or refused with a code.
-    ``statement``: the same statement as ``split_statements`` gave it (its tokens are reused)."""
+    ``statement``: the same statement as ``split_statements`` gave it (its tokens are reused).
+    ``script``: the declarations of the statements before it in the same text (``transpile_text``); a
+    declaration itself is written as no statement, with a note."""
     result = StatementResult(line, sql)
     source = normalize_dialect(source)
+    script = script if script is not None else Script(source)
     try:
         if statement is not None and statement.tokens:
             _, trees = parse_tokens(statement.text, source, list(statement.tokens))
         else:
             _, trees = parse_tokens(sql, source)
-        outputs = [convert(tree, source, pretty=pretty, notes=result.notes) for tree in trees]
+        converted = [convert(tree, source, pretty=pretty, notes=result.notes, script=script) for tree in trees]
+        outputs = [c for c in converted if c is not None]
     except TranspileError as e:
         result.code, result.message = e.code, str(e)
         return result
@@ -132,5 +138,7 @@ def transpile_statement(sql: str, line: int, source: str, pretty: bool = False,
 
 def transpile_text(text: str, source: str, pretty: bool = False, prover: Prover | None = None) -> list[StatementResult]:
     """Every statement of ``text`` (split at top-level semicolons), transpiled and proven.
-    TranspileError (SQL_PARSE_ERROR) if the text cannot even be tokenized."""
-    return [transpile_statement(st.sql, st.line, source, pretty, prover, st) for st in split_statements(text, source)]
+    TranspileError (SQL_PARSE_ERROR) if the text cannot even be tokenized. One script state spans the
+    text: a variable declared by one statement is written into the later ones."""
+    script = Script(normalize_dialect(source))
+    return [transpile_statement(st.sql, st.line, source, pretty, prover, st, script) for st in split_statements(text, source)]

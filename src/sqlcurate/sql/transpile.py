@@ -20,6 +20,7 @@ from sqlglot.tokens import Token, TokenType
 from sqlcurate.sql.dialects import DISPLAY, Detection, detect, normalize_dialect
 from sqlcurate.sql.fingerprint import dialect_of, fingerprint, fingerprint_tokens, tokenize
 from sqlcurate.sql.fixups import Untranspilable, apply
+from sqlcurate.sql.script import Script
 
 TARGET = "clickhouse"
 
@@ -125,11 +126,19 @@ def generate(tree: exp.Expression, pretty: bool = False) -> str:
 
 
 def convert(tree: exp.Expression, source: str, pretty: bool = False,
-            nullable_columns: frozenset[str] = frozenset(), notes: list[str] | None = None) -> tuple[exp.Expression, str]:
-    """(ClickHouse AST, ClickHouse text) for one parsed statement; TranspileError if not faithful (code
-    SQL_INTERNAL_ERROR if a rewrite or sqlglot itself fails). ``notes`` collects what was dropped."""
+            nullable_columns: frozenset[str] = frozenset(), notes: list[str] | None = None,
+            script: Script | None = None) -> tuple[exp.Expression, str] | None:
+    """(ClickHouse AST, ClickHouse text) for one parsed statement, or None for a script declaration
+    (``DECLARE``, ``CREATE TEMP FUNCTION``) that ``script`` takes in and writes into the later
+    statements; TranspileError if not faithful (code SQL_INTERNAL_ERROR if a rewrite or sqlglot itself
+    fails). ``notes`` collects what was dropped or carried. ``script``: the state of the statements
+    before this one in the same text (a fresh one if not given)."""
+    notes = notes if notes is not None else []
+    script = script if script is not None else Script(source)
     try:
-        fixed = apply(tree, source, nullable_columns, notes)
+        if script.take(tree, notes):
+            return None
+        fixed = apply(script.expand(tree, notes), source, nullable_columns, notes)
         return fixed, generate(fixed, pretty=pretty)
     except (Untranspilable, UnsupportedError) as e:
         raise TranspileError(str(e).splitlines()[0]) from None
@@ -241,9 +250,10 @@ def _analyze(sql: str, source: str | None) -> Analysis:
         return result
     pretty = "\n" in sql.strip()
     out_trees, out_text = [], []
+    script = Script(dialect)
     for tree in trees:
         try:
-            fixed, text = convert(tree, dialect, pretty=pretty, notes=result.notes)
+            converted = convert(tree, dialect, pretty=pretty, notes=result.notes, script=script)
         except TranspileError as e:
             # no ClickHouse AST either: fixups may have stopped half-way
             if e.code == "SQL_INTERNAL_ERROR":
@@ -251,8 +261,14 @@ def _analyze(sql: str, source: str | None) -> Analysis:
             else:
                 result.untranspilable = str(e)
             return result
+        if converted is None:
+            continue
+        fixed, text = converted
         out_trees.append(fixed)
         out_text.append(text)
+    if not out_text:
+        result.untranspilable = "only script declarations (DECLARE, SET, CREATE TEMP FUNCTION): no query to run"
+        return result
     result.statements = out_trees
     result.clickhouse = out_text
     return result
@@ -294,20 +310,26 @@ def parse_tokens(sql: str, source: str, tokens: list[Token] | None = None) -> tu
 
 
 def to_clickhouse(sql: str, source: str, pretty: bool = False,
-                  nullable_columns: frozenset[str] = frozenset(), notes: list[str] | None = None) -> list[str]:
+                  nullable_columns: frozenset[str] = frozenset(), notes: list[str] | None = None,
+                  script: Script | None = None) -> list[str]:
     """Each statement of ``sql`` (written in ``source``) as canonical ClickHouse; TranspileError if one
     cannot be parsed or transpiled faithfully (the message names the statement, ``code`` the reason).
+    A script declaration writes no statement (see ``convert``).
 
     ``nullable_columns``: sort keys known to be Nullable; only for those is the source dialect's NULL
     placement spelled out (``NULLS FIRST``), elsewhere it is noise. ``notes`` collects what was dropped
-    on purpose (query hints)."""
+    on purpose (query hints). ``script``: the declarations of earlier statements of the same text, for a
+    caller that passes the statements one at a time."""
     dialect = normalize_dialect(source)
     trees = _parse_safely(sql, dialect)[1]
+    notes = notes if notes is not None else []
+    script = script if script is not None else Script(dialect)
     out = []
     for i, tree in enumerate(trees, 1):
         try:
-            out.append(convert(tree, dialect, pretty=pretty, nullable_columns=nullable_columns,
-                               notes=notes if notes is not None else [])[1])
+            converted = convert(tree, dialect, pretty=pretty, nullable_columns=nullable_columns, notes=notes, script=script)
+            if converted is not None:
+                out.append(converted[1])
         except TranspileError as e:
             raise TranspileError(f"statement {i}: {e}" if len(trees) > 1 else str(e), e.code) from None
     return out
