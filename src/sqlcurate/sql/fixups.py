@@ -587,10 +587,15 @@ EXTRACT_PARTS: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
     ("*", "DOY"): ("toDayOfYear", ()),
     ("*", "ISOWEEK"): ("toISOWeek", ()),
     ("*", "QUARTER"): ("toQuarter", ()),
+    # BigQuery WEEK is WEEK(SUNDAY) (0 before the year's first Sunday); ClickHouse's EXTRACT(WEEK) is ISO
+    ("bigquery", "WEEK"): ("toWeek", (0,)),
 }
 
 
 def _extract(node: exp.Extract, ctx: Context) -> exp.Expression:
+    day = _week_start(node.this)
+    if day is not None:
+        return _week_number(node.expression, day)
     part = node.this.name.upper()
     target = EXTRACT_PARTS.get((ctx.family, part)) or EXTRACT_PARTS.get(("*", part))
     if target is None:
@@ -600,12 +605,57 @@ def _extract(node: exp.Extract, ctx: Context) -> exp.Expression:
 
 
 # DATE_TRUNC unit -> ClickHouse function; weeks start on Sunday in BigQuery and on Monday elsewhere.
-TRUNC_FUNCTIONS: dict[str, str] = {"YEAR": "toStartOfYear", "QUARTER": "toStartOfQuarter", "MONTH": "toStartOfMonth"}
+TRUNC_FUNCTIONS: dict[str, str] = {"YEAR": "toStartOfYear", "QUARTER": "toStartOfQuarter", "MONTH": "toStartOfMonth",
+                                   "ISOWEEK": "toMonday"}
 WEEK_TRUNC: dict[str, str] = {"bigquery": "toStartOfWeek", "postgres": "toMonday", "snowflake": "toMonday", "tsql": "toStartOfWeek"}
+
+
+# ---- BigQuery's WEEK(<weekday>) date part (plain WEEK is WEEK(SUNDAY)): weeks that start on that day.
+# sqlglot reads it as a WeekStart node. Days are numbered as toDayOfWeek's default mode does (ISO:
+# Monday 1 .. Sunday 7); days since the week's start are (toDayOfWeek(d) + 7 - start) % 7.
+WEEKDAYS: dict[str, int] = {"MONDAY": 1, "TUESDAY": 2, "WEDNESDAY": 3, "THURSDAY": 4, "FRIDAY": 5, "SATURDAY": 6, "SUNDAY": 7}
+
+
+def _week_start(unit: exp.Expression | None) -> int | None:
+    if not isinstance(unit, exp.WeekStart):
+        return None
+    day = WEEKDAYS.get(unit.name.upper())
+    if day is None:
+        raise Untranspilable(f"WEEK({unit.name}) is not a day of the week")
+    return day
+
+
+def _days_into_week(d: exp.Expression, day: int) -> exp.Expression:
+    shifted = exp.Add(this=exp.Anonymous(this="toDayOfWeek", expressions=[d.copy()]), expression=exp.Literal.number(7 - day))
+    return exp.Mod(this=exp.Paren(this=shifted), expression=exp.Literal.number(7))
+
+
+def _week_trunc(d: exp.Expression, day: int) -> exp.Expression:
+    """The first day of the week (starting on ``day``) that holds ``d``, as a Date."""
+    if day == 7:
+        return exp.Anonymous(this="toStartOfWeek", expressions=[d.copy()])  # mode 0: weeks from Sunday
+    if day == 1:
+        return exp.Anonymous(this="toMonday", expressions=[d.copy()])
+    return exp.Anonymous(this="subtractDays", expressions=[exp.Anonymous(this="toDate", expressions=[d.copy()]), _days_into_week(d, day)])
+
+
+def _week_number(d: exp.Expression, day: int) -> exp.Expression:
+    """BigQuery EXTRACT(WEEK(day) FROM d): 0 before the year's first ``day``, then 1, 2, ... (0..53).
+    toWeek's modes 0 and 5 count so from Sunday and Monday; for the other days: with k days since the
+    week's start, the week starts on day-of-year doy - k, and the count of week starts in the year up to
+    it is (doy - k + 6) / 7 rounded down (0 when it starts in the previous year)."""
+    if day in (7, 1):
+        return exp.Anonymous(this="toWeek", expressions=[d.copy(), exp.Literal.number(0 if day == 7 else 5)])
+    start_doy = exp.Sub(this=exp.Add(this=exp.Anonymous(this="toDayOfYear", expressions=[d.copy()]), expression=exp.Literal.number(6)),
+                        expression=_days_into_week(d, day))
+    return exp.Anonymous(this="intDiv", expressions=[start_doy, exp.Literal.number(7)])
 
 
 def _date_trunc(node: exp.Expression, ctx: Context) -> exp.Expression:
     unit = node.args.get("unit")
+    day = _week_start(unit)
+    if day is not None:
+        return _week_trunc(node.this, day)
     name = unit.name.upper() if unit is not None else ""
     func = TRUNC_FUNCTIONS.get(name) or (WEEK_TRUNC.get(ctx.family) if name == "WEEK" else None)
     if func is None:
@@ -720,8 +770,19 @@ def _date_diff(node: exp.Expression, ctx: Context) -> exp.Expression:
         return a.copy()
 
     unit = node.args.get("unit")
+    day = _week_start(unit)
+    if day == 1:  # ClickHouse's weeks start on Monday
+        return exp.Anonymous(this="dateDiff", expressions=[exp.Literal.string("week"), arg("expression"), arg("this")])
+    if day is not None:  # week starts crossed: whole weeks between the two weeks' first days
+        days = exp.Anonymous(this="dateDiff", expressions=[exp.Literal.string("day"), _week_trunc(arg("expression"), day), _week_trunc(arg("this"), day)])
+        return exp.Anonymous(this="intDiv", expressions=[days, exp.Literal.number(7)])
     name = (unit.name if unit is not None else "DAY").lower()
+    name = DATE_DIFF_UNITS.get(name, name)
     return exp.Anonymous(this="dateDiff", expressions=[exp.Literal.string(name), arg("expression"), arg("this")])
+
+
+# date parts whose dateDiff unit is spelled differently (ISO weeks start on Monday, as ClickHouse's do)
+DATE_DIFF_UNITS: dict[str, str] = {"isoweek": "week"}
 
 
 def _to_char(node: exp.ToChar, ctx: Context) -> exp.Expression:
@@ -961,6 +1022,41 @@ def _declare(node: exp.Expression, ctx: Context) -> exp.Expression:
     raise Untranspilable(f"{DISPLAY[ctx.source]} script variable (DECLARE) has no ClickHouse form; inline its value")
 
 
+# ---- BigQuery FORMAT('%...', ...): printf-style. ClickHouse's printf follows C's printf for these
+# conversions, as BigQuery's does: integers (d, i), floats (f, F, e, E, g, G; C's rounding), strings
+# (s), with the flags - + space 0, a width and a precision; a NULL argument makes the result NULL in
+# both. Left out: %t/%T (BigQuery's own literal rendering), %x/%X/%o (negative numbers), the ' and #
+# flags, * widths, and a width or precision on %s (BigQuery counts characters, printf bytes).
+PRINTF_FAMILIES = frozenset({"bigquery"})  # Postgres, DuckDB, Trino read FORMAT with other rules
+_PRINTF_DIRECTIVE = re.compile(r"%(?P<flags>[-+ 0]*)(?P<width>\d*)(?:\.(?P<precision>\d+))?(?P<conversion>[diseEfFgG%])")
+
+
+def _format(node: exp.Format, ctx: Context) -> exp.Expression:
+    if ctx.family not in PRINTF_FAMILIES:
+        return node
+    fmt = node.this
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise Untranspilable("FORMAT with a format that is not a string constant")
+    for m in _PRINTF_DIRECTIVE.finditer(fmt.name):
+        conversion = m.group("conversion")
+        if (conversion == "%" and m.group() != "%%") or (conversion == "s" and (m.group("width") or m.group("precision"))):
+            raise Untranspilable(f"FORMAT directive {m.group()} has no printf form with the same meaning")
+    rest = _PRINTF_DIRECTIVE.sub("", fmt.name)
+    if "%" in rest:
+        raise Untranspilable(f"FORMAT directive {rest[rest.index('%'):][:3]} has no printf form with the same meaning")
+    return exp.Anonymous(this="printf", expressions=[fmt.copy(), *(e.copy() for e in node.expressions)])
+
+
+def _json_format(node: exp.JSONFormat, ctx: Context) -> exp.Expression:
+    """TO_JSON_STRING / JSON_FORMAT: the exact JSON text matters (it is compared, hashed, stored), and
+    ClickHouse's toJSONString writes other text for the same value (it escapes '/', renders floats and
+    64-bit integers its own way, and drops the field names of a STRUCT turned tuple)."""
+    if ctx.family != "bigquery":
+        return node
+    raise Untranspilable(f"{node.sql(ctx.source).split('(')[0]}: ClickHouse's toJSONString writes different JSON text "
+                         "(escaping, number rendering, STRUCT field names)")
+
+
 # functions whose ClickHouse spelling sqlglot leaves in the SQL-standard form
 _PLAIN_CALLS: dict[type[exp.Expression], str] = {exp.CurrentTimestamp: "now", exp.CurrentDate: "today"}
 
@@ -1027,6 +1123,9 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.UnixMicros: _unix_subseconds,
     exp.UnixMillis: _unix_subseconds,
     exp.SplitPart: _split_part,
+    # BigQuery (issue #11, helper bq)
+    exp.Format: _format,
+    exp.JSONFormat: _json_format,
 }
 
 
