@@ -18,7 +18,7 @@ from .conftest import CASES, rows
 # Rewrites that act on every query (names, ordering, SELECT clauses) rather than on one construct.
 STRUCTURAL = {exp.Table, exp.Identifier, exp.Ordered, exp.Select, exp.Anonymous}
 # Rewrites that only refuse (test_refusals_name_the_construct covers them).
-REFUSALS = {exp.Declare}
+REFUSALS = {exp.Declare, exp.JSONFormat}
 
 
 def _source_types(case) -> set[type]:
@@ -127,7 +127,8 @@ def test_casts_of_values_that_cannot_be_null_are_not_nullable(corpus_engine):
 
 
 @pytest.mark.parametrize("dialect, sql, construct", [
-    ("bigquery", "DECLARE x INT64 DEFAULT 1", "DECLARE"),
+    ("tsql", "DECLARE @x INT = 1", "DECLARE"),
+    ("bigquery", "SELECT TO_JSON_STRING(STRUCT(a, b)) FROM t", "TO_JSON_STRING"),
     ("snowflake", "SELECT f.seq FROM t, LATERAL FLATTEN(input => t.a) f", "LATERAL FLATTEN column SEQ"),
     ("snowflake", "SELECT 1 FROM t WHERE REGEXP_LIKE(x, 'a', 'e')", "REGEXP_LIKE flags"),
     ("postgres", "SELECT d + '1 day 2 hours'::interval FROM t", "INTERVAL"),

@@ -91,6 +91,7 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("bigquery",), "TIMESTAMP_DIFF()", ('TIMESTAMP_DIFF', 'DATETIME_DIFF', 'TIMESTAMP_TRUNC', 'TIMESTAMP_SUB', 'TIMESTAMP_ADD'), r"\b(TIMESTAMP_DIFF|DATETIME_DIFF|TIMESTAMP_TRUNC|TIMESTAMP_SUB|TIMESTAMP_ADD)\s*\(", FOREIGN),
     (("bigquery",), "DATE_DIFF(a, b, PART)", ('DATE_DIFF', 'DATE_SUB', 'DATE_ADD'), rf"\b(DATE_DIFF|DATE_SUB|DATE_ADD)\s*\([^()]*(?:\([^()]*\))?[^()]*,\s*(?:INTERVAL\s+\S+\s+)?{_BQ_PARTS}\s*\)", FOREIGN),
     (("bigquery",), "DATE_TRUNC(x, PART)", ('DATE_TRUNC',), rf"\b(DATE_TRUNC)\s*\([^'()]*(?:\([^()]*\))?\s*,\s*{_BQ_PARTS}\s*\)", FOREIGN),
+    (("bigquery",), "WEEK(<weekday>)", ('WEEK',), r"\b(WEEK)\s*\(\s*(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)\s*\)", FOREIGN),
     (("bigquery",), "EXTRACT(DAYOFWEEK ...)", ('EXTRACT',), r"\bEXTRACT\s*\(\s*(DAYOFWEEK|DAYOFYEAR|ISOWEEK)\b", FOREIGN),
     (("bigquery",), "FORMAT_DATE()", ('FORMAT_DATE', 'FORMAT_TIMESTAMP', 'PARSE_DATE', 'PARSE_TIMESTAMP'), r"\b(FORMAT_DATE|FORMAT_TIMESTAMP|PARSE_DATE|PARSE_TIMESTAMP)\s*\(", FOREIGN),
     (("bigquery",), "APPROX_QUANTILES()", ('APPROX_QUANTILES', 'APPROX_COUNT_DISTINCT', 'APPROX_TOP_COUNT'), r"\b(APPROX_QUANTILES|APPROX_COUNT_DISTINCT|APPROX_TOP_COUNT)\s*\(", FOREIGN),

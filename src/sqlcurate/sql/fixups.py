@@ -157,6 +157,24 @@ def _from_unnest(node: exp.Select, ctx: Context) -> None:
         raise Untranspilable("UNNEST ... WITH OFFSET without a name for the offset")
     table_alias = alias.this if alias is not None and alias.columns and alias.this else None
     unnest.replace(exp.Subquery(this=exp.select(*columns), alias=exp.TableAlias(this=table_alias.copy()) if table_alias else None))
+    _count_of_no_elements(node)
+
+
+def _count_of_no_elements(select: exp.Select) -> None:
+    """``(SELECT COUNT(*) FROM UNNEST(arr) ...)`` is 0 for an empty array; ClickHouse answers a
+    correlated scalar subquery that sees no rows with NULL, COUNT included (measured on 26.9). Without
+    GROUP BY, HAVING, LIMIT or OFFSET the source always returns one non-NULL count, so ``ifNull(..., 0)``
+    is exactly its meaning."""
+    subquery = select.parent
+    if not isinstance(subquery, exp.Subquery) or isinstance(subquery.parent, (exp.From, exp.Join)) or subquery.alias:
+        return
+    if len(select.expressions) != 1 or not isinstance(select.expressions[0].unalias(), exp.Count):
+        return
+    if any(select.args.get(k) for k in ("group", "having", "limit", "offset")):
+        return
+    wrapped = exp.Anonymous(this="ifNull", expressions=[])
+    subquery.replace(wrapped)
+    wrapped.set("expressions", [subquery, exp.Literal.number(0)])
 
 
 # the one column of a FROM UNNEST without an alias in ClickHouse: the whole element
@@ -194,6 +212,7 @@ def _unnest_fields(select: exp.Select, unnest: exp.Unnest) -> None:
         if column.parent is select and column.arg_key == "expressions":
             field = exp.alias_(field, column.name)  # the output column keeps the field's name
         column.replace(field)
+    _count_of_no_elements(select)
 
 
 # Snowflake FLATTEN output columns ClickHouse's ARRAY JOIN can give: VALUE (the element) and INDEX

@@ -136,20 +136,19 @@ class Script:
         return True
 
     def _substitute_variables(self, tree: exp.Expression, notes: list[str] | None) -> exp.Expression:
-        used: dict[str, Variable] = {}
-        for column in list(tree.find_all(exp.Column)):
-            variable = self.variables.get(column.name.lower()) if not column.table else None
-            if variable is None:
-                continue
-            used[variable.name] = variable
+        uses = [(c, self.variables[c.name.lower()]) for c in tree.find_all(exp.Column)
+                if not c.table and c.name.lower() in self.variables]
+        used = {variable.name: variable for _, variable in uses}
+        if notes is not None and used:
+            _shadowing_alias(tree, used)
+        for column, variable in uses:
             value = _operand(variable.value.copy())
             if column is tree:
                 return value
             if isinstance(column.parent, exp.Select) and column.arg_key == "expressions":
                 value = exp.alias_(value, variable.name)  # the output column keeps the variable's name
             column.replace(value)
-        if notes is not None and used:
-            _shadowing_alias(tree, used)
+        if notes is not None:
             notes.extend(f"variable {name} written as its value (BigQuery reads a column of the same name instead, "
                          f"if a table read has one)" for name in used)
         return tree
@@ -199,7 +198,7 @@ class Script:
     def _body_at(self, function: TempFunction, call: exp.Anonymous) -> exp.Expression:
         if len(call.expressions) != len(function.params):
             raise Untranspilable(f"{function.name} called with {len(call.expressions)} arguments, declared with {len(function.params)}")
-        args = {name.lower(): (_typed(arg, kind), arg) for (name, kind), arg in zip(function.params, call.expressions)}
+        args = {name.lower(): (_typed(arg, kind), arg) for (name, kind), arg in zip(function.params, call.expressions, strict=True)}
         body = function.body.copy()
         for column in list(body.find_all(exp.Column)):
             found = args.get(column.name.lower()) if not column.table else None

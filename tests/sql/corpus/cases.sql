@@ -778,3 +778,17 @@ SELECT country, COUNT(*) AS n, MAX(revenue) AS top
 FROM webstats.events WHERE event_type = 'no such event' GROUP BY CUBE (country)
 -- clickhouse:
 SELECT CAST(NULL AS Nullable(String)), toUInt64(0), CAST(NULL AS Nullable(Float64))
+
+-- BigQuery (issue #11, helper bq): FORMAT, WEEK(<weekday>)
+
+-- case: bigquery_format_printf
+-- from: bigquery
+SELECT FORMAT('%d-%s', user_id, country) AS label FROM `myproject.webstats.users` ORDER BY user_id LIMIT 5
+-- clickhouse:
+SELECT concat(toString(user_id), '-', country) AS label FROM webstats.users ORDER BY user_id LIMIT 5
+
+-- case: bigquery_date_trunc_week_tuesday
+-- from: bigquery
+SELECT DATE_TRUNC(event_date, WEEK(TUESDAY)) AS week, COUNT(*) AS n FROM webstats.events GROUP BY week ORDER BY week
+-- clickhouse:
+SELECT toMonday(event_date - 1) + 1 AS week, count() AS n FROM webstats.events GROUP BY week ORDER BY week
