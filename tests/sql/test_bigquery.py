@@ -204,6 +204,21 @@ def test_week_parts_by_hand(bq_engine):
     assert rows(bq_engine, sql) == [("2018-09-25", "2018-10-02", 0, 1, 1, "2024-01-07", "2024-01-01", 1)]
 
 
+# ---------------------------------------------------------------- sqlglot's own BigQuery tests
+
+def test_last_day_translate_uuid_and_bit_operators_by_hand(bq_engine):
+    (sql,) = to_clickhouse("SELECT LAST_DAY(DATE '2008-11-10', WEEK(MONDAY)), LAST_DAY(DATE '2008-11-10', WEEK), "
+                           "LAST_DAY(DATE '2008-11-10', QUARTER), TRANSLATE('input', 'in', 't'), LENGTH(GENERATE_UUID()), "
+                           "GENERATE_UUID() = GENERATE_UUID(), ~0, 5 & 3, 5 | 3, 5 ^ 3", "bigquery")
+    # 2008-11-10 is a Monday; BigQuery integers are signed (~0 is -1)
+    assert rows(bq_engine, sql) == [("2008-11-16", "2008-11-15", "2008-12-31", "tput", 36, False, -1, 1, 7, 6)]
+
+
+def test_mysql_bit_operators_are_left_alone():
+    # MySQL's are unsigned 64-bit (~0 is 18446744073709551615): not the signed bitNot
+    assert to_clickhouse("SELECT ~0", "mysql") == ["SELECT ~0"]
+
+
 # ---------------------------------------------------------------- the Spider2 statements
 
 WRITTEN_NOW = ["bq001", "bq002", "bq350", "bq090", "bq442", "ga010", "bq304", "bq310", "bq363", "bq406", "ga028"]

@@ -1066,6 +1066,62 @@ def _format(node: exp.Format, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this="printf", expressions=[fmt.copy(), *(e.copy() for e in node.expressions)])
 
 
+# LAST_DAY(d, part): the last day of the part's period, as the first day of the next one minus a day
+_PERIOD_STARTS: dict[str, tuple[str, str]] = {"YEAR": ("toStartOfYear", "addYears"), "QUARTER": ("toStartOfQuarter", "addQuarters"),
+                                              "MONTH": ("toStartOfMonth", "addMonths")}
+
+
+def _last_day(node: exp.LastDay, ctx: Context) -> exp.Expression:
+    unit = node.args.get("unit")
+    day = _week_start(unit) if unit is not None else None
+    if day is None and unit is not None and unit.name.upper() == "ISOWEEK":
+        day = 1
+    if day is not None:
+        return exp.Anonymous(this="addDays", expressions=[_week_trunc(node.this, day), exp.Literal.number(6)])
+    period = _PERIOD_STARTS.get(unit.name.upper()) if unit is not None else None
+    if period is None:
+        return node  # LAST_DAY(d): the month's, which ClickHouse's LAST_DAY is too
+    start, add = period
+    next_start = exp.Anonymous(this=add, expressions=[exp.Anonymous(this=start, expressions=[node.this.copy()]), exp.Literal.number(1)])
+    return exp.Anonymous(this="subtractDays", expressions=[next_start, exp.Literal.number(1)])
+
+
+def _translate(node: exp.Translate, ctx: Context) -> exp.Expression:
+    """TRANSLATE(s, from, to): characters of ``from`` past the length of ``to`` are deleted, in
+    BigQuery, Postgres, Snowflake and Oracle alike; translateUTF8 does the same, by code point."""
+    return exp.Anonymous(this="translateUTF8", expressions=[node.this.copy(), node.args["from_"].copy(), node.args["to"].copy()])
+
+
+def _uuid(node: exp.Uuid, ctx: Context) -> exp.Expression:
+    """GENERATE_UUID() / gen_random_uuid() / UUID(): a random version 4 UUID; BigQuery's is a STRING."""
+    if node.this is not None:
+        return node  # a UUID of a name or a literal: leave to sqlglot
+    # ClickHouse computes identical calls once (GENERATE_UUID() = GENERATE_UUID() would be true), so
+    # where a statement has several, each gets its own dummy argument, as ClickHouse documents
+    root = node.root()
+    remaining = sum(1 for _ in root.find_all(exp.Uuid))  # this one and those not rewritten yet (bottom-up)
+    done = sum(1 for a in root.find_all(exp.Anonymous) if a.name == "generateUUIDv4")
+    uuid = exp.Anonymous(this="generateUUIDv4", expressions=[exp.Literal.number(remaining)] if remaining + done > 1 else [])
+    return exp.Anonymous(this="toString", expressions=[uuid]) if node.args.get("is_string") else uuid
+
+
+# bitwise operators ClickHouse spells as functions (it has no &, |, ^, ~ operators); shifts are left to
+# sqlglot (their result past 63 bits differs by dialect)
+_BIT_FUNCTIONS: dict[type[exp.Expression], str] = {exp.BitwiseAnd: "bitAnd", exp.BitwiseOr: "bitOr", exp.BitwiseXor: "bitXor"}
+# MySQL computes bit operations on unsigned 64-bit integers (~0 is 18446744073709551615); the others
+# on signed ones, as ClickHouse does for signed operands
+UNSIGNED_BIT_FAMILIES = frozenset({"mysql"})
+
+
+def _bitwise(node: exp.Expression, ctx: Context) -> exp.Expression:
+    if ctx.family in UNSIGNED_BIT_FAMILIES:
+        return node
+    if isinstance(node, exp.BitwiseNot):
+        # ClickHouse types the literal 0 as UInt8, whose bitNot is 255: the source's integers are signed
+        return exp.Anonymous(this="bitNot", expressions=[exp.Anonymous(this="toInt64", expressions=[node.this.copy()])])
+    return exp.Anonymous(this=_BIT_FUNCTIONS[type(node)], expressions=[node.this.copy(), node.expression.copy()])
+
+
 def _json_format(node: exp.JSONFormat, ctx: Context) -> exp.Expression:
     """TO_JSON_STRING / JSON_FORMAT: the exact JSON text matters (it is compared, hashed, stored), and
     ClickHouse's toJSONString writes other text for the same value (it escapes '/', renders floats and
@@ -1145,6 +1201,13 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     # BigQuery (issue #11, helper bq)
     exp.Format: _format,
     exp.JSONFormat: _json_format,
+    exp.LastDay: _last_day,
+    exp.Translate: _translate,
+    exp.Uuid: _uuid,
+    exp.BitwiseAnd: _bitwise,
+    exp.BitwiseOr: _bitwise,
+    exp.BitwiseXor: _bitwise,
+    exp.BitwiseNot: _bitwise,
 }
 
 

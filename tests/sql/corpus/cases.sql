@@ -792,3 +792,35 @@ SELECT concat(toString(user_id), '-', country) AS label FROM webstats.users ORDE
 SELECT DATE_TRUNC(event_date, WEEK(TUESDAY)) AS week, COUNT(*) AS n FROM webstats.events GROUP BY week ORDER BY week
 -- clickhouse:
 SELECT toMonday(event_date - 1) + 1 AS week, count() AS n FROM webstats.events GROUP BY week ORDER BY week
+
+-- case: bigquery_last_day_of_periods
+-- from: bigquery
+SELECT user_id, LAST_DAY(signup_date, WEEK(MONDAY)) AS week_end, LAST_DAY(signup_date, QUARTER) AS quarter_end,
+       LAST_DAY(signup_date, YEAR) AS year_end
+FROM `myproject.webstats.users` ORDER BY user_id LIMIT 8
+-- clickhouse:
+SELECT user_id, toMonday(signup_date) + 6, toLastDayOfMonth(toStartOfQuarter(signup_date) + INTERVAL 2 MONTH),
+       toDate(concat(toString(toYear(signup_date)), '-12-31'))
+FROM webstats.users ORDER BY user_id LIMIT 8
+
+-- case: bigquery_translate_deletes_extra_characters
+-- from: bigquery
+SELECT TRANSLATE(country, 'AEIOU', 'aei') AS t FROM `myproject.webstats.users` ORDER BY user_id LIMIT 8
+-- clickhouse:
+SELECT replaceRegexpAll(replaceAll(replaceAll(replaceAll(country, 'A', 'a'), 'E', 'e'), 'I', 'i'), '[OU]', '')
+FROM webstats.users ORDER BY user_id LIMIT 8
+
+-- case: bigquery_generate_uuid_calls_differ
+-- from: bigquery
+SELECT LENGTH(GENERATE_UUID()) AS n, GENERATE_UUID() = GENERATE_UUID() AS same FROM `myproject.webstats.users` LIMIT 1
+-- clickhouse:
+SELECT 36, false
+
+-- case: bigquery_bitwise_operators
+-- from: bigquery
+SELECT user_id, user_id & 6 AS a, user_id | 8 AS o, user_id ^ 5 AS x, ~CAST(user_id AS INT64) AS n
+FROM `myproject.webstats.users` ORDER BY user_id LIMIT 8
+-- clickhouse:
+SELECT user_id, user_id % 8 - user_id % 2, if(intDiv(user_id, 8) % 2 = 1, user_id, user_id + 8),
+       user_id + if(user_id % 2 = 1, -1, 1) + if(intDiv(user_id, 4) % 2 = 1, -4, 4), -1 - toInt64(user_id)
+FROM webstats.users ORDER BY user_id LIMIT 8
