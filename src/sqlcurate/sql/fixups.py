@@ -166,7 +166,7 @@ def _count_of_no_elements(select: exp.Select) -> None:
     GROUP BY, HAVING, LIMIT or OFFSET the source always returns one non-NULL count, so ``ifNull(..., 0)``
     is exactly its meaning."""
     subquery = select.parent
-    if not isinstance(subquery, exp.Subquery) or isinstance(subquery.parent, (exp.From, exp.Join)) or subquery.alias:
+    if not isinstance(subquery, exp.Subquery) or isinstance(subquery.parent, (exp.From, exp.Join, exp.In)) or subquery.alias:
         return
     if len(select.expressions) != 1 or not isinstance(select.expressions[0].unalias(), exp.Count):
         return
