@@ -30,6 +30,9 @@ INSERT INTO bqfix.trades VALUES (1, 'a', 10, [('LONG')]), (2, 'b', 12, [('SHORT'
 INSERT INTO bqfix.events VALUES ('u1', [('session', (NULL, 7)), ('source', ('google', NULL))]),
     ('u2', [('source', ('bing', NULL))]), ('u3', []);
 INSERT INTO bqfix.days SELECT toDate('2023-12-20') + number FROM numbers(420);
+CREATE DATABASE IF NOT EXISTS "bq-dash";
+CREATE TABLE IF NOT EXISTS "bq-dash".t (a UInt8) ENGINE = Memory;
+INSERT INTO "bq-dash".t VALUES (4);
 """
 
 
@@ -212,6 +215,12 @@ def test_last_day_translate_uuid_and_bit_operators_by_hand(bq_engine):
                            "GENERATE_UUID() = GENERATE_UUID(), ~0, 5 & 3, 5 | 3, 5 ^ 3", "bigquery")
     # 2008-11-10 is a Monday; BigQuery integers are signed (~0 is -1)
     assert rows(bq_engine, sql) == [("2008-11-16", "2008-11-15", "2008-12-31", "tput", 36, False, -1, 1, 7, 6)]
+
+
+def test_dashed_project_and_dataset_names_are_quoted(bq_engine):
+    (sql,) = to_clickhouse("SELECT a FROM my-project.bq-dash.t", "bigquery")
+    assert sql == 'SELECT a FROM "bq-dash".t'
+    assert rows(bq_engine, sql) == [(4,)]
 
 
 def test_mysql_bit_operators_are_left_alone():

@@ -68,6 +68,7 @@ def _table(node: exp.Table, ctx: Context) -> exp.Expression:
 
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DASHED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # BigQuery project and dataset names may hold dashes
 # Words that must stay quoted when used as names (they would parse as keywords otherwise).
 _RESERVED = frozenset(
     "all and any array as asc between by case cast cross desc distinct else end except exists false final "
@@ -77,9 +78,12 @@ _RESERVED = frozenset(
 
 
 def _identifier(node: exp.Identifier, ctx: Context) -> exp.Expression:
-    """``[Order Date]`` must stay quoted; ``[country]`` or `` `events` `` need no quotes in ClickHouse."""
+    """``[Order Date]`` must stay quoted; ``[country]`` or `` `events` `` need no quotes in ClickHouse.
+    A name the source reads unquoted but ClickHouse would not (BigQuery's dashed ``my-project``) gets quotes."""
     if node.quoted and _PLAIN_NAME.match(node.name) and node.name.lower() not in _RESERVED:
         node.set("quoted", False)
+    elif not node.quoted and not _PLAIN_NAME.match(node.name) and _DASHED_NAME.match(node.name):
+        node.set("quoted", True)
     return node
 
 
