@@ -217,6 +217,24 @@ def test_last_day_translate_uuid_and_bit_operators_by_hand(bq_engine):
     assert rows(bq_engine, sql) == [("2008-11-16", "2008-11-15", "2008-12-31", "tput", 36, False, -1, 1, 7, 6)]
 
 
+def test_generated_date_and_timestamp_arrays_end_where_bigquery_ends_them(bq_engine):
+    (sql,) = to_clickhouse("SELECT GENERATE_DATE_ARRAY('2016-10-05', '2016-10-08'), "
+                           "GENERATE_DATE_ARRAY(DATE '2020-01-01', DATE '2020-02-01', INTERVAL 1 WEEK), "
+                           "GENERATE_DATE_ARRAY('2016-10-08', '2016-10-05'), "
+                           "GENERATE_TIMESTAMP_ARRAY('2016-10-05 00:00:00', '2016-10-07 00:00:00', INTERVAL '1' DAY), "
+                           "GENERATE_TIMESTAMP_ARRAY('2016-10-05 00:00:00', '2016-10-05 05:00:00', INTERVAL 2 HOUR)", "bigquery")
+    # the client gives the UTC times of the array's elements without a zone
+    assert bq_engine.query(sql).result_rows == [(
+        [dt.date(2016, 10, 5), dt.date(2016, 10, 6), dt.date(2016, 10, 7), dt.date(2016, 10, 8)],
+        [dt.date(2020, 1, d) for d in (1, 8, 15, 22, 29)],
+        [],  # the end before the start
+        [dt.datetime(2016, 10, d) for d in (5, 6, 7)],
+        [dt.datetime(2016, 10, 5, h) for h in (0, 2, 4)],
+    )]
+    with pytest.raises(TranspileError, match="step that is not a constant positive number"):
+        to_clickhouse("SELECT GENERATE_DATE_ARRAY('2016-01-31', '2016-05-31', INTERVAL 1 MONTH)", "bigquery")
+
+
 def test_dashed_project_and_dataset_names_are_quoted(bq_engine):
     (sql,) = to_clickhouse("SELECT a FROM my-project.bq-dash.t", "bigquery")
     assert sql == 'SELECT a FROM "bq-dash".t'

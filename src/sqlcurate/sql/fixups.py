@@ -1126,6 +1126,51 @@ def _bitwise(node: exp.Expression, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this=_BIT_FUNCTIONS[type(node)], expressions=[node.this.copy(), node.expression.copy()])
 
 
+# GENERATE_DATE_ARRAY / GENERATE_TIMESTAMP_ARRAY steps of fixed length, in that many of the unit below
+# (months and years are left out: whether a month step from the 31st adds to the start or to the last
+# element is where the dialects could differ)
+_FIXED_STEPS: dict[str, tuple[str, int]] = {"MICROSECOND": ("MICROSECOND", 1), "MILLISECOND": ("MILLISECOND", 1),
+                                            "SECOND": ("SECOND", 1), "MINUTE": ("MINUTE", 1), "HOUR": ("HOUR", 1),
+                                            "DAY": ("DAY", 1), "WEEK": ("DAY", 7)}
+
+
+def _generate_array(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """GENERATE_DATE_ARRAY(start, end, INTERVAL n unit): start, start + n units, ... up to end inclusive
+    (empty when end is before start) -> ``arrayFilter(x -> x <= end, arrayMap(i -> start + INTERVAL
+    (i * n) unit, range(0, count)))``, where count (dateDiff's boundaries / n + 1) is never too small
+    and the filter drops what overshoots. Timestamps are read in UTC, as BigQuery reads them."""
+    step = node.args.get("step")
+    dates = isinstance(node, exp.GenerateDateArray)
+    if step is None:
+        unit, n = "DAY", 1
+    elif (isinstance(step, exp.Interval) and step.unit is not None and step.unit.name.upper() in _FIXED_STEPS
+          and re.fullmatch(r"[1-9]\d*", step.this.name or "")):
+        unit, scale = _FIXED_STEPS[step.unit.name.upper()]
+        n = int(step.this.name) * scale
+    else:
+        raise Untranspilable(f"{node.sql(ctx.source).split('(')[0]} with a step that is not a constant positive number of weeks or smaller units")
+    if dates and unit != "DAY":
+        raise Untranspilable("GENERATE_DATE_ARRAY with a step smaller than a day")
+
+    def moment(e: exp.Expression) -> exp.Expression:
+        if dates:
+            return exp.Anonymous(this="toDate", expressions=[e.copy()])
+        return exp.Anonymous(this="toDateTime64", expressions=[e.copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
+
+    start, end = moment(node.args["start"]), moment(node.args["end"])
+    units = exp.Anonymous(this="dateDiff", expressions=[exp.Literal.string(unit.lower()), start.copy(), end.copy()])
+    count = exp.Anonymous(this="greatest", expressions=[
+        exp.Add(this=exp.Anonymous(this="intDiv", expressions=[units, exp.Literal.number(n)]), expression=exp.Literal.number(1)),
+        exp.Literal.number(0)])
+    steps_taken = exp.column("i") if n == 1 else exp.Paren(this=exp.Mul(this=exp.column("i"), expression=exp.Literal.number(n)))
+    offset = exp.Interval(this=steps_taken, unit=exp.var(unit))
+    steps = exp.Anonymous(this="arrayMap", expressions=[
+        exp.Lambda(this=exp.Add(this=start, expression=offset), expressions=[exp.to_identifier("i")]),
+        exp.Anonymous(this="range", expressions=[exp.Literal.number(0), count])])
+    within = exp.Lambda(this=exp.LTE(this=exp.column("x"), expression=end), expressions=[exp.to_identifier("x")])
+    return exp.Anonymous(this="arrayFilter", expressions=[within, steps])
+
+
 def _json_format(node: exp.JSONFormat, ctx: Context) -> exp.Expression:
     """TO_JSON_STRING / JSON_FORMAT: the exact JSON text matters (it is compared, hashed, stored), and
     ClickHouse's toJSONString writes other text for the same value (it escapes '/', renders floats and
@@ -1206,6 +1251,8 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Format: _format,
     exp.JSONFormat: _json_format,
     exp.LastDay: _last_day,
+    exp.GenerateDateArray: _generate_array,
+    exp.GenerateTimestampArray: _generate_array,
     exp.Translate: _translate,
     exp.Uuid: _uuid,
     exp.BitwiseAnd: _bitwise,

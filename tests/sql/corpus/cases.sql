@@ -824,3 +824,18 @@ FROM `myproject.webstats.users` ORDER BY user_id LIMIT 8
 SELECT user_id, user_id % 8 - user_id % 2, if(intDiv(user_id, 8) % 2 = 1, user_id, user_id + 8),
        user_id + if(user_id % 2 = 1, -1, 1) + if(intDiv(user_id, 4) % 2 = 1, -4, 4), -1 - toInt64(user_id)
 FROM webstats.users ORDER BY user_id LIMIT 8
+
+-- case: bigquery_generate_date_array_weeks
+-- from: bigquery
+SELECT user_id, ARRAY_LENGTH(GENERATE_DATE_ARRAY(signup_date, DATE '2024-03-31', INTERVAL 1 WEEK)) AS weeks
+FROM `myproject.webstats.users` ORDER BY user_id
+-- clickhouse:
+SELECT user_id, if(signup_date <= toDate('2024-03-31'), intDiv(toDate('2024-03-31') - signup_date, 7) + 1, 0)
+FROM webstats.users ORDER BY user_id
+
+-- case: bigquery_generate_timestamp_array_half_hours
+-- from: bigquery
+SELECT event_id, ARRAY_LENGTH(GENERATE_TIMESTAMP_ARRAY(event_time, TIMESTAMP_ADD(event_time, INTERVAL 100 MINUTE), INTERVAL 30 MINUTE)) AS n
+FROM `myproject.webstats.events` ORDER BY event_id LIMIT 5
+-- clickhouse:
+SELECT event_id, 4 FROM webstats.events ORDER BY event_id LIMIT 5
