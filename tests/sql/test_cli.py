@@ -45,6 +45,16 @@ def test_transpile_refuses_unfaithful_statement_and_writes_nothing():
     assert "1 of 2 statement(s) not transpiled" in r.stderr
 
 
+def test_transpile_carries_a_bigquery_declaration_into_later_statements():
+    r = invoke("transpile", "--from", "bigquery", input="DECLARE since DATE DEFAULT '2024-01-01';\n"
+                                                      "SELECT COUNT(*) AS n FROM `p.ds.t` WHERE d >= since;\n")
+    assert r.exit_code == 0, r.output
+    # the DECLARE writes no statement; its value (of its declared type) goes where it is used
+    assert r.stdout == "SELECT COUNT(*) AS n FROM ds.t WHERE d >= CAST('2024-01-01' AS DATE);\n"
+    assert "<stdin>:1: note: DECLARE since: no ClickHouse statement" in r.stderr
+    assert "<stdin>:2: note: variable since written as its value" in r.stderr
+
+
 def test_transpile_parse_error_names_line():
     r = invoke("transpile", "--from", "postgres", input="SELECT 1;\nSELECT (;\n")
     assert r.exit_code == 1 and "<stdin>:2: SQL_PARSE_ERROR Postgres parse error" in r.stderr
