@@ -82,6 +82,12 @@ def test_variable_names_are_case_insensitive_and_defaults_take_the_declared_type
     assert rows(bq_engine, sql) == [(29,)]
 
 
+def test_values_and_function_bodies_keep_their_precedence_where_written(bq_engine):
+    (sql,) = _written("DECLARE x DEFAULT 1 + 2;\nCREATE TEMP FUNCTION f(a INT64, b INT64) AS (a - b);\n"
+                      "SELECT 10 - x AS v, 10 - f(3, 1) AS w, f(1, 2 - 1) * 3 AS z;")[2]
+    assert rows(bq_engine, sql) == [(7, 8, 0)]
+
+
 def test_one_statement_holding_a_whole_script_is_written_as_its_queries():
     result = transpile_statement("DECLARE x INT64 DEFAULT 3; SELECT x * 2 AS y", 1, "bigquery")
     assert result.ok and result.clickhouse == ["SELECT 3 * 2 AS y"]

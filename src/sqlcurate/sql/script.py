@@ -54,7 +54,10 @@ _ATOMS = (exp.Literal, exp.Null, exp.Boolean, exp.Cast, exp.Array, exp.Func, exp
 
 
 def _operand(value: exp.Expression) -> exp.Expression:
-    return value if isinstance(value, _ATOMS) else exp.Paren(this=value)
+    # some operators are also Func nodes in sqlglot (written infix all the same): those get parentheses
+    atomic = isinstance(value, exp.Paren) or (
+        isinstance(value, _ATOMS) and not isinstance(value, (exp.Binary, exp.Unary, exp.Connector, exp.Predicate)))
+    return value if atomic else exp.Paren(this=value)
 
 
 @dataclass
