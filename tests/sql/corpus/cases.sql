@@ -835,7 +835,7 @@ FROM webstats.users ORDER BY user_id
 
 -- case: bigquery_generate_timestamp_array_half_hours
 -- from: bigquery
-SELECT event_id, ARRAY_LENGTH(GENERATE_TIMESTAMP_ARRAY(event_time, TIMESTAMP_ADD(event_time, INTERVAL 100 MINUTE), INTERVAL 30 MINUTE)) AS n
+SELECT event_id, ARRAY_LENGTH(GENERATE_TIMESTAMP_ARRAY(event_time, event_time + INTERVAL 100 MINUTE, INTERVAL 30 MINUTE)) AS n
 FROM `myproject.webstats.events` ORDER BY event_id LIMIT 5
 -- clickhouse:
 SELECT event_id, 4 FROM webstats.events ORDER BY event_id LIMIT 5
