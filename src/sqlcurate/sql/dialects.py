@@ -140,6 +140,16 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "TRY_TO_DATE()", ('TRY_TO_DATE', 'TRY_TO_TIMESTAMP', 'TRY_TO_TIMESTAMP_NTZ'), r"\b(TRY_TO_DATE|TRY_TO_TIMESTAMP|TRY_TO_TIMESTAMP_NTZ)\s*\(", FOREIGN),
     (("snowflake",), "DAYOFWEEKISO()", ('DAYOFWEEKISO',), r"\b(DAYOFWEEKISO)\s*\(", FOREIGN),
     (("snowflake",), "REGEXP_LIKE(x, p, flags)", ('REGEXP_LIKE', 'RLIKE'), r"\b(REGEXP_LIKE|RLIKE)\s*\(", FOREIGN),
+    # Snowflake functions of the Spider2 corpus that fixups rewrite (issue #11, sf)
+    (("snowflake",), "TO_DECIMAL()", ('TO_DECIMAL', 'TO_NUMERIC', 'TRY_TO_DECIMAL', 'TRY_TO_NUMERIC', 'TO_BOOLEAN', 'TRY_TO_BOOLEAN', 'TO_VARIANT'),
+     r"\b(TO_DECIMAL|TO_NUMERIC|TRY_TO_DECIMAL|TRY_TO_NUMERIC|TO_BOOLEAN|TRY_TO_BOOLEAN|TO_VARIANT)\s*\(", FOREIGN),
+    (("snowflake",), "DATE_FROM_PARTS()", ('DATE_FROM_PARTS', 'TIMESTAMP_FROM_PARTS', 'TIMESTAMP_NTZ_FROM_PARTS', 'TIMESTAMP_LTZ_FROM_PARTS',
+                                           'TIMESTAMP_TZ_FROM_PARTS', 'TIME_SLICE', 'BOOLXOR_AGG', 'ARRAY_GENERATE_RANGE'),
+     r"\b(DATE_FROM_PARTS|TIMESTAMP_FROM_PARTS|TIMESTAMP_NTZ_FROM_PARTS|TIMESTAMP_LTZ_FROM_PARTS|TIMESTAMP_TZ_FROM_PARTS"
+     r"|TIME_SLICE|BOOLXOR_AGG|ARRAY_GENERATE_RANGE)\s*\(", FOREIGN),
+    (("snowflake",), "TABLE(GENERATOR(...))", ('GENERATOR', 'SEQ1', 'SEQ2', 'SEQ4', 'SEQ8', 'SPLIT_TO_TABLE', 'BASE64_DECODE_STRING', 'BASE64_DECODE_BINARY'),
+     r"\b(GENERATOR|SEQ1|SEQ2|SEQ4|SEQ8|SPLIT_TO_TABLE|BASE64_DECODE_STRING|BASE64_DECODE_BINARY)\s*\(", FOREIGN),
+    (("snowflake", "oracle"), "TO_NUMBER()", ('TO_NUMBER',), r"\b(TO_NUMBER)\s*\(", FOREIGN),
     # SQLite
     (("sqlite",), "strftime('%...', x)", ('STRFTIME',), r"\b(strftime)\s*\(\s*'", FOREIGN),
     (("sqlite",), "julianday()", ('JULIANDAY',), r"\b(julianday)\s*\(", FOREIGN),

@@ -17,6 +17,7 @@ on the real engine. Constructs we cannot express faithfully raise ``Untranspilab
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,16 @@ class Context:
     def family(self) -> str:
         """The dialect whose conventions the tables below key on (``fabric`` -> ``tsql``...)."""
         return family(self.source)
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _note(ctx: Context, text: str) -> None:
+    """Say once what a rewrite approximates (the same construct may occur several times in a query)."""
+    if text not in ctx.notes:
+        ctx.notes.append(text)
 
 
 # ---------------------------------------------------------------- names
@@ -219,35 +230,146 @@ def _unnest_fields(select: exp.Select, unnest: exp.Unnest) -> None:
     _count_of_no_elements(select)
 
 
-# Snowflake FLATTEN output columns ClickHouse's ARRAY JOIN can give: VALUE (the element) and INDEX
-# (0-based position); SEQ, KEY, PATH and THIS have no counterpart.
-_FLATTEN_COLUMNS = frozenset({"VALUE", "INDEX"})
+# Snowflake FLATTEN output columns ClickHouse's ARRAY JOIN can give: VALUE (the element), INDEX (0-based
+# position) and KEY (of an object's entries); SEQ, PATH and THIS have no counterpart. SPLIT_TO_TABLE gives
+# VALUE and INDEX (1-based there).
+_FLATTEN_COLUMNS = frozenset({"VALUE", "INDEX", "KEY"})
+_SPLIT_COLUMNS = frozenset({"VALUE", "INDEX"})
+# FLATTEN's arguments in positional order
+_FLATTEN_ARGS = ("INPUT", "PATH", "OUTER", "RECURSIVE", "MODE")
+_UNNAMED_FLATTEN = "_flattened"  # the alias sqlglot gives a FLATTEN written without one
+
+
+def _flatten_args(explode: exp.Explode) -> tuple[exp.Expression, bool]:
+    """(input, outer) of ``FLATTEN(input [, path, outer, ...])`` or ``FLATTEN(INPUT => x, OUTER => b)``;
+    PATH, RECURSIVE and MODE are refused."""
+    found: dict[str, exp.Expression] = {}
+    for i, arg in enumerate([explode.this, *explode.expressions]):
+        if isinstance(arg, exp.Kwarg):
+            found[arg.this.name.upper()] = arg.expression
+        elif i < len(_FLATTEN_ARGS):
+            found[_FLATTEN_ARGS[i]] = arg
+    outer = found.pop("OUTER", None)
+    if set(found) != {"INPUT"} or not (outer is None or isinstance(outer, exp.Boolean)):
+        raise Untranspilable("LATERAL FLATTEN with options other than INPUT and a constant OUTER (path, recursive, mode)")
+    return found["INPUT"], bool(outer is not None and outer.this)
+
+
+def _json_text(e: exp.Expression) -> exp.Expression | None:
+    """The JSON text behind a FLATTEN input that is a parsed or extracted VARIANT (PARSE_JSON(s), v:path,
+    x::VARIANT), which this layer keeps as JSON text; None for a plain column (a ClickHouse array)."""
+    if isinstance(e, exp.ParseJSON):
+        return e.this
+    if isinstance(e, exp.Cast) and e.to.is_type(exp.DataType.Type.VARIANT):
+        return e.this
+    return e if isinstance(e, exp.JSONExtract) else None
+
+
+def _lateral_sources(node: exp.Select):
+    """(join, table function, alias) of each ``, LATERAL FLATTEN(...) f`` / ``TABLE(FLATTEN(...)) f`` /
+    ``LATERAL SPLIT_TO_TABLE(...) f`` joined in ``node``."""
+    for join in node.args.get("joins") or []:
+        source = join.this
+        if isinstance(source, (exp.Lateral, exp.TableFromRows)) and isinstance(source.this, (exp.Explode, exp.SplitToTable)):
+            yield join, source.this, source.args.get("alias")
+
+
+def _lateral_name(alias: exp.TableAlias | None) -> str | None:
+    """The name a FLATTEN is given in the query, or None (sqlglot names an unnamed one ``_flattened``)."""
+    name = alias.this.name if alias is not None and alias.this else ""
+    return name if name and name != _UNNAMED_FLATTEN else None
 
 
 def _lateral_flatten(node: exp.Select, ctx: Context) -> None:
     """Snowflake ``FROM t, LATERAL FLATTEN(input => t.arr) f`` -> ``ARRAY JOIN t.arr AS f_value``, with
-    ``f.value`` -> ``f_value`` and ``f.index`` -> ``f_index - 1`` (from ``arrayEnumerate``)."""
-    for join in node.args.get("joins") or []:
-        lateral = join.this
-        if not (isinstance(lateral, exp.Lateral) and isinstance(lateral.this, exp.Explode)):
-            continue
-        arg = lateral.this.this
-        if not (isinstance(arg, exp.Kwarg) and arg.this.name.lower() == "input"):
-            raise Untranspilable("LATERAL FLATTEN with options other than input => (outer, path, recursive, mode)")
-        alias = lateral.args.get("alias")
-        name = alias.this.name if alias is not None and alias.this else "f"
-        used = {c.name.upper() for c in node.find_all(exp.Column) if c.table == name}
-        if used - _FLATTEN_COLUMNS:
-            raise Untranspilable(f"LATERAL FLATTEN column {', '.join(sorted(used - _FLATTEN_COLUMNS))} has no ARRAY JOIN form")
-        array = arg.expression
-        joined = [exp.alias_(array.copy(), f"{name}_value")]
+    ``f.value`` -> ``f_value`` and ``f.index`` -> ``f_index - 1`` (from ``arrayEnumerate``).
+
+    A VARIANT input (PARSE_JSON(s), v:path) is JSON text here: its elements are
+    ``JSONExtractArrayRaw(s)``, and when KEY is read its entries are ``JSONExtractKeysAndValuesRaw(s)``
+    (``f_entry.1`` the key, ``.2`` the value). Snowflake flattens an object's values and an array's
+    elements alike; ClickHouse needs to be told which, so the rewrite reads an array unless KEY is used,
+    and says so in the notes. ``LATERAL SPLIT_TO_TABLE(s, sep) f`` -> ``ARRAY JOIN splitByString(sep, s)``
+    (f.index is 1-based there; a NULL string gives no rows). OUTER => TRUE or a LEFT JOIN keep the
+    outer row with NULLs (LEFT ARRAY JOIN of Nullable elements)."""
+    joins = node.args.get("joins")
+    if not joins or not any(isinstance(j.this, (exp.Lateral, exp.TableFromRows)) for j in joins):
+        return  # most queries: nothing to look at (this runs on every SELECT)
+    sources = [(join, func, _lateral_name(alias)) for join, func, alias in _lateral_sources(node)]
+    if sum(1 for *_, name in sources if name is None) > 1:
+        raise Untranspilable("several unnamed LATERAL FLATTEN / SPLIT_TO_TABLE in one FROM (their VALUE is ambiguous)")
+    for join, func, name in sources:
+        what = "FLATTEN" if isinstance(func, exp.Explode) else "SPLIT_TO_TABLE"
+        side = (join.args.get("side") or "").upper()
+        on = join.args.get("on")
+        if side not in ("", "LEFT") or join.args.get("kind") not in (None, "CROSS", "INNER") or (
+                on is not None and not (isinstance(on, exp.Boolean) and on.this)):
+            raise Untranspilable(f"{side or join.args.get('kind')} JOIN LATERAL {what} with a join condition")
+        # an unnamed FLATTEN's columns are read bare (VALUE, INDEX...)
+        columns = [c for c in node.find_all(exp.Column)
+                   if (c.table == name if name else (not c.table and c.name.upper() in _FLATTEN_COLUMNS
+                                                      and c.find_ancestor(exp.Select) is node))]
+        used = {c.name.upper() for c in columns}
+        prefix = name or "flatten"
+        if isinstance(func, exp.SplitToTable):
+            array, outer, allowed, base = _split_to_table(func), side == "LEFT", _SPLIT_COLUMNS, 0
+        else:
+            array, outer = _flatten_args(func)
+            outer, allowed, base = outer or side == "LEFT", _FLATTEN_COLUMNS, 1
+        if used - allowed:
+            raise Untranspilable(f"LATERAL {what} column {', '.join(sorted(used - allowed))} has no ARRAY JOIN form")
+        if outer and "KEY" in used:
+            raise Untranspilable("an outer LATERAL FLATTEN reading KEY")
+        entries = json_values = False
+        if isinstance(func, exp.Explode):
+            text = _json_text(array)
+            if "KEY" in used:
+                if "INDEX" in used:
+                    raise Untranspilable("LATERAL FLATTEN reading both KEY and INDEX")
+                source = text or array
+                array, entries, json_values = _call("JSONExtractKeysAndValuesRaw", source.copy()), True, True
+                _note(ctx, f"FLATTEN of {source.sql(ctx.source)} read as an object's entries (KEY is used): "
+                           "an array there gives no rows, where Snowflake gives its elements with a NULL KEY")
+            elif text is not None:
+                array, json_values = _call("JSONExtractArrayRaw", text.copy()), True
+                _note(ctx, f"FLATTEN of {text.sql(ctx.source)} read as a JSON array: an object there gives no rows, "
+                           "where Snowflake gives its values")
+        positions = _call("arrayEnumerate", array.copy())
+        if outer:  # the outer row's VALUE and INDEX are NULL, not the type's default
+            array, positions = _nullable_elements(array), _nullable_elements(positions)
+        joined = [exp.alias_(array, f"{prefix}_entry" if entries else f"{prefix}_value")]
         if "INDEX" in used:
-            joined.append(exp.alias_(exp.Anonymous(this="arrayEnumerate", expressions=[array.copy()]), f"{name}_index"))
-        for column in list(node.find_all(exp.Column)):
-            if column.table == name:
-                new = exp.column(f"{name}_{column.name.lower()}")
-                column.replace(exp.Paren(this=exp.Sub(this=new, expression=exp.Literal.number(1))) if column.name.upper() == "INDEX" else new)
-        join.replace(exp.Join(this=joined[0], expressions=joined[1:], kind="ARRAY"))
+            joined.append(exp.alias_(positions, f"{prefix}_index"))
+        for column in columns:
+            part = column.name.upper()
+            new: exp.Expression = exp.column(f"{prefix}_{part.lower()}")
+            if entries:
+                new = exp.Dot(this=exp.column(f"{prefix}_entry"), expression=exp.Literal.number(1 if part == "KEY" else 2))
+            elif part == "INDEX" and base:
+                new = exp.Paren(this=exp.Sub(this=new, expression=exp.Literal.number(base)))
+            cast = column.parent
+            if json_values and part == "VALUE" and isinstance(cast, exp.Cast) and cast.to.is_type(*exp.DataType.TEXT_TYPES):
+                # a JSON string value cast to text is the string itself, without its quotes
+                cast.replace(_call("JSONExtract", new, exp.Literal.string("Nullable(String)")))
+            else:
+                column.replace(new)
+        join.replace(exp.Join(this=joined[0], expressions=joined[1:], kind="ARRAY", side="LEFT" if outer else None))
+
+
+def _nullable_elements(array: exp.Expression) -> exp.Expression:
+    return _call("arrayMap", exp.Lambda(this=_call("toNullable", exp.column("x")), expressions=[exp.to_identifier("x")]), array)
+
+
+def _split_to_table(func: exp.SplitToTable) -> exp.Expression:
+    """The parts of SPLIT_TO_TABLE(s, sep); as in SPLIT_PART, only a constant, non-empty separator (an
+    empty one would split into characters)."""
+    sep = func.expression
+    if not (isinstance(sep, exp.Literal) and sep.is_string and sep.name):
+        raise Untranspilable("SPLIT_TO_TABLE with a separator that is not a non-empty constant")
+    parts = _call("splitByString", sep.copy(), func.this.copy())
+    if isinstance(func.this, exp.Literal):
+        return parts
+    # splitByString(sep, NULL) is [''], one row; Snowflake gives none
+    return _call("if", _call("isNull", func.this.copy()), exp.Array(expressions=[]), parts)
 
 
 def _select(node: exp.Select, ctx: Context) -> exp.Expression:
@@ -255,6 +377,7 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _wildcard_table(node, ctx)
     _from_unnest(node, ctx)
     _lateral_flatten(node, ctx)
+    _generator(node, ctx)
     limit = node.args.get("limit")
     # OFFSET n ROWS FETCH NEXT m ROWS ONLY -> LIMIT m OFFSET n (ClickHouse accepts both; LIMIT is canonical)
     if isinstance(limit, exp.Fetch):
@@ -576,6 +699,16 @@ def _cast(node: exp.Cast, ctx: Context) -> exp.Expression:
         if m is None:
             raise Untranspilable("a cast to INTERVAL of anything but one constant 'N unit'")
         return exp.Interval(this=exp.Literal.number(int(m.group(1))), unit=exp.var(m.group(2).upper()))
+    if isinstance(node.to, exp.DataType) and node.to.is_type(exp.DataType.Type.VARIANT) and (
+            isinstance(value, exp.JSONExtract) or (isinstance(node.parent, (exp.JSONExtract, exp.JSONExtractScalar))
+                                                   and node.arg_key == "this")):
+        # Snowflake v:path::VARIANT is the JSON text it already is; x::VARIANT:key reads x as JSON text,
+        # as PARSE_JSON(x):key does (see _parse_json)
+        return value.copy()
+    if isinstance(node.to, exp.DataType) and node.to.is_type(exp.DataType.Type.TIMESTAMPLTZ):
+        # Snowflake TIMESTAMP_LTZ: an instant shown in the session's time zone, as a DateTime64 without
+        # an explicit zone (see _to_timestamp_ltz)
+        node.set("to", exp.DataType(this=exp.DataType.Type.DATETIME64, expressions=[exp.DataTypeParam(this=exp.Literal.number(6))]))
     if (isinstance(value, exp.Literal) or _integer(value)) and isinstance(node.to, exp.DataType):
         node.to.set("nullable", False)
     return node
@@ -612,14 +745,22 @@ EXTRACT_PARTS: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
     ("*", "QUARTER"): ("toQuarter", ()),
     # BigQuery WEEK is WEEK(SUNDAY) (0 before the year's first Sunday); ClickHouse's EXTRACT(WEEK) is ISO
     ("bigquery", "WEEK"): ("toWeek", (0,)),
+    # Snowflake's week year under its default WEEK_OF_YEAR_POLICY (0) and WEEK_START (0) is the ISO one
+    ("snowflake", "YEAROFWEEK"): ("toISOYear", ()),
+    ("*", "YEAROFWEEKISO"): ("toISOYear", ()),
 }
 
 
 def _extract(node: exp.Extract, ctx: Context) -> exp.Expression:
+    if isinstance(node.this, exp.Literal) and node.this.is_string:  # DATE_PART('month', x)
+        node.set("this", exp.var(node.this.name.upper()))
     day = _week_start(node.this)
     if day is not None:
         return _week_number(node.expression, day)
     part = node.this.name.upper()
+    epoch = _epoch_part(node, part) if ctx.family == "snowflake" else None
+    if epoch is not None:
+        return epoch
     target = EXTRACT_PARTS.get((ctx.family, part)) or EXTRACT_PARTS.get(("*", part))
     if target is None:
         return node
@@ -843,6 +984,15 @@ def _snowflake_try_to_timestamp(node: exp.Anonymous) -> exp.Expression:
     return exp.Anonymous(this="toDateTime64OrNull", expressions=[node.expressions[0].copy(), exp.Literal.number(6), exp.Literal.string("UTC")])
 
 
+def _to_timestamp_ltz(node: exp.Anonymous) -> exp.Expression:
+    """Snowflake TO_TIMESTAMP_LTZ(x): numbers are seconds since the epoch, text is read in the session's
+    time zone, and the value shows in the session's time zone. A ClickHouse DateTime64 without an explicit
+    zone does the same with the session's ``session_timezone`` (the server's zone when unset)."""
+    if len(node.expressions) != 1:
+        raise Untranspilable(f"{node.name} with a format or scale argument")
+    return _call("toDateTime64", node.expressions[0].copy(), exp.Literal.number(6))
+
+
 def _sqlite_julianday(node: exp.Anonymous) -> exp.Expression:
     """SQLite julianday(x): days since noon UTC on 24 November 4714 BC, fractional; the Unix epoch is
     Julian day 2440587.5."""
@@ -861,6 +1011,7 @@ ANONYMOUS_CALLS: dict[tuple[str, str], Callable[[exp.Anonymous], exp.Expression]
     ("snowflake", "TRY_TO_TIMESTAMP"): _snowflake_try_to_timestamp,
     ("snowflake", "TRY_TO_TIMESTAMP_NTZ"): _snowflake_try_to_timestamp,
     ("sqlite", "JULIANDAY"): _sqlite_julianday,
+    ("snowflake", "TO_TIMESTAMP_LTZ"): _to_timestamp_ltz,
 }
 
 
@@ -998,10 +1149,31 @@ def _bracket(node: exp.Bracket, ctx: Context) -> exp.Expression:
 
 
 def _parse_json(node: exp.ParseJSON, ctx: Context) -> exp.Expression:
-    """``PARSE_JSON(s):key`` -> ClickHouse's JSON functions read the string itself (JSONExtract*(s, 'key'));
-    a PARSE_JSON whose value is used as a whole has no ClickHouse counterpart here and is left for the
-    engine to reject."""
+    """``PARSE_JSON(s):key`` -> ClickHouse's JSON functions read the string itself (JSONExtract*(s, 'key')).
+    A FLATTEN input is left for ``_lateral_flatten`` (it must know the input is JSON text). Snowflake's
+    PARSE_JSON used as a whole value is kept as its JSON text, which the path rewrites read later
+    (TRY_PARSE_JSON: NULL where the text is not JSON); elsewhere it is left for the engine to reject."""
     if isinstance(node.parent, (exp.JSONExtract, exp.JSONExtractScalar)) and node.arg_key == "this":
+        return node.this.copy()
+    if ctx.family != "snowflake" or _flatten_input(node):
+        return node
+    text = node.this.copy()
+    if node.args.get("safe"):
+        return _call("if", _call("isValidJSON", text), text.copy(), exp.Null())
+    _note(ctx, f"{node.sql(ctx.source)} is kept as its JSON text: not normalized, and text that is not JSON "
+               "is no error (Snowflake raises one)")
+    return text
+
+
+def _flatten_input(node: exp.Expression) -> bool:
+    parent = node.parent.parent if isinstance(node.parent, exp.Kwarg) else node.parent
+    return isinstance(parent, exp.Explode)
+
+
+def _to_variant(node: exp.ToVariant, ctx: Context) -> exp.Expression:
+    """Snowflake ``ARRAY_CONTAINS(TO_VARIANT(x), arr)`` -> ``has(arr, x)``: ClickHouse compares the array's
+    elements with x itself. A VARIANT used elsewhere is left for the engine to reject."""
+    if isinstance(node.parent, exp.ArrayContains) and node.arg_key == "expression":
         return node.this.copy()
     return node
 
@@ -1075,11 +1247,16 @@ _PERIOD_STARTS: dict[str, tuple[str, str]] = {"YEAR": ("toStartOfYear", "addYear
                                               "MONTH": ("toStartOfMonth", "addMonths")}
 
 
+# LAST_DAY's week units that are no WEEK(<weekday>) node: (dialect family or "*", unit) -> the day the
+# week starts on (ISO numbers). Snowflake's WEEK starts on Monday (its WEEK_START parameter's default, 0).
+LAST_DAY_WEEK_STARTS: dict[tuple[str, str], int] = {("*", "ISOWEEK"): 1, ("snowflake", "WEEK"): 1}
+
+
 def _last_day(node: exp.LastDay, ctx: Context) -> exp.Expression:
     unit = node.args.get("unit")
     day = _week_start(unit) if unit is not None else None
-    if day is None and unit is not None and unit.name.upper() == "ISOWEEK":
-        day = 1
+    if day is None and unit is not None:
+        day = LAST_DAY_WEEK_STARTS.get((ctx.family, unit.name.upper()), LAST_DAY_WEEK_STARTS.get(("*", unit.name.upper())))
     if day is not None:
         return exp.Anonymous(this="addDays", expressions=[_week_trunc(node.this, day), exp.Literal.number(6)])
     period = _PERIOD_STARTS.get(unit.name.upper()) if unit is not None else None
@@ -1191,6 +1368,329 @@ def _plain_call(node: exp.Expression, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this=_PLAIN_CALLS[type(node)], expressions=[])
 
 
+# ---------------------------------------------------------------- Snowflake constructs (issue #11, sf)
+
+def _int_literal(e: exp.Expression | None) -> int | None:
+    """The value of an integer literal (``-1`` included), else None."""
+    if isinstance(e, exp.Neg):
+        inner = _int_literal(e.this)
+        return None if inner is None else -inner
+    return int(e.name) if isinstance(e, exp.Literal) and e.is_int else None
+
+
+def _to_number(node: exp.ToNumber, ctx: Context) -> exp.Expression:
+    """Snowflake TO_NUMBER / TO_DECIMAL / TO_NUMERIC (x [, precision [, scale]]) and their TRY_ forms:
+    NUMBER(38, scale 0 by default), rounded half away from zero, an error (NULL for TRY_) when the value
+    needs more than 38 digits. ClickHouse's toDecimal truncates extra digits, so the value is read with
+    one digit more (``toDecimal256``: 38 integer digits fit) and ``round`` (half away from zero on
+    decimals) brings it to the scale; reading that text back into a Decimal128 checks the 38 digits
+    (``Too many digits``), as NUMBER(38, s) does. A ClickHouse Decimal(p, s) does not check a smaller p,
+    so ``isDecimalOverflow(v, p)`` does: an error (``throwIf``), or NULL for TRY_. Format models are
+    refused. Other dialects' TO_NUMBER (Postgres, Oracle: format required, another result type) are
+    left to sqlglot, which refuses them."""
+    if ctx.family != "snowflake":
+        return node
+    if node.args.get("format") is not None or node.args.get("nlsparam") is not None:
+        raise Untranspilable("TO_NUMBER with a format model (no exact ClickHouse parser of Snowflake number formats)")
+    precision = _int_literal(node.args.get("precision")) if node.args.get("precision") is not None else 38
+    scale = _int_literal(node.args.get("scale")) if node.args.get("scale") is not None else 0
+    if precision is None or scale is None or not 0 <= scale <= precision <= 38 or scale == 38:
+        raise Untranspilable("TO_NUMBER with a precision or scale that is not a constant within NUMBER(38, 37)")
+    digits = exp.Literal.number(scale + 1)
+    if node.args.get("safe"):
+        read = _call("toDecimal256OrNull", _call("toString", node.this.copy()), digits)
+    else:
+        read = _call("toDecimal256", node.this.copy(), digits)
+    rounded = _call("toString", _call("round", read, exp.Literal.number(scale)))
+    value = _call("toDecimal128OrNull" if node.args.get("safe") else "toDecimal128", rounded, exp.Literal.number(scale))
+    if precision == 38:
+        return value
+    overflow = _call("isDecimalOverflow", value.copy(), exp.Literal.number(precision))
+    if node.args.get("safe"):
+        return _call("if", overflow, exp.Null(), value)
+    message = exp.Literal.string(f"TO_NUMBER: value out of range of NUMBER({precision}, {scale})")
+    return exp.Add(this=value, expression=_call("throwIf", overflow, message))
+
+
+# SEQ1/2/4/8(): the generator's row number, wrapping at the function's width (unsigned, sign 0)
+_SEQ_BITS: dict[type[exp.Expression], int] = {exp.Seq1: 8, exp.Seq2: 16, exp.Seq4: 32, exp.Seq8: 64}
+
+
+def _generator_of(select: exp.Select | None) -> tuple[exp.TableFromRows, str, int] | None:
+    """(source, name, ROWCOUNT) of the one ``TABLE(GENERATOR(ROWCOUNT => n))`` in ``select``'s FROM."""
+    if select is None:
+        return None
+    sources = [select.args["from_"]] if select.args.get("from_") is not None else []
+    sources += select.args.get("joins") or []
+    generators = [s.this for s in sources if isinstance(s.this, exp.TableFromRows) and isinstance(s.this.this, exp.Generator)]
+    if not generators:
+        return None
+    if len(generators) > 1:
+        raise Untranspilable("several TABLE(GENERATOR(...)) in one FROM")
+    (table,) = generators
+    rowcount = _int_literal(table.this.args.get("rowcount"))
+    if table.this.args.get("timelimit") is not None or rowcount is None:
+        raise Untranspilable("GENERATOR without a constant ROWCOUNT (TIMELIMIT has no ClickHouse form)")
+    alias = table.args.get("alias")
+    return table, alias.this.name if alias is not None and alias.this else "generator", rowcount
+
+
+def _generator(node: exp.Select, ctx: Context) -> None:
+    """``FROM TABLE(GENERATOR(ROWCOUNT => n))`` -> ``FROM numbers(n) AS generator``: n rows, numbered from 0
+    (``_seq`` reads the number). A query may also number the rows with ROW_NUMBER() OVER (...), which
+    needs nothing. TIMELIMIT (rows until a time is up) is refused."""
+    source = node.args.get("from_")
+    if not node.args.get("joins") and not (source is not None and isinstance(source.this, exp.TableFromRows)):
+        return  # most queries: nothing to look at (this runs on every SELECT)
+    found = _generator_of(node)
+    if found is not None:
+        table, name, rowcount = found
+        table.replace(exp.Table(this=_call("numbers", exp.Literal.number(rowcount)), alias=exp.TableAlias(this=exp.to_identifier(name))))
+
+
+def _seq(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """SEQ1/2/4/8() in a query over TABLE(GENERATOR(...)): 0, 1, ... per generated row, which is the
+    ``number`` of ``_generator``'s numbers(n); it wraps at the function's width, as in Snowflake. (Runs
+    before the SELECT's rewrite: the generator is still in its FROM.)"""
+    found = _generator_of(node.find_ancestor(exp.Select))
+    if found is None:
+        raise Untranspilable(f"{node.sql('snowflake')} outside a query over TABLE(GENERATOR(...))")
+    if node.this is not None and _int_literal(node.this) != 0:
+        raise Untranspilable(f"{node.sql('snowflake')}: the signed sequence wraps to negative numbers")
+    _, name, rowcount = found
+    number: exp.Expression = exp.column("number", table=name)
+    bits = _SEQ_BITS[type(node)]
+    if rowcount > 2 ** bits:
+        number = exp.Paren(this=exp.Mod(this=number, expression=exp.Literal.number(2 ** bits)))
+    return number
+
+
+def _date_from_parts(node: exp.DateFromParts, ctx: Context) -> exp.Expression:
+    """DATE_FROM_PARTS(y, m, d) (Snowflake), and DATE(y, m, d) (BigQuery), DATEFROMPARTS (T-SQL),
+    make_date (DuckDB). Snowflake carries out-of-range months and days over (month 0 is December of the
+    year before, day 0 the last day of the month before), so its form is the first of year y plus m - 1
+    months plus d - 1 days; the others raise an error on them (noted), and a valid date is the same in
+    every form. Constant arguments that make a valid date are written as the date itself.
+    ``makeDate32`` covers the years 1900-2299 (ClickHouse's Date32): a constant year outside is refused;
+    a computed one is clamped by ClickHouse, as every Date32 is."""
+    year, month, day = (node.args.get(k) for k in ("year", "month", "day"))
+    if month is None or day is None:
+        raise Untranspilable("DATE_FROM_PARTS without month and day")
+    parts = [_int_literal(p) for p in (year, month, day)]
+    if parts[0] is not None and not 1900 <= parts[0] <= 2299:
+        raise Untranspilable(f"DATE_FROM_PARTS of the year {parts[0]}, outside ClickHouse's Date32 (1900-2299)")
+    if None not in parts:
+        try:
+            valid = dt.date(*parts)  # type: ignore[arg-type]
+        except ValueError:
+            valid = None
+        if valid is not None and 1900 <= valid.year <= 2299:
+            return _call("makeDate32", *(exp.Literal.number(p) for p in parts))  # type: ignore[arg-type]
+    if ctx.family != "snowflake" and not node.args.get("allow_overflow"):
+        _note(ctx, f"{node.sql(ctx.source)}: an out-of-range month or day, an error in {DISPLAY[ctx.source]}, "
+                   "is carried over into the next month or year in ClickHouse")
+    start = _call("makeDate32", year.copy(), exp.Literal.number(1), exp.Literal.number(1))
+    return _add_unless_zero("addDays", _add_unless_zero("addMonths", start, _minus_one(month)), _minus_one(day))
+
+
+def _minus_one(e: exp.Expression) -> exp.Expression:
+    value = _int_literal(e)
+    if value is not None:
+        return exp.Literal.number(value - 1) if value > 0 else exp.Neg(this=exp.Literal.number(1 - value))
+    return exp.Sub(this=e.copy(), expression=exp.Literal.number(1))
+
+
+def _add_unless_zero(func: str, value: exp.Expression, amount: exp.Expression) -> exp.Expression:
+    """``func(value, amount)`` (addDays, addHours...), or ``value`` itself when amount is the constant 0."""
+    return value if _int_literal(amount) == 0 else _call(func, value, amount)
+
+
+def _array_sort(node: exp.ArraySort, ctx: Context) -> exp.Expression:
+    """Snowflake ARRAY_SORT(a [, ascending [, nulls_first]]): NULLs last when ascending and first when
+    descending by default. ClickHouse's arraySort and arrayReverseSort put NULLs last, so only that
+    placement is written."""
+    if ctx.family != "snowflake":
+        return node  # other dialects' defaults (and comparator lambdas) are sqlglot's to render
+    asc_arg, nulls_arg = node.args.get("asc"), node.args.get("nulls_first")
+    if not all(a is None or isinstance(a, exp.Boolean) for a in (asc_arg, nulls_arg)):
+        raise Untranspilable("ARRAY_SORT with a non-constant order or NULL placement")
+    ascending = asc_arg is None or asc_arg.this
+    nulls_first = (not ascending) if nulls_arg is None else nulls_arg.this
+    if nulls_first:
+        raise Untranspilable("ARRAY_SORT with NULLs first (ClickHouse's array sorts put NULLs last)")
+    return _call("arraySort" if ascending else "arrayReverseSort", node.this.copy())
+
+
+def _generate_series(node: exp.GenerateSeries, ctx: Context) -> exp.Expression:
+    """Snowflake ARRAY_GENERATE_RANGE(start, stop [, step]): the array start, start + step, ... before
+    stop, as ClickHouse's range(start, stop, step). The inclusive GENERATE_SERIES of other dialects is
+    left to sqlglot."""
+    if not node.args.get("is_end_exclusive"):
+        return node
+    step = node.args.get("step")
+    args = [node.args["start"].copy(), node.args["end"].copy(), *([step.copy()] if step is not None else [])]
+    return _call("range", *args)
+
+
+# Snowflake DATE_PART / EXTRACT(EPOCH_* FROM x) (each also spelled with a final S; EPOCH is EPOCH_SECOND)
+# -> (ClickHouse function, DateTime64 scale to read x at first)
+EPOCH_PARTS: dict[str, tuple[str, int | None]] = {
+    "EPOCH": ("toUnixTimestamp", None), "EPOCH_SECOND": ("toUnixTimestamp", None), "EPOCH_MILLISECOND": ("toUnixTimestamp64Milli", 3),
+    "EPOCH_MICROSECOND": ("toUnixTimestamp64Micro", 6), "EPOCH_NANOSECOND": ("toUnixTimestamp64Nano", 9),
+}
+
+
+def _epoch_part(node: exp.Extract, part: str) -> exp.Expression | None:
+    """Snowflake's whole seconds (milli-, micro-, nanoseconds) since the epoch of a date or timestamp."""
+    target = EPOCH_PARTS.get(part) or EPOCH_PARTS.get(part.removesuffix("S"))
+    if target is None:
+        return None
+    func, scale = target
+    value = node.expression.copy()
+    if scale is not None:
+        value = _call("toDateTime64", value, exp.Literal.number(scale))
+    return _call(func, value)
+
+
+def _to_boolean(node: exp.ToBoolean, ctx: Context) -> exp.Expression:
+    """Snowflake TO_BOOLEAN(x): 'true', 't', 'yes', 'y', 'on', '1' and 'false', 'f', 'no', 'n', 'off', '0'
+    in any case, 0 is FALSE and other numbers TRUE; other text is an error (NULL for TRY_TO_BOOLEAN).
+    ClickHouse's cast to Bool reads exactly these (measured on chdb 26.9), and also 'enable'/'disable'
+    and NaN, which are errors in Snowflake. A VARIANT (JSON text here) reads true/false and numbers
+    alike; a JSON string such as "yes" keeps its quotes and is an error."""
+    if ctx.family != "snowflake":
+        return node
+    if node.args.get("safe"):
+        return _call("accurateCastOrNull", node.this.copy(), exp.Literal.string("Bool"))
+    return exp.Cast(this=node.this.copy(), to=exp.DataType.build("BOOLEAN"))
+
+
+def _next_day(node: exp.NextDay, ctx: Context) -> exp.Expression:
+    """Snowflake NEXT_DAY(d, 'WE'): the first such weekday after d (never d itself), as a date; the day is
+    named by its first two letters. With ISO weekday numbers, that is d + ((day - weekday(d) + 6) % 7 + 1)."""
+    day = node.expression
+    if ctx.family != "snowflake":
+        return node
+    if not (isinstance(day, exp.Literal) and day.is_string):
+        raise Untranspilable("NEXT_DAY with a weekday that is not a constant")
+    number = _ISO_WEEKDAYS.get(day.name.strip()[:2].lower())
+    if number is None:
+        raise Untranspilable(f"NEXT_DAY with the weekday {day.name!r}")
+    date = node.this.copy()
+    if not (isinstance(date, exp.Cast) and date.to.is_type(exp.DataType.Type.DATE)):
+        date = _call("toDate", date)
+    shift = exp.Add(this=exp.Mod(this=exp.Paren(this=exp.Add(this=exp.Sub(this=exp.Literal.number(number),
+                                                                          expression=_call("toDayOfWeek", date.copy())),
+                                                             expression=exp.Literal.number(6))),
+                                 expression=exp.Literal.number(7)),
+                    expression=exp.Literal.number(1))
+    return _call("addDays", date, shift)
+
+
+_ISO_WEEKDAYS = {"mo": 1, "tu": 2, "we": 3, "th": 4, "fr": 5, "sa": 6, "su": 7}
+
+
+def _add_months(node: exp.AddMonths, ctx: Context) -> exp.Expression:
+    """Snowflake ADD_MONTHS(d, n): like ClickHouse's addMonths (a day past the new month's end becomes its
+    last day), except that the last day of a month stays the last day (ADD_MONTHS('2016-02-29', 1) is
+    2016-03-31): that many days are added to addMonths' result. The time of day is kept."""
+    if not node.args.get("preserve_end_of_month"):
+        return node
+    moved = _call("addMonths", node.this.copy(), node.expression.copy())
+    at_end = exp.EQ(this=_call("toDate", node.this.copy()), expression=_call("toLastDayOfMonth", node.this.copy()))
+    to_end = exp.Sub(this=_call("toLastDayOfMonth", moved.copy()), expression=_call("toDate", moved.copy()))
+    return _call("addDays", moved, _call("if", at_end, to_end, exp.Literal.number(0)))
+
+
+def _boolxor_agg(node: exp.BoolxorAgg, ctx: Context) -> exp.Expression:
+    """Snowflake BOOLXOR_AGG(x): TRUE if exactly one non-NULL x is true (non-zero), NULL over no non-NULL x."""
+    value = node.this
+    exactly_one = exp.EQ(this=_call("countIf", exp.NEQ(this=value.copy(), expression=exp.Literal.number(0))),
+                         expression=exp.Literal.number(1))
+    none = exp.EQ(this=exp.Count(this=value.copy()), expression=exp.Literal.number(0))
+    return _call("if", none, exp.Null(), exactly_one)
+
+
+# TIMESTAMP[_NTZ|_LTZ|_TZ]_FROM_PARTS -> the ClickHouse time zone of the result: NTZ is wall-clock time
+# (UTC, as in _snowflake_to_timestamp), LTZ the session's zone (no explicit zone), TZ the one named.
+_FROM_PARTS_ZONE: dict[type[exp.Expression], str | None] = {
+    exp.TimestampFromParts: "UTC", exp.TimestampLtzFromParts: None, exp.TimestampTzFromParts: "zone",
+}
+
+
+def _timestamp_from_parts(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """Snowflake TIMESTAMP_FROM_PARTS(y, mo, d, h, mi, s [, ns]): constant parts of a valid time are
+    ``makeDateTime64``; other parts carry over as in DATE_FROM_PARTS (hour 24 is the next day), written
+    as the date plus hours, minutes and seconds (only for NTZ, where no daylight-saving gap can fall)."""
+    if ctx.family != "snowflake":
+        return node
+    keys = ("year", "month", "day", "hour", "min", "sec")
+    parts = [node.args.get(k) for k in keys]
+    if any(p is None for p in parts):
+        raise Untranspilable("TIMESTAMP_FROM_PARTS(date, time)")
+    nano = node.args.get("nano")
+    if nano is not None and (_int_literal(nano) is None or _int_literal(nano) % 1000):
+        raise Untranspilable("TIMESTAMP_FROM_PARTS with nanoseconds that are not whole microseconds")
+    micros = exp.Literal.number((_int_literal(nano) or 0) // 1000)
+    zone = _FROM_PARTS_ZONE[type(node)]
+    if zone == "zone":
+        named = node.args.get("zone")
+        if not (isinstance(named, exp.Literal) and named.is_string):
+            raise Untranspilable("TIMESTAMP_TZ_FROM_PARTS without a constant time zone")
+        zone = named.name
+    zone_args = [exp.Literal.string(zone)] if zone else []
+    values = [_int_literal(p) for p in parts]
+    if None not in values:
+        try:
+            dt.datetime(*values)  # type: ignore[arg-type]
+            valid = 1900 <= values[0] <= 2299  # type: ignore[operator]
+        except ValueError:
+            valid = False
+        if valid:
+            return _call("makeDateTime64", *(p.copy() for p in parts), micros, exp.Literal.number(6), *zone_args)
+    if zone != "UTC":
+        raise Untranspilable("TIMESTAMP_LTZ/TZ_FROM_PARTS of parts that are not a constant, valid time")
+    date = _date_from_parts(exp.DateFromParts(year=parts[0].copy(), month=parts[1].copy(), day=parts[2].copy()), ctx)
+    moment = _call("toDateTime64", date, exp.Literal.number(6), *zone_args)
+    for func, amount in (("addHours", parts[3]), ("addMinutes", parts[4]), ("addSeconds", parts[5]), ("addMicroseconds", micros)):
+        moment = _add_unless_zero(func, moment, amount.copy())
+    return moment
+
+
+def _time_slice(node: exp.TimeSlice, ctx: Context) -> exp.Expression:
+    """Snowflake TIME_SLICE(t, 1, unit [, 'START' | 'END']): the start (or end) of t's unit, which is
+    DATE_TRUNC's value (plus one unit for END). Slices of n > 1 units are aligned to the epoch in
+    Snowflake and to the day or year in ClickHouse's toStartOfInterval, so they are refused, as are weeks
+    (whose alignment is a session setting in Snowflake)."""
+    unit = node.args["unit"].name.upper()
+    kind = node.args.get("kind")
+    if _int_literal(node.expression) != 1 or unit == "WEEK" or node.args.get("origin") is not None:
+        raise Untranspilable("TIME_SLICE of more than one unit, or by week (ClickHouse aligns slices differently)")
+    if kind is not None and not (isinstance(kind, exp.Literal) and kind.name.upper() in ("START", "END")):
+        raise Untranspilable("TIME_SLICE with a slice end that is not 'START' or 'END'")
+    start = _date_trunc(exp.DateTrunc(this=node.this.copy(), unit=exp.var(unit)), ctx)
+    if kind is None or kind.name.upper() == "START":
+        return start
+    return exp.Add(this=start, expression=exp.Interval(this=exp.Literal.number(1), unit=exp.var(unit)))
+
+
+def _base64_decode(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """Snowflake BASE64_DECODE_BINARY / _STRING(s) with the standard alphabet: ClickHouse's base64Decode
+    (its result is the bytes, as a String; Snowflake's _STRING refuses bytes that are not UTF-8)."""
+    if node.args.get("alphabet") is not None:
+        raise Untranspilable(f"{node.sql(ctx.source).split('(')[0]} with another alphabet")
+    return _call("base64Decode", node.this.copy())
+
+
+def _base64_encode(node: exp.Base64Encode, ctx: Context) -> exp.Expression:
+    """Snowflake BASE64_ENCODE(x) with no line breaks (max_line_length 0, the default) and the standard
+    alphabet: ClickHouse's base64Encode."""
+    width, alphabet = node.args.get("max_line_length"), node.args.get("alphabet")
+    if (width is not None and _int_literal(width) != 0) or alphabet is not None:
+        raise Untranspilable("BASE64_ENCODE with line breaks or another alphabet")
+    return _call("base64Encode", node.this.copy())
+
+
 # node type -> rewrite. Order does not matter: each node type has one rewrite and the pass is bottom-up.
 REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Expression]] = {
     exp.Table: _table,
@@ -1259,6 +1759,24 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.BitwiseOr: _bitwise,
     exp.BitwiseXor: _bitwise,
     exp.BitwiseNot: _bitwise,
+    # Snowflake constructs (issue #11, sf)
+    exp.ToNumber: _to_number,
+    exp.DateFromParts: _date_from_parts,
+    exp.ArraySort: _array_sort,
+    exp.GenerateSeries: _generate_series,
+    exp.ToVariant: _to_variant,
+    exp.ToBoolean: _to_boolean,
+    exp.NextDay: _next_day,
+    exp.AddMonths: _add_months,
+    exp.BoolxorAgg: _boolxor_agg,
+    exp.TimestampFromParts: _timestamp_from_parts,
+    exp.TimestampLtzFromParts: _timestamp_from_parts,
+    exp.TimestampTzFromParts: _timestamp_from_parts,
+    exp.TimeSlice: _time_slice,
+    exp.Base64DecodeBinary: _base64_decode,
+    exp.Base64DecodeString: _base64_decode,
+    exp.Base64Encode: _base64_encode,
+    **{seq: _seq for seq in _SEQ_BITS},
 }
 
 

@@ -839,3 +839,93 @@ SELECT event_id, ARRAY_LENGTH(GENERATE_TIMESTAMP_ARRAY(event_time, event_time + 
 FROM `myproject.webstats.events` ORDER BY event_id LIMIT 5
 -- clickhouse:
 SELECT event_id, 4 FROM webstats.events ORDER BY event_id LIMIT 5
+
+-- Snowflake (issue #11, helper sf)
+
+-- case: snowflake_to_number_rounds
+-- from: snowflake
+SELECT user_id, TO_NUMBER(revenue) AS whole FROM (SELECT user_id, SUM(revenue) AS revenue FROM webstats.events GROUP BY user_id) ORDER BY user_id
+-- clickhouse:
+SELECT user_id, round(toDecimal64(sum(revenue), 6), 0) AS whole FROM webstats.events GROUP BY user_id ORDER BY user_id
+
+-- case: snowflake_date_from_parts_month_start
+-- from: snowflake
+SELECT DATE_FROM_PARTS(YEAR(event_date), MONTH(event_date) + 1, 0) AS month_end, COUNT(*) AS n FROM webstats.events GROUP BY 1 ORDER BY 1
+-- clickhouse:
+SELECT toLastDayOfMonth(event_date) AS month_end, count() AS n FROM webstats.events GROUP BY month_end ORDER BY month_end
+
+-- case: snowflake_array_sort_tags
+-- from: snowflake
+SELECT event_id, ARRAY_SORT(tags) AS sorted, ARRAY_SIZE(tags) AS n FROM webstats.events ORDER BY event_id LIMIT 5
+-- clickhouse:
+SELECT event_id, arraySort(x -> x, tags) AS sorted, length(tags) AS n FROM webstats.events ORDER BY event_id LIMIT 5
+
+-- case: snowflake_array_generate_range
+-- from: snowflake
+SELECT user_id, ARRAY_GENERATE_RANGE(0, user_id) AS r FROM webstats.users ORDER BY user_id LIMIT 4
+-- clickhouse:
+SELECT user_id, arrayMap(i -> i - 1, arrayEnumerate(arrayResize(CAST([] AS Array(UInt8)), user_id))) AS r FROM webstats.users ORDER BY user_id LIMIT 4
+
+-- case: snowflake_last_day_week
+-- from: snowflake
+SELECT LAST_DAY(event_date, week) AS week_end, ZEROIFNULL(COUNT(*)) AS n FROM webstats.events GROUP BY 1 ORDER BY 1
+-- clickhouse:
+SELECT toMonday(event_date) + 6 AS week_end, count() AS n FROM webstats.events GROUP BY week_end ORDER BY week_end
+
+-- case: snowflake_array_contains_to_variant
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.events WHERE ARRAY_CONTAINS(TO_VARIANT('promo'), tags)
+-- clickhouse:
+SELECT countIf(indexOf(tags, 'promo') > 0) AS n FROM webstats.events
+
+-- case: snowflake_to_boolean_paid_plan
+-- from: snowflake
+SELECT COUNT(*) AS n FROM webstats.users WHERE TO_BOOLEAN(IFF(plan = 'free', 'no', 'YES'))
+-- clickhouse:
+SELECT countIf(plan != 'free') AS n FROM webstats.users
+
+-- case: snowflake_next_day_monday
+-- from: snowflake
+SELECT NEXT_DAY(event_date, 'monday') AS next_monday, ZEROIFNULL(COUNT(*)) AS n FROM webstats.events GROUP BY 1 ORDER BY 1
+-- clickhouse:
+SELECT toMonday(event_date) + 7 AS next_monday, count() AS n FROM webstats.events GROUP BY next_monday ORDER BY next_monday
+
+-- case: snowflake_add_months_keeps_month_end
+-- from: snowflake
+SELECT signup_date, ADD_MONTHS(LAST_DAY(signup_date), 1) AS next_end, IFF(plan = 'free', 0, 1) AS paid FROM webstats.users ORDER BY signup_date, user_id LIMIT 5
+-- clickhouse:
+SELECT signup_date, toLastDayOfMonth(toStartOfMonth(signup_date) + INTERVAL 1 MONTH) AS next_end, plan != 'free' AS paid FROM webstats.users ORDER BY signup_date, user_id LIMIT 5
+
+-- case: snowflake_boolxor_agg
+-- from: snowflake
+SELECT country, BOOLXOR_AGG(revenue > 0) AS one_paid FROM webstats.events GROUP BY country ORDER BY country
+-- clickhouse:
+SELECT country, countIf(revenue > 0) = 1 AS one_paid FROM webstats.events GROUP BY country ORDER BY country
+
+-- case: snowflake_timestamp_from_parts
+-- from: snowflake
+SELECT event_id, TIMESTAMP_FROM_PARTS(YEAR(event_date), MONTH(event_date), DAY(event_date), 12, 0, 0) AS noon,
+  TIMESTAMP_LTZ_FROM_PARTS(2024, 1, 2, 3, 4, 5) AS ltz, TIMESTAMP_TZ_FROM_PARTS(2024, 1, 2, 3, 4, 5, 0, 'UTC') AS tz
+FROM webstats.events ORDER BY event_id LIMIT 5
+-- clickhouse:
+SELECT event_id, toDateTime64(event_date, 6, 'UTC') + INTERVAL 12 HOUR AS noon, toDateTime64('2024-01-02 03:04:05', 6) AS ltz,
+  toDateTime64('2024-01-02 03:04:05', 6, 'UTC') AS tz
+FROM webstats.events ORDER BY event_id LIMIT 5
+
+-- case: snowflake_time_slice_hour_end
+-- from: snowflake
+SELECT TIME_SLICE(event_time, 1, 'HOUR', 'END') AS hour_end, COUNT(*) AS n FROM webstats.events GROUP BY 1 ORDER BY 1
+-- clickhouse:
+SELECT toStartOfHour(event_time) + 3600 AS hour_end, count() AS n FROM webstats.events GROUP BY hour_end ORDER BY hour_end
+
+-- case: snowflake_base64_decode
+-- from: snowflake
+SELECT country, BASE64_DECODE_STRING(BASE64_ENCODE(country)) AS same, BASE64_DECODE_BINARY('aGk=') AS hi FROM webstats.users GROUP BY country ORDER BY country
+-- clickhouse:
+SELECT country, country AS same, 'hi' AS hi FROM webstats.users GROUP BY country ORDER BY country
+
+-- case: snowflake_generator_seq
+-- from: snowflake
+SELECT SEQ1() AS a, SEQ2() AS b, SEQ4() AS c, SEQ8() AS d FROM TABLE(GENERATOR(ROWCOUNT => 3)) ORDER BY c
+-- clickhouse:
+SELECT arrayJoin([0, 1, 2]) AS a, a AS b, a AS c, a AS d ORDER BY c

@@ -14,7 +14,7 @@ from .corpora import FOREIGN_CORPORA, NATIVE_CORPUS, load, measure_foreign, meas
 # Written share per (corpus, dialect) measured on this commit (docs/benchmarks.md), less a little slack:
 # a rewrite that starts refusing, or an output the engine starts rejecting, fails here.
 FLOORS = {
-    ("spider2", "bigquery"): 0.92, ("spider2", "snowflake"): 0.77, ("spider2", "sqlite"): 0.95,
+    ("spider2", "bigquery"): 0.92, ("spider2", "snowflake"): 0.88, ("spider2", "sqlite"): 0.95,
     **{("sql_eval", d): 0.96 for d in ("bigquery", "mysql", "postgres", "snowflake", "sqlite", "tsql")},
     ("bird_mini_dev", "sqlite"): 0.97,
 }
