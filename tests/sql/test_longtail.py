@@ -262,6 +262,7 @@ REFUSED = [
     ("tsql", "SELECT a FROM t WHERE a = 'x' COLLATE Latin1_General_CI_AI", "COLLATE Latin1_General_CI_AI"),
     ("sqlite", "SELECT DATETIME() - birthday FROM t", "arithmetic on SQLite date text"),
     ("mysql", "SELECT a SOUNDS LIKE b FROM t", "MySQL SOUNDEX"),
+    ("postgres", "SELECT ARRAY(SELECT * FROM foo)", "several or unknown"),
     ("duckdb", "SELECT (MAP {'x': 1})['x']", "DuckDB map"),
     ("snowflake", "SELECT MODE(x) OVER (PARTITION BY y) FROM t", "MODE as a window function"),
     ("tsql", "SELECT * FROM x CROSS APPLY (SELECT TOP 1 v FROM t WHERE t.k = x.k ORDER BY v) s", "correlated APPLY"),

@@ -1405,9 +1405,11 @@ def _array_of_query(node: exp.Array, ctx: Context) -> exp.Expression:
     """Postgres ``ARRAY(SELECT x ...)``: the subquery's values as an array, NULLs included (a one-element
     tuple per row keeps them, where groupArray would skip a bare NULL). With ORDER BY the order is the one
     ClickHouse keeps when groupArray reads a sorted subquery (noted)."""
-    if len(node.expressions) != 1 or not isinstance(node.expressions[0], exp.Query):
+    if len(node.expressions) != 1 or not isinstance(node.expressions[0], exp.Query) or ctx.family not in ("postgres", "duckdb"):
         return node
     query = node.expressions[0]
+    if len(query.selects) != 1 or isinstance(query.selects[0], exp.Star):
+        raise Untranspilable("ARRAY(subquery) of several or unknown (*) columns")
     if query.args.get("order") is not None:
         ctx.notes.append("ARRAY(SELECT ... ORDER BY ...): the order is the one groupArray keeps when it reads the sorted subquery")
     rows = exp.select(exp.Anonymous(this="groupArray", expressions=[exp.Anonymous(this="tuple", expressions=[exp.Star()])])).from_(
