@@ -132,6 +132,8 @@ CASES = [
      [("2008-04-30T00:00:00", "2024-03-01T00:00:00", "2023-12-31T23:30:00", 1, 2)]),
     ("redshift_dateadd_keeps_fraction", "redshift",
      "SELECT DATEADD(HOUR, 1, CAST('2020-02-02 01:03:05.124' AS TIMESTAMP))", [("2020-02-02T02:03:05.124000",)]),
+    ("unitless_interval_is_seconds", "redshift",
+     "SELECT CAST('2024-01-01 00:01:00' AS TIMESTAMP) - INTERVAL '30'", [("2024-01-01T00:00:30",)]),
     ("temp_table_name", "redshift", "SELECT COUNT(*) FROM longtail.#tmp", [(2,)]),
     # SQLite: times are UTC
     ("sqlite_unixepoch", "sqlite",
@@ -273,6 +275,7 @@ REFUSED = [
     ("spark", "SELECT * FROM foo TIMESTAMP AS OF '2020-01-01 00:00:00' AS bar", "time travel"),
     ("tsql", "SELECT [x] FROM [a].[b] FOR SYSTEM_TIME FROM c TO d", "time travel"),
     ("oracle", "SELECT id FROM t START WITH parent_id IS NULL CONNECT BY PRIOR id = parent_id", "CONNECT BY"),
+    ("oracle", "SELECT CONNECT_BY_ROOT x y", "CONNECT_BY_ROOT"),
     ("trino", "SELECT * FROM t MATCH_RECOGNIZE (ORDER BY c MEASURES LAST(c) AS l PATTERN (A+) DEFINE A AS c > 0)", "MATCH_RECOGNIZE"),
     ("spark", "SELECT TRANSFORM(x) USING 'cat' AS (x INT) FROM t", "external script"),
 ]

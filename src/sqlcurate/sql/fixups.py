@@ -943,9 +943,16 @@ def _date_trunc(node: exp.Expression, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this=func, expressions=[node.this.copy()])
 
 
+# dialects whose unit-less interval text is seconds (Postgres, Redshift: INTERVAL '30' is 30 seconds)
+_UNITLESS_INTERVAL_SECONDS = frozenset({"postgres"})
+
+
 def _interval(node: exp.Interval, ctx: Context) -> exp.Expression:
     """``INTERVAL '7 days'`` / ``INTERVAL '7' DAYS`` -> ``INTERVAL 7 DAY``."""
     value, unit = node.this, node.args.get("unit")
+    if (unit is None and ctx.family in _UNITLESS_INTERVAL_SECONDS and isinstance(value, exp.Literal) and value.is_string
+            and re.fullmatch(r"\s*-?\d+\s*", value.name)):
+        return exp.Interval(this=exp.Literal.number(int(value.name)), unit=exp.var("SECOND"))
     if isinstance(value, exp.Literal) and value.is_string and unit is not None:
         text = value.name.strip()
         if re.fullmatch(r"-?\d+", text):
@@ -2025,6 +2032,7 @@ NO_CLICKHOUSE_FORM: dict[type[exp.Expression], str] = {
     exp.Connect: "CONNECT BY (a hierarchical query): write it as a recursive CTE",
     exp.MatchRecognize: "MATCH_RECOGNIZE (row pattern matching)",
     exp.QueryTransform: "TRANSFORM ... USING (rows piped through an external script)",
+    exp.ConnectByRoot: "CONNECT_BY_ROOT (a hierarchical query)",
 }
 
 
