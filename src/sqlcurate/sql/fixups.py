@@ -1697,8 +1697,30 @@ def _sampled_select(node: exp.Select, ctx: Context) -> None:
 # and only the name differs (sqlglot leaves the source's spelling, which ClickHouse does not know).
 SAME_ARGUMENTS: dict[type[exp.Expression], str] = {
     exp.Cosh: "cosh", exp.Sinh: "sinh", exp.Tanh: "tanh",
-    exp.ArrayContainsAll: "hasAll",  # Postgres a @> b: every element of b is in a
 }
+
+
+def _null_free(array: exp.Expression) -> bool:
+    return isinstance(array, exp.Array) and not any(isinstance(e, exp.Null) for e in array.expressions)
+
+
+def _array_containment(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """Postgres ``a @> b`` / ``b <@ a`` (every element of b is in a) and ``a && b`` (an element in common):
+    a NULL element equals nothing there, where ClickHouse's hasAll/hasAny match NULL with NULL, so a b
+    with a NULL is not contained (``AND NOT has(b, NULL)``) and a's NULLs are dropped for the overlap;
+    the guards go where an array literal shows there is no NULL."""
+    if isinstance(node, exp.ArrayOverlaps):
+        a, b = node.this, node.expression
+        if not (_null_free(a) or _null_free(b)):
+            a = exp.Anonymous(this="arrayFilter", expressions=[
+                exp.Lambda(this=exp.Not(this=exp.Is(this=exp.column("x"), expression=exp.Null())), expressions=[exp.to_identifier("x")]),
+                a.copy()])
+        return exp.Anonymous(this="hasAny", expressions=[a.copy(), b.copy()])
+    big, small = (node.this, node.expression) if isinstance(node, exp.ArrayContainsAll) else (node.expression, node.this)
+    contained = exp.Anonymous(this="hasAll", expressions=[big.copy(), small.copy()])
+    if _null_free(small):
+        return contained
+    return exp.Paren(this=exp.And(this=contained, expression=exp.Not(this=exp.Anonymous(this="has", expressions=[small.copy(), exp.Null()]))))
 
 
 def _same_arguments(node: exp.Expression, ctx: Context) -> exp.Expression:
@@ -2622,6 +2644,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     **{seq: _seq for seq in _SEQ_BITS},
     # long tail of the sqlglot dialect tests (Hive/Spark, Trino, Postgres, SQLite, Redshift)
     **dict.fromkeys(SAME_ARGUMENTS, _same_arguments),
+    **dict.fromkeys((exp.ArrayContainsAll, exp.ArrayContainedBy, exp.ArrayOverlaps), _array_containment),
     exp.First: _first_last,
     exp.Last: _first_last,
     exp.LogicalOr: _bool_or,
