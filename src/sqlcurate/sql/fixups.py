@@ -1191,8 +1191,8 @@ def _sqlite_unix_number(value: exp.Expression) -> bool:
 
 def _sqlite_datetime(node: exp.Anonymous) -> exp.Expression:
     """SQLite datetime(n, 'unixepoch') / datetime([text]): 'YYYY-MM-DD HH:MM:SS' text in UTC (now without
-    an argument). Other
-    modifiers ('localtime' needs the machine's zone, 'auto', offsets) are refused."""
+    an argument; 'auto' for a number past the Julian-day range). Other modifiers ('localtime' needs the
+    machine's zone, offsets, 'auto' of a Julian day) are refused."""
     args = node.expressions
     if isinstance(node.parent, (exp.Add, exp.Sub, exp.Mul, exp.Div)):
         raise Untranspilable("arithmetic on SQLite date text (SQLite reads the text's leading number)")
@@ -1391,10 +1391,10 @@ def _array_slice(array: exp.Expression, bounds: exp.Slice, ctx: Context) -> exp.
     low, high = bounds.this, bounds.expression
     if ctx.family not in _SLICES_FROM_ONE or bounds.args.get("step") is not None:
         raise Untranspilable(f"{DISPLAY[ctx.source]} array slice{' with a step' if bounds.args.get('step') is not None else ''}")
-    constant = [b for b in (low, high) if b is not None]
-    if ctx.family == "duckdb" and not all(isinstance(b, exp.Literal) and b.is_int and int(b.name) >= 0 for b in constant):
+    given = [b for b in (low, high) if b is not None]
+    if ctx.family == "duckdb" and not all(isinstance(b, exp.Literal) and b.is_int and int(b.name) >= 0 for b in given):
         raise Untranspilable("DuckDB array slice with a negative or computed bound")
-    if all(isinstance(b, exp.Literal) and b.is_int for b in constant):
+    if all(isinstance(b, exp.Literal) and b.is_int for b in given):
         start = max(int(low.name), 1) if low is not None else 1
         args: list[exp.Expression] = [exp.Literal.number(start)]
         if high is not None:
@@ -1554,8 +1554,9 @@ def _inlined_call(spec: exp.Expression, call: exp.Anonymous) -> exp.Expression:
     return result
 
 
-# Hive/Spark table-generating functions of LATERAL VIEW -> (positions column first?, element parts):
-# "value" is the array element itself, "entries" a map's keys and values, "fields" a struct's fields.
+# Hive/Spark table-generating functions of LATERAL VIEW -> (a 0-based position column first?, what the
+# other names are): "value" is the array element itself (or a map's key and value, given two names),
+# "fields" a struct's fields in order.
 _GENERATORS: dict[type[exp.Expression], tuple[bool, str]] = {
     exp.Explode: (False, "value"), exp.Posexplode: (True, "value"), exp.Inline: (False, "fields"),
 }
