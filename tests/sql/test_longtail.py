@@ -61,6 +61,15 @@ CASES = [
     ("star_lists_generated_columns_last", "hive",
      "SELECT * FROM (SELECT id, tags FROM longtail.items) x LATERAL VIEW POSEXPLODE(tags) t AS pos, col WHERE id = 3",
      [(3, ("c",), 0, "c")]),
+    # Spark generators in the SELECT list: the same rows as the LATERAL VIEW
+    ("select_posexplode", "spark", "SELECT id, posexplode(tags) FROM longtail.items ORDER BY id, pos",
+     [(1, 0, "a"), (1, 1, "b"), (3, 0, "c")]),
+    ("select_explode_outer", "spark", "SELECT id, explode_outer(tags) AS tag FROM longtail.items ORDER BY id, tag",
+     [(1, "a"), (1, "b"), (2, None), (3, "c")]),
+    ("select_explode_map", "spark", "SELECT id, explode(m) AS (k, v) FROM longtail.items ORDER BY id, k",
+     [(1, "x", 1), (3, "y", 2), (3, "z", 3)]),
+    ("select_inline", "spark", "SELECT id, inline(pairs) AS (name, n) FROM longtail.items ORDER BY id, name",
+     [(1, "p", 1), (1, "q", 2), (3, "r", 3)]),
     # Trino inline functions: arguments coerced to the parameter types, NULL handling as declared
     ("inline_function", "trino",
      "WITH FUNCTION doubled(x INTEGER) RETURNS INTEGER RETURN x * 2 SELECT id, doubled(v) FROM longtail.items ORDER BY id",
@@ -253,6 +262,7 @@ def test_dropped_mysql_modifiers_are_noted():
 REFUSED = [
     ("spark", "SELECT h.id, amount FROM hourlycostagg h LATERAL VIEW inline(h.costs) c", "LATERAL VIEW INLINE without column names"),
     ("hive", "SELECT a FROM x JOIN y ON x.k = y.k LATERAL VIEW EXPLODE(x.arr) t AS a", "LATERAL VIEW together with JOIN"),
+    ("spark", "SELECT inline(arr) FROM t", "INLINE in the SELECT list without column names"),
     ("oracle", "SELECT COUNT(*) FROM orders SAMPLE (10) SEED (1)", "SEED"),
     ("hive", "SELECT * FROM t TABLESAMPLE (BUCKET 1 OUT OF 4 ON id)", "buckets"),
     ("tsql", "SELECT * FROM t TABLESAMPLE (10 ROWS)", "row count"),

@@ -397,6 +397,7 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _from_unnest(node, ctx)
     _lateral_flatten(node, ctx)
     _generator(node, ctx)
+    _select_generators(node, ctx)
     _lateral_views(node, ctx)
     _sampled_select(node, ctx)
     _from_dual(node, ctx)
@@ -1616,6 +1617,43 @@ def _lateral_views(node: exp.Select, ctx: Context) -> None:
     node.set("joins", joins)
     if any(isinstance(e, exp.Star) for e in node.expressions):
         node.set("expressions", [*node.expressions, *(exp.column(n) for n in generated)])
+
+
+# Spark's column names of a generator in the SELECT list without names, for an array argument
+_GENERATED_NAMES: dict[type[exp.Expression], list[str]] = {exp.Posexplode: ["pos", "col"], exp.Explode: ["col"]}
+
+
+def _select_generators(node: exp.Select, ctx: Context) -> None:
+    """Spark ``SELECT id, POSEXPLODE(a) [AS (p, x)] FROM t`` (also EXPLODE_OUTER, INLINE, EXPLODE of a map
+    AS (k, v)) is ``SELECT id, p, x FROM t LATERAL VIEW POSEXPLODE(a) g AS p, x``, written as such by
+    ``_lateral_views``; a plain ``EXPLODE(a) [AS x]`` stays sqlglot's ``arrayJoin(a)``. Without names an
+    array argument is assumed (noted: a map would give key and value)."""
+    if ctx.family != "spark":
+        return
+    projections, laterals = [], []
+    for e in node.expressions:
+        generator, names = e, None
+        if isinstance(e, exp.Aliases):
+            generator, names = e.this, [i.name for i in e.expressions]
+        elif isinstance(e, exp.Alias):
+            generator, names = e.this, [e.alias]
+        plain = (isinstance(generator, exp.Explode) and not isinstance(generator, (exp.ExplodeOuter, exp.Posexplode))
+                 and (names is None or len(names) == 1))
+        if plain or not isinstance(generator, (exp.Explode, exp.Inline)):
+            projections.append(e)
+            continue
+        if names is None:
+            if isinstance(generator, exp.Inline):
+                raise Untranspilable("INLINE in the SELECT list without column names (the struct's field names are unknown here)")
+            names = _GENERATED_NAMES[exp.Posexplode if isinstance(generator, exp.Posexplode) else exp.Explode]
+            ctx.notes.append(f"{generator.sql_name()}({generator.this.sql(ctx.source)}) without column names read as of an "
+                             "array (a map would give key, value)")
+        laterals.append(exp.Lateral(this=generator.copy(), view=True, alias=exp.TableAlias(
+            this=exp.to_identifier(f"_generated{len(laterals)}"), columns=[exp.to_identifier(n) for n in names])))
+        projections += [exp.column(n) for n in names]
+    if laterals:
+        node.set("expressions", projections)
+        node.set("laterals", [*(node.args.get("laterals") or []), *laterals])
 
 
 def _from_dual(node: exp.Select, ctx: Context) -> None:
