@@ -20,6 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from sqlcurate.records import TableRecord
+from sqlcurate.sql.geography import STORED_TYPE as GEOGRAPHY_STORED_TYPE
 
 # BigQuery (and other warehouse) types as sqlglot names them -> ClickHouse. Scalars become Nullable
 # because BigQuery columns are NULLABLE unless declared REQUIRED; arrays and structs cannot be Nullable.
@@ -27,7 +28,7 @@ TYPE_MAP: dict[str, str] = {
     "BIGINT": "Int64", "INT": "Int32", "SMALLINT": "Int16", "TINYINT": "Int8",
     "DOUBLE": "Float64", "FLOAT": "Float32", "DECIMAL": "Decimal(38, 9)", "BIGDECIMAL": "Decimal(76, 38)",
     "BOOLEAN": "Bool", "TEXT": "String", "VARCHAR": "String", "CHAR": "String", "NVARCHAR": "String",
-    "BINARY": "String", "VARBINARY": "String", "BLOB": "String", "JSON": "String", "GEOGRAPHY": "String",
+    "BINARY": "String", "VARBINARY": "String", "BLOB": "String", "JSON": "String", "GEOGRAPHY": GEOGRAPHY_STORED_TYPE,
     "INTERVAL": "String", "TIME": "String", "UUID": "UUID",
     # sqlglot reads BigQuery DATETIME (civil time) as TIMESTAMP and TIMESTAMP (an instant) as TIMESTAMPTZ
     "DATE": "Date32", "DATETIME": "DateTime64(6)", "DATETIME64": "DateTime64(6)",

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
+from sqlcurate.sql import geography
 from sqlcurate.sql.dialects import DISPLAY, family
 from sqlcurate.sql.fingerprint import dialect_of
 
@@ -811,6 +812,8 @@ def _cast(node: exp.Cast, ctx: Context) -> exp.Expression:
     value = node.this
     if isinstance(value, exp.Null) and isinstance(node.to, exp.DataType) and node.to.is_type(exp.DataType.Type.NULL):
         return exp.Null()  # Spark CAST(NULL AS VOID): the untyped NULL
+    if ctx.family in geography.DIALECTS and node.to.is_type(exp.DataType.Type.GEOGRAPHY):
+        return geography.cast_to_geography(node, ctx)
     if isinstance(node.to, exp.DataType) and node.to.is_type(exp.DataType.Type.INTERVAL):
         m = _INTERVAL_TEXT.fullmatch(value.name) if isinstance(value, exp.Literal) and value.is_string else None
         if m is None:
@@ -1236,6 +1239,8 @@ ANONYMOUS_CALLS: dict[tuple[str, str], Callable[[exp.Anonymous], exp.Expression]
 
 
 def _anonymous(node: exp.Anonymous, ctx: Context) -> exp.Expression:
+    if geography.handles(ctx.family, node.name):
+        return geography.rewrite_call(node, ctx)
     special = ANONYMOUS_CALLS.get((ctx.family, node.name.upper()))
     if special is not None:
         return special(node)
@@ -2708,6 +2713,9 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.ToMap: _to_map,
     exp.Array: _array_of_query,
     **dict.fromkeys(NO_CLICKHOUSE_FORM, _no_clickhouse_form),
+    # geography (sql/geography.py): sqlglot's own nodes for two ST_* calls; the rest arrive as Anonymous
+    exp.StDistance: geography.rewrite_call,
+    exp.StPoint: geography.rewrite_call,
 }
 
 

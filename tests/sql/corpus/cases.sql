@@ -929,3 +929,20 @@ SELECT country, country AS same, 'hi' AS hi FROM webstats.users GROUP BY country
 SELECT SEQ1() AS a, SEQ2() AS b, SEQ4() AS c, SEQ8() AS d FROM TABLE(GENERATOR(ROWCOUNT => 3)) ORDER BY c
 -- clickhouse:
 SELECT arrayJoin([0, 1, 2]) AS a, a AS b, a AS c, a AS d ORDER BY c
+
+-- Geography (sql/geography.py): sqlglot's own ST_DISTANCE / ST_POINT nodes. The hand-written side uses
+-- the spherical law of cosines on the same sphere (R = 6371008.8 m), a different formula from ours.
+
+-- case: bigquery_st_distance_paris_london
+-- from: bigquery
+SELECT ROUND(ST_DISTANCE(ST_GEOGPOINT(2.3522, 48.8566), ST_GEOGPOINT(-0.1278, 51.5074)) / 1000, 3) AS km
+-- clickhouse:
+SELECT round(6371008.8 * acos(sin(radians(48.8566)) * sin(radians(51.5074))
+    + cos(radians(48.8566)) * cos(radians(51.5074)) * cos(radians(-0.1278 - 2.3522))) / 1000, 3) AS km
+
+-- case: snowflake_st_makepoint_distance_tokyo_new_york
+-- from: snowflake
+SELECT ROUND(ST_DISTANCE(ST_MAKEPOINT(139.6917, 35.6895), ST_POINT(-74.006, 40.7128)) / 1000, 3) AS km
+-- clickhouse:
+SELECT round(6371008.8 * acos(sin(radians(35.6895)) * sin(radians(40.7128))
+    + cos(radians(35.6895)) * cos(radians(40.7128)) * cos(radians(-74.006 - 139.6917))) / 1000, 3) AS km

@@ -1,0 +1,443 @@
+"""BigQuery and Snowflake GEOGRAPHY in ClickHouse: the ST_* functions as tables of builders.
+
+The source meaning kept: a GEOGRAPHY lives on a sphere of radius 6371008.8 m (S2 in both warehouses),
+points are (longitude, latitude) in degrees, edges between vertices are geodesics (great-circle arcs),
+distances and lengths are in metres and areas in square metres, and any NULL argument gives NULL.
+
+What a GEOGRAPHY is in the ClickHouse output (its *kind*, kept on the built node's ``meta``):
+
+- ``POINT``: a point built from two numbers (``ST_GEOGPOINT(lon, lat)``) stays the tuple ``(lon, lat)``
+  (NULL parts allowed), so distances between such points are a plain haversine of the numbers.
+- ``GEOMETRY``: anything read or computed is ClickHouse's ``Geometry`` (a Variant of Point, LineString,
+  Polygon, MultiPolygon, ...), NULL for NULL; ClickHouse's ``*Spherical`` functions take it.
+- A stored BigQuery GEOGRAPHY column is WKT text (``STORED_TYPE``, as BigQuery exports it and as the
+  catalog's scratch tables declare it), read with ``readWKT``. In Snowflake the same ST_* names also
+  take planar GEOMETRY, so a bare Snowflake column or string is refused: only values that are certainly
+  GEOGRAPHY (``TO_GEOGRAPHY``, ``ST_GEOGFROMWKB``, ``ST_POINT``, or a name bound to one of them in the
+  statement) are written.
+
+ClickHouse's own radius-based helpers are not used where they differ: ``greatCircleDistance`` is a
+Float32 on a 6371000 m sphere, ``geoDistance`` is on the WGS84 ellipsoid, ``wkt()`` rounds coordinates
+to 6 significant digits, and ``areaSpherical`` signs a ring's area by its orientation (the source takes
+the smaller region whatever the orientation), so areas are summed ring by ring. ``pointInPolygon`` is
+planar (straight lines in degrees between vertices) and is not used: point-in-polygon tests go through
+``geometryIntersectSpherical``, whose edges are great-circle arcs.
+
+Each entry has an engine test in ``tests/sql/test_geography.py`` against values computed there from
+first principles (haversine, spherical excess, boundary cases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
+
+from sqlglot import exp
+
+if TYPE_CHECKING:
+    from sqlcurate.sql.fixups import Context
+
+EARTH_RADIUS_M = 6371008.8  # the sphere of BigQuery's and Snowflake's GEOGRAPHY (S2's mean radius)
+STORED_TYPE = "String"  # a stored GEOGRAPHY column in ClickHouse: its WKT text
+DIALECTS = frozenset({"bigquery", "snowflake"})  # families whose ST_* functions are spherical GEOGRAPHY
+
+POINT, GEOMETRY, STORED = "point", "geometry", "stored"
+_KIND = "geography"  # the meta key our built nodes carry their kind under
+
+
+def _refuse(message: str) -> NoReturn:
+    from sqlcurate.sql.fixups import Untranspilable  # fixups imports this module: the error is looked up late
+
+    raise Untranspilable(message)
+
+
+# ---------------------------------------------------------------- small ClickHouse builders
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _num(value: float | int) -> exp.Expression:
+    return exp.Literal.number(value)
+
+
+def _lambda(body: exp.Expression, *names: str) -> exp.Expression:
+    return exp.Lambda(this=body, expressions=[exp.to_identifier(n) for n in names])
+
+
+def _cast(value: exp.Expression, to: str) -> exp.Expression:
+    """CAST to a ClickHouse geo type, spelled as ClickHouse does (the names are case-sensitive)."""
+    return exp.Cast(this=value, to=exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=to, nullable=False))
+
+
+_NULL_PARTS = "null_parts"  # meta key: the values whose NULL makes a built geography NULL
+
+
+def _null_unless(parts: list[exp.Expression], value: exp.Expression) -> exp.Expression:
+    """``value`` where every part is non-NULL, else NULL (the source's rule for every ST_* function).
+    A part that is itself such a guard is tested by its own parts (one isNull per source value)."""
+    sources = [s for p in parts for s in p.meta.get(_NULL_PARTS, [p])]
+    test = exp.or_(*[_call("isNull", s.copy()) for s in sources])
+    guarded = _call("if", test, exp.Null(), value)
+    guarded.meta[_NULL_PARTS] = [s.copy() for s in sources]
+    return guarded
+
+
+def _kinded(node: exp.Expression, kind: str) -> exp.Expression:
+    node.meta[_KIND] = kind
+    return node
+
+
+def _central_angle(lon1: exp.Expression, lat1: exp.Expression, lon2: exp.Expression, lat2: exp.Expression) -> exp.Expression:
+    """The haversine formula in radians on the unit sphere (Float64 throughout; ``min2`` keeps rounding
+    from pushing asin's argument past 1 for antipodal points, and unlike ``least`` it keeps a NULL)."""
+    def half_sin_sq(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        half = exp.Div(this=_call("radians", exp.Paren(this=exp.Sub(this=b.copy(), expression=a.copy()))), expression=_num(2))
+        return _call("pow", _call("sin", half), _num(2))
+    cosines = exp.Mul(this=exp.Mul(this=_call("cos", _call("radians", lat1.copy())), expression=_call("cos", _call("radians", lat2.copy()))),
+                      expression=half_sin_sq(lon1, lon2))
+    inner = _call("min2", _num(1), _call("sqrt", exp.Add(this=half_sin_sq(lat1, lat2), expression=cosines)))
+    return exp.Mul(this=_num(2), expression=_call("asin", inner))
+
+
+def _metres(angle: exp.Expression) -> exp.Expression:
+    return exp.Mul(this=_num(EARTH_RADIUS_M), expression=angle)
+
+
+# ---------------------------------------------------------------- kinds of arguments
+
+# functions whose value is their first argument's value (a window over a geography column stays one)
+_PASS_THROUGH = (exp.Window, exp.Paren, exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.AnyValue)
+
+
+def _bound_kinds(node: exp.Expression) -> dict[str, str]:
+    """Names bound in the statement to a geography we build (``ST_GEOGPOINT(x, y) AS geom``), upper-cased,
+    with their kind. Projections are rewritten children-first, so a binding may be seen before or after
+    its own rewrite: both forms are recognised."""
+    bound: dict[str, str] = {}
+    for alias in node.root().find_all(exp.Alias):
+        kind = _kind_of(alias.this, {})
+        if kind != STORED:
+            bound[alias.alias.upper()] = kind
+    return bound
+
+
+def _kind_of(e: exp.Expression, bound: dict[str, str]) -> str:
+    if _KIND in e.meta:
+        return e.meta[_KIND]
+    if isinstance(e, _PASS_THROUGH):
+        return _kind_of(e.this, bound)
+    if isinstance(e, exp.Column):
+        return bound.get(e.name.upper(), STORED)
+    if isinstance(e, exp.StPoint):
+        return POINT
+    if isinstance(e, exp.Case):  # one kind for every branch, or unknown
+        kinds = {_kind_of(v, bound) for v in [*(i.args["true"] for i in e.args.get("ifs") or []), e.args.get("default")] if v}
+        return kinds.pop() if len(kinds) == 1 else STORED
+    if isinstance(e, exp.Cast) and e.to.is_type(exp.DataType.Type.GEOGRAPHY):
+        return GEOMETRY
+    if isinstance(e, exp.Anonymous):
+        if e.name.upper() in REFUSED:  # name the real obstacle, not the argument it leaves unknown
+            _refuse(f"{e.name.upper()}: {REFUSED[e.name.upper()]}")
+        return _SOURCE_KINDS.get(e.name.upper(), STORED)
+    return STORED
+
+
+def _point_parts(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.Tuple) and e.meta.get(_KIND) == POINT:
+        return list(e.expressions)
+    return [_call("tupleElement", e.copy(), _num(1)), _call("tupleElement", e.copy(), _num(2))]
+
+
+class _Arg:
+    """One geography argument, already rewritten, with its kind."""
+
+    def __init__(self, e: exp.Expression, ctx: Context, bound: dict[str, str]):
+        self.expr, self.kind = e, _kind_of(e, bound)
+        if self.kind == STORED and ctx.family == "snowflake":
+            _refuse(
+                f"Snowflake ST_* argument {e.sql('snowflake')} may be GEOMETRY (planar) or GEOGRAPHY; "
+                "only TO_GEOGRAPHY / ST_GEOGFROMWKB / ST_POINT values are written")
+
+    def geometry(self) -> exp.Expression:
+        """The argument as a ClickHouse Geometry (NULL for NULL)."""
+        if self.kind == GEOMETRY:
+            return self.expr.copy()
+        if self.kind == POINT:
+            lon, lat = _point_parts(self.expr)
+            point = exp.Tuple(expressions=[_call("assumeNotNull", lon.copy()), _call("assumeNotNull", lat.copy())])
+            return _null_unless([lon, lat], _cast(_cast(point, "Point"), "Geometry"))
+        return _read(self.expr, "readWKT")
+
+
+def _args(node: exp.Expression, ctx: Context, count: int) -> list[_Arg]:
+    values = _arguments(node)
+    if len(values) != count:
+        _refuse(f"{_name(node)} with {len(values)} arguments (only the {count}-argument form is written)")
+    bound = _bound_kinds(node) if any(isinstance(v, (exp.Column, *_PASS_THROUGH)) for v in values) else {}
+    return [_Arg(v, ctx, bound) for v in values]
+
+
+def _arguments(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Anonymous):
+        return list(node.expressions)
+    if isinstance(node, exp.StDistance) and node.args.get("use_spheroid") is not None:
+        _refuse("ST_DISTANCE(..., use_spheroid): the WGS84 spheroid has no ClickHouse form here")
+    if isinstance(node, exp.StPoint) and (node.args.get("z") is not None or node.args.get("m") is not None):
+        _refuse("ST_POINT with z or m coordinates")
+    return [node.this, node.expression]
+
+
+def _name(node: exp.Expression) -> str:
+    return node.name.upper() if isinstance(node, exp.Anonymous) else {exp.StDistance: "ST_DISTANCE", exp.StPoint: "ST_POINT"}[type(node)]
+
+
+def _read(value: exp.Expression, reader: str) -> exp.Expression:
+    """``readWKT`` / ``readWKB`` of a column: the readers raise on NULL, so NULL is kept by hand."""
+    if isinstance(value, exp.Literal):
+        return _call(reader, value.copy())
+    return _null_unless([value], _call(reader, _call("assumeNotNull", value.copy())))
+
+
+# ---------------------------------------------------------------- constructors
+
+def _point(node: exp.Expression, ctx: Context) -> exp.Expression:
+    lon, lat = _arguments(node)
+    return _kinded(exp.Tuple(expressions=[lon.copy(), lat.copy()]), POINT)
+
+
+def _from_wkb(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_GEOGFROMWKB(bytes): the BYTES/BINARY form (a hex string would fail loudly in readWKB)."""
+    if len(node.expressions) != 1:
+        _refuse(f"{node.name.upper()} with options (oriented, planar, make_valid, allow_invalid)")
+    return _kinded(_read(node.expressions[0], "readWKB"), GEOMETRY)
+
+
+def _from_text(node: exp.Expression, ctx: Context) -> exp.Expression:
+    if len(node.expressions) != 1:
+        _refuse(f"{node.name.upper()} with options (oriented, planar, make_valid, allow_invalid)")
+    return _kinded(_read(node.expressions[0], "readWKT"), GEOMETRY)
+
+
+def cast_to_geography(node: exp.Cast, ctx: Context) -> exp.Expression:
+    """Snowflake TO_GEOGRAPHY(x) / CAST(x AS GEOGRAPHY): x is WKB bytes (BINARY) or WKT text; WKB starts
+    with its byte-order byte (0 or 1), WKT with a letter. GeoJSON and hex text fail loudly in readWKT."""
+    value = node.this
+    if isinstance(value, exp.Literal) and value.is_string:
+        return _kinded(_call("readWKT", value.copy()), GEOMETRY)
+    is_wkb = exp.LT(this=_call("ascii", value.copy()), expression=_num(2))
+    both = _call("if", is_wkb, _call("readWKB", _call("assumeNotNull", value.copy())),
+                 _call("readWKT", _call("assumeNotNull", value.copy())))
+    return _kinded(_null_unless([value], both), GEOMETRY)
+
+
+# ---------------------------------------------------------------- measures
+
+def _distance_of(a: _Arg, b: _Arg) -> exp.Expression:
+    if a.kind == POINT and b.kind == POINT:
+        (lon1, lat1), (lon2, lat2) = _point_parts(a.expr), _point_parts(b.expr)
+        return _metres(_central_angle(lon1, lat1, lon2, lat2))
+    ga, gb = a.geometry(), b.geometry()
+    angle = _call("polygonsDistanceSpherical", _areal(ga), _areal(gb))
+    return _null_unless([ga, gb], _metres(angle))
+
+
+def _areal(g: exp.Expression) -> exp.Expression:
+    """``g`` as a MultiPolygon with the same points, for polygonsDistanceSpherical (which takes polygons
+    only): a point is a ring that stays on it, a line a ring that runs along it and back (no area)."""
+    def part(kind: str) -> exp.Expression:
+        return _call("variantElement", g.copy(), exp.Literal.string(kind))
+
+    def is_(kind: str) -> exp.Expression:
+        return exp.EQ(this=_call("variantType", g.copy()), expression=exp.Literal.string(kind))
+
+    def still(p: exp.Expression) -> exp.Expression:  # [p, p, p, p]: the smallest closed ring
+        return exp.Array(expressions=[p.copy() for _ in range(4)])
+
+    def there_and_back(line: exp.Expression) -> exp.Expression:
+        return _call("arrayConcat", line.copy(), _call("arrayReverse", line.copy()))
+
+    point = _call("assumeNotNull", part("Point"))
+    branches = [
+        is_("Polygon"), exp.Array(expressions=[part("Polygon")]),
+        is_("MultiPolygon"), part("MultiPolygon"),
+        is_("Point"), exp.Array(expressions=[exp.Array(expressions=[still(point)])]),
+        is_("MultiPoint"), _call("arrayMap", _lambda(exp.Array(expressions=[still(exp.column("p"))]), "p"), part("MultiPoint")),
+        is_("LineString"), exp.Array(expressions=[exp.Array(expressions=[there_and_back(part("LineString"))])]),
+        is_("MultiLineString"), _call("arrayMap", _lambda(exp.Array(expressions=[there_and_back(exp.column("l"))]), "l"),
+                                      part("MultiLineString")),
+        is_("Ring"), exp.Array(expressions=[exp.Array(expressions=[part("Ring")])]),
+    ]
+    return _cast(_call("multiIf", *branches, exp.Array(expressions=[])), "MultiPolygon")
+
+
+def _distance(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_DISTANCE(a, b) in metres: between two points the haversine distance; otherwise the shortest
+    great-circle distance between the two point sets (0 where they meet)."""
+    a, b = _args(node, ctx, 2)
+    return _distance_of(a, b)
+
+
+def _dwithin(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_DWITHIN(a, b, d): distance <= d; at d = 0 that is exactly ST_INTERSECTS."""
+    values = _arguments(node)
+    if len(values) != 3:
+        _refuse("ST_DWITHIN with use_spheroid (the WGS84 spheroid has no ClickHouse form here)")
+    limit = values[2]
+    bound = _bound_kinds(node)
+    a, b = _Arg(values[0], ctx, bound), _Arg(values[1], ctx, bound)
+    if isinstance(limit, exp.Literal) and limit.is_number and float(limit.name) == 0:
+        return _call("geometryIntersectSpherical", a.geometry(), b.geometry())
+    return exp.LTE(this=_distance_of(a, b), expression=limit.copy())
+
+
+def _rings_area(polygon: exp.Expression) -> exp.Expression:
+    """A polygon's area on the unit sphere: its outer ring less its holes, each ring's area taken
+    without sign (areaSpherical signs it by orientation; the source takes the smaller region)."""
+    sign = _call("if", exp.EQ(this=exp.column("i"), expression=_num(1)), _num(1), _num(-1))
+    ring = exp.Mul(this=sign, expression=_call("abs", _call("areaSpherical", exp.column("r"))))
+    return _call("arraySum", _lambda(ring, "r", "i"), polygon, _call("arrayEnumerate", polygon.copy()))
+
+
+def _area(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_AREA(g) in square metres: polygons' areas on the sphere times R²; points and lines have none."""
+    (a,) = _args(node, ctx, 1)
+    g = a.geometry()
+    polygons = exp.Add(
+        this=_rings_area(_call("variantElement", g.copy(), exp.Literal.string("Polygon"))),
+        expression=_call("arraySum", _lambda(_rings_area(exp.column("p")), "p"),
+                         _call("variantElement", g.copy(), exp.Literal.string("MultiPolygon"))))
+    r2 = _num(EARTH_RADIUS_M * EARTH_RADIUS_M)
+    return _null_unless([g], exp.Mul(this=r2, expression=exp.Paren(this=polygons)))
+
+
+def _line_angle(line: exp.Expression) -> exp.Expression:
+    """A line's length on the unit sphere: the sum of its segments' great-circle angles."""
+    def coord(p: str, i: int) -> exp.Expression:
+        return _call("tupleElement", exp.column(p), _num(i))
+    segment = _central_angle(coord("a", 1), coord("a", 2), coord("b", 1), coord("b", 2))
+    return _call("arraySum", _lambda(segment, "a", "b"), _call("arrayPopBack", line), _call("arrayPopFront", line.copy()))
+
+
+def _length(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_LENGTH(g) in metres: the lines' lengths; points and polygons have none (0), as in the source."""
+    (a,) = _args(node, ctx, 1)
+    g = a.geometry()
+    lines = exp.Add(
+        this=_line_angle(_call("variantElement", g.copy(), exp.Literal.string("LineString"))),
+        expression=_call("arraySum", _lambda(_line_angle(exp.column("l")), "l"),
+                         _call("variantElement", g.copy(), exp.Literal.string("MultiLineString"))))
+    return _null_unless([g], _metres(exp.Paren(this=lines)))
+
+
+# ---------------------------------------------------------------- predicates and overlays
+
+def _intersects(node: exp.Expression, ctx: Context) -> exp.Expression:
+    a, b = _args(node, ctx, 2)
+    return _call("geometryIntersectSpherical", a.geometry(), b.geometry())
+
+
+def _boundary(g: exp.Expression) -> exp.Expression:
+    """The rings of g's polygons as one MultiLineString (empty for points and lines)."""
+    polygon = _cast(_call("variantElement", g.copy(), exp.Literal.string("Polygon")), "MultiLineString")
+    multi = _call("arrayReduce", exp.Literal.string("groupArrayArray"), _call("variantElement", g.copy(), exp.Literal.string("MultiPolygon")))
+    return _call("arrayConcat", polygon, multi)
+
+
+def _within_of(inner: _Arg, outer: _Arg) -> exp.Expression:
+    """``inner`` within ``outer`` (OGC, as BigQuery and Snowflake): no point of inner outside outer and the
+    interiors meet, so a point on a polygon's edge is not within it. For a point: it meets the polygon
+    and not its boundary rings. Otherwise polygonsWithinSpherical (polygons only; lines raise).
+    Known gap: a point at an end of a line counts as within the line here (the source says no)."""
+    gi, go = inner.geometry(), outer.geometry()
+    point_within = exp.and_(_call("geometryIntersectSpherical", gi.copy(), go.copy()),
+                            exp.Not(this=_call("geometryIntersectSpherical", gi.copy(), _boundary(go))))
+    if inner.kind == POINT:
+        return point_within
+    is_point = exp.EQ(this=_call("variantType", gi.copy()), expression=exp.Literal.string("Point"))
+    return _call("if", is_point, point_within, _call("polygonsWithinSpherical", gi, go))
+
+
+def _within(node: exp.Expression, ctx: Context) -> exp.Expression:
+    a, b = _args(node, ctx, 2)
+    return exp.Paren(this=_within_of(a, b))
+
+
+def _contains(node: exp.Expression, ctx: Context) -> exp.Expression:
+    a, b = _args(node, ctx, 2)
+    return exp.Paren(this=_within_of(b, a))
+
+
+def _intersection(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_INTERSECTION of two (multi)polygons, edges as great-circle arcs (points and lines raise)."""
+    a, b = _args(node, ctx, 2)
+    ga, gb = a.geometry(), b.geometry()
+    overlap = _cast(_call("polygonsIntersectionSpherical", ga, gb), "Geometry")
+    return _kinded(_null_unless([ga, gb], overlap), GEOMETRY)
+
+
+def _coordinate(index: int) -> Callable[[exp.Expression, Context], exp.Expression]:
+    def build(node: exp.Expression, ctx: Context) -> exp.Expression:
+        (a,) = _args(node, ctx, 1)
+        if a.kind == POINT:
+            return _point_parts(a.expr)[index - 1].copy()
+        ctx.notes.append(f"{_name(node)} of a geography that is not a point is NULL here (an error in {ctx.source})")
+        return _call("tupleElement", _call("variantElement", a.geometry(), exp.Literal.string("Point")), _num(index))
+    return build
+
+
+# ---------------------------------------------------------------- the tables
+
+# upper-cased source function name -> builder of its ClickHouse form
+CALLS: dict[str, Callable[[exp.Expression, Context], exp.Expression]] = {
+    "ST_GEOGPOINT": _point, "ST_POINT": _point, "ST_MAKEPOINT": _point,
+    "ST_GEOGFROMWKB": _from_wkb, "ST_GEOGRAPHYFROMWKB": _from_wkb,
+    "ST_GEOGFROMTEXT": _from_text, "ST_GEOGRAPHYFROMTEXT": _from_text, "ST_GEOGRAPHYFROMWKT": _from_text,
+    "ST_DISTANCE": _distance, "ST_DWITHIN": _dwithin, "ST_AREA": _area, "ST_LENGTH": _length,
+    "ST_INTERSECTS": _intersects, "ST_WITHIN": _within, "ST_CONTAINS": _contains, "ST_INTERSECTION": _intersection,
+    "ST_X": _coordinate(1), "ST_Y": _coordinate(2),
+}
+
+# the kind each constructor builds (read before its own rewrite, by ``_bound_kinds``)
+_SOURCE_KINDS: dict[str, str] = {
+    "ST_GEOGPOINT": POINT, "ST_POINT": POINT, "ST_MAKEPOINT": POINT,
+    **{name: GEOMETRY for name in ("ST_GEOGFROMWKB", "ST_GEOGRAPHYFROMWKB", "ST_GEOGFROMTEXT",
+                                   "ST_GEOGRAPHYFROMTEXT", "ST_GEOGRAPHYFROMWKT", "ST_INTERSECTION")},
+}
+
+# functions with no faithful ClickHouse form, and why
+REFUSED: dict[str, str] = {
+    "ST_CENTROID": "the spherical centroid has no ClickHouse function",
+    "ST_ENVELOPE": "the spherical bounding box (edges bulge poleward) has no ClickHouse function",
+    "ST_UNION_AGG": "no aggregate union of geographies in ClickHouse",
+    "ST_COLLECT": "no aggregate collection of geographies in ClickHouse",
+    "TRY_TO_GEOGRAPHY": "ClickHouse's WKT/WKB readers raise where it returns NULL, and read no GeoJSON",
+    "ST_ASTEXT": "ClickHouse's wkt() rounds coordinates to 6 significant digits",
+    "ST_GEOGFROMGEOJSON": "ClickHouse reads no GeoJSON",
+}
+
+# sqlglot's own node types for two of the calls
+NODE_CALLS: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Expression]] = {
+    exp.StDistance: _distance, exp.StPoint: _point,
+}
+
+
+def handles(family: str, name: str) -> bool:
+    """Whether an unknown call ``name`` of dialect ``family`` is ours: every ST_* of a GEOGRAPHY dialect
+    (one missing from the tables is refused, not passed to ClickHouse's same-named planar functions)."""
+    upper = name.upper()
+    return family in DIALECTS and (upper.startswith("ST_") or upper in REFUSED)
+
+
+def rewrite_call(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """The ClickHouse form of a geography call (an Anonymous ST_* or one of ``NODE_CALLS``)."""
+    if ctx.family not in DIALECTS:
+        return node  # PostGIS and others: ST_* on planar geometry, not ours
+    name = _name(node)
+    if name in REFUSED:
+        _refuse(f"{name}: {REFUSED[name]}")
+    build = CALLS.get(name) or NODE_CALLS.get(type(node))
+    if build is None:
+        _refuse(f"{name} is not in the geography table (no spherical ClickHouse form written yet)")
+    return build(node, ctx)
+
