@@ -376,6 +376,18 @@ def _intersection(node: exp.Expression, ctx: Context) -> exp.Expression:
     return _kinded(_null_unless([ga, gb], overlap), GEOMETRY)
 
 
+def _union_agg(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_UNION_AGG(g): the union of a group's (multi)polygons, folded pairwise with great-circle edges;
+    NULLs are skipped and a group without any is NULL. Points and lines raise (polygonsUnionSpherical)."""
+    (a,) = _args(node, ctx, 1)
+    g = a.geometry()
+    present = exp.Not(this=_call("isNull", g.copy()))
+    union = _lambda(_call("polygonsUnionSpherical", exp.column("acc"), exp.column("x")), "acc", "x")
+    folded = _call("arrayFold", union, _call("groupArrayIf", g.copy(), present.copy()), _cast(exp.Array(expressions=[]), "MultiPolygon"))
+    none = exp.EQ(this=_call("countIf", present), expression=_num(0))
+    return _kinded(_call("if", none, exp.Null(), _cast(folded, "Geometry")), GEOMETRY)
+
+
 def _coordinate(index: int) -> Callable[[exp.Expression, Context], exp.Expression]:
     def build(node: exp.Expression, ctx: Context) -> exp.Expression:
         (a,) = _args(node, ctx, 1)
@@ -395,21 +407,20 @@ CALLS: dict[str, Callable[[exp.Expression, Context], exp.Expression]] = {
     "ST_GEOGFROMTEXT": _from_text, "ST_GEOGRAPHYFROMTEXT": _from_text, "ST_GEOGRAPHYFROMWKT": _from_text,
     "ST_DISTANCE": _distance, "ST_DWITHIN": _dwithin, "ST_AREA": _area, "ST_LENGTH": _length,
     "ST_INTERSECTS": _intersects, "ST_WITHIN": _within, "ST_CONTAINS": _contains, "ST_INTERSECTION": _intersection,
-    "ST_X": _coordinate(1), "ST_Y": _coordinate(2),
+    "ST_X": _coordinate(1), "ST_Y": _coordinate(2), "ST_UNION_AGG": _union_agg,
 }
 
 # the kind each constructor builds (read before its own rewrite, by ``_bound_kinds``)
 _SOURCE_KINDS: dict[str, str] = {
     "ST_GEOGPOINT": POINT, "ST_POINT": POINT, "ST_MAKEPOINT": POINT,
     **{name: GEOMETRY for name in ("ST_GEOGFROMWKB", "ST_GEOGRAPHYFROMWKB", "ST_GEOGFROMTEXT",
-                                   "ST_GEOGRAPHYFROMTEXT", "ST_GEOGRAPHYFROMWKT", "ST_INTERSECTION")},
+                                   "ST_GEOGRAPHYFROMTEXT", "ST_GEOGRAPHYFROMWKT", "ST_INTERSECTION", "ST_UNION_AGG")},
 }
 
 # functions with no faithful ClickHouse form, and why
 REFUSED: dict[str, str] = {
     "ST_CENTROID": "the spherical centroid has no ClickHouse function",
     "ST_ENVELOPE": "the spherical bounding box (edges bulge poleward) has no ClickHouse function",
-    "ST_UNION_AGG": "no aggregate union of geographies in ClickHouse",
     "ST_COLLECT": "no aggregate collection of geographies in ClickHouse",
     "TRY_TO_GEOGRAPHY": "ClickHouse's WKT/WKB readers raise where it returns NULL, and read no GeoJSON",
     "ST_ASTEXT": "ClickHouse's wkt() rounds coordinates to 6 significant digits",
