@@ -150,6 +150,11 @@ MARKERS: list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]] = [
     (("snowflake",), "TABLE(GENERATOR(...))", ('GENERATOR', 'SEQ1', 'SEQ2', 'SEQ4', 'SEQ8', 'SPLIT_TO_TABLE', 'BASE64_DECODE_STRING', 'BASE64_DECODE_BINARY'),
      r"\b(GENERATOR|SEQ1|SEQ2|SEQ4|SEQ8|SPLIT_TO_TABLE|BASE64_DECODE_STRING|BASE64_DECODE_BINARY)\s*\(", FOREIGN),
     (("snowflake", "oracle"), "TO_NUMBER()", ('TO_NUMBER',), r"\b(TO_NUMBER)\s*\(", FOREIGN),
+    # Geography (sql/geography.py): GEOGRAPHY constructors only these warehouses name so (PostGIS's
+    # ST_MakePoint / ST_Distance are planar geometry and no evidence)
+    (("bigquery",), "ST_GEOGPOINT()", ('ST_GEOGPOINT', 'ST_GEOGFROMTEXT', 'ST_GEOGFROMGEOJSON'), r"\b(ST_GEOGPOINT|ST_GEOGFROMTEXT|ST_GEOGFROMGEOJSON)\s*\(", FOREIGN),
+    (("bigquery", "snowflake"), "ST_GEOGFROMWKB()", ('ST_GEOGFROMWKB',), r"\b(ST_GEOGFROMWKB)\s*\(", FOREIGN),
+    (("snowflake",), "TO_GEOGRAPHY()", ('TO_GEOGRAPHY', 'TRY_TO_GEOGRAPHY', 'ST_GEOGRAPHYFROMWKB'), r"\b(TO_GEOGRAPHY|TRY_TO_GEOGRAPHY|ST_GEOGRAPHYFROMWKB)\s*\(", FOREIGN),
     # SQLite
     (("sqlite",), "strftime('%...', x)", ('STRFTIME',), r"\b(strftime)\s*\(\s*'", FOREIGN),
     (("sqlite",), "julianday()", ('JULIANDAY',), r"\b(julianday)\s*\(", FOREIGN),

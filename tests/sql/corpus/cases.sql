@@ -942,7 +942,7 @@ SELECT round(6371008.8 * acos(sin(radians(48.8566)) * sin(radians(51.5074))
 
 -- case: snowflake_st_makepoint_distance_tokyo_new_york
 -- from: snowflake
-SELECT ROUND(ST_DISTANCE(ST_MAKEPOINT(139.6917, 35.6895), ST_POINT(-74.006, 40.7128)) / 1000, 3) AS km
+SELECT ROUND(ST_DISTANCE(ST_MAKEPOINT(139.6917, 35.6895), TO_GEOGRAPHY('POINT(-74.006 40.7128)')) / 1000, 3) AS km
 -- clickhouse:
 SELECT round(6371008.8 * acos(sin(radians(35.6895)) * sin(radians(40.7128))
     + cos(radians(35.6895)) * cos(radians(40.7128)) * cos(radians(-74.006 - 139.6917))) / 1000, 3) AS km
