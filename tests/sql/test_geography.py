@@ -234,6 +234,31 @@ def test_snowflake_reads_wkb_bytes_and_wkt_text_and_keeps_null(geo):
     assert wkb[1] == pytest.approx(haversine(-0.1278, 51.5074, 2.3522, 48.8566), rel=1e-9) and wkb[3] is None
 
 
+def test_snowflake_try_to_geography_reads_geojson_wkt_and_wkb_and_gives_null_for_the_rest(geo):
+    texts = {
+        1: '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}',
+        2: '{"type": "MultiPolygon", "coordinates": [[[[0, 0], [90, 0], [0, 90], [0, 0]]]]}',
+        3: '{"type": "Point", "coordinates": [2.3522, 48.8566, 35.0]}',  # a third (z) coordinate is allowed
+        4: '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], ["x", 1], [0, 0]]]}',  # not a number
+        5: '{"type": "Feature", "geometry": null}',  # not a geometry
+        6: "POLYGON((0 0, 1 0, 1 1, 0 1, 0 0))",
+        7: wkb_point(2.3522, 48.8566),
+        8: "not a geography",
+        9: None,
+    }
+    geo.command("DROP TABLE IF EXISTS geo_test.texts")
+    geo.command("CREATE TABLE geo_test.texts (id UInt8, v Nullable(String)) ENGINE = Memory")
+    rows = [[i, v.encode() if isinstance(v, str) else v] for i, v in texts.items()]
+    geo.insert("geo_test.texts", rows, column_names=["id", "v"])
+    got = {r[0]: r[1:] for r in run(geo, """SELECT id, TRY_TO_GEOGRAPHY(v) IS NULL, ST_AREA(TRY_TO_GEOGRAPHY(v)),
+        ST_DISTANCE(TRY_TO_GEOGRAPHY(v), ST_POINT(2.3522, 48.8566)) FROM geo_test.texts""", "snowflake")}
+    cell = convex_area([(0, 0), (1, 0), (1, 1), (0, 1)])
+    assert got[1][:2] == (False, pytest.approx(cell, rel=1e-9)) and got[6][:2] == (False, pytest.approx(cell, rel=1e-9))
+    assert got[2][1] == pytest.approx(math.pi * R * R / 2, rel=1e-12) and got[2][2] == 0
+    assert got[3] == (False, 0, 0) and got[7] == (False, 0, 0)
+    assert got[4] == got[5] == got[8] == got[9] == (True, None, None)
+
+
 def test_snowflake_points_bound_by_name_within_read_polygons(geo):
     sql = """WITH pts AS (SELECT id, ST_POINT(lon, lat) AS pt FROM geo_test.points),
                   zones AS (SELECT id, TO_GEOGRAPHY(g) AS geom FROM geo_test.shapes WHERE id = 4)
@@ -250,7 +275,7 @@ def test_snowflake_points_bound_by_name_within_read_polygons(geo):
     ("bigquery", "SELECT ST_CENTROID(g) FROM t", "ST_CENTROID"),
     ("snowflake", "SELECT ST_ENVELOPE(TO_GEOGRAPHY(g)) FROM t", "ST_ENVELOPE"),
     ("snowflake", "SELECT ST_COLLECT(TO_GEOGRAPHY(g)) FROM t", "ST_COLLECT"),
-    ("snowflake", "SELECT ST_AREA(TRY_TO_GEOGRAPHY(v)) FROM t", "TRY_TO_GEOGRAPHY"),
+    ("snowflake", "SELECT ST_AREA(TRY_TO_GEOGRAPHY(v, TRUE)) FROM t", "TRY_TO_GEOGRAPHY with allow_invalid"),
     ("bigquery", "SELECT ST_ASTEXT(g) FROM t", "ST_ASTEXT"),
     ("bigquery", "SELECT ST_BUFFER(g, 10) FROM t", "ST_BUFFER"),
     ("bigquery", "SELECT ST_DISTANCE(a, b, TRUE) FROM t", "use_spheroid"),
@@ -271,9 +296,9 @@ def test_other_dialects_st_functions_are_not_taken_for_geography():
 # Spider2 gold statements that were refused only for their geography (issue #11) and are written now,
 # and those still refused for a geography construct with no faithful form.
 WRITTEN = [f"spider2-lite/{i}" for i in ("bq032", "bq034", "bq035", "bq059", "bq064", "bq119", "bq330", "bq376",
-                                         "sf_bq017", "sf_bq050", "sf_bq236", "sf_bq254", "sf_bq289", "sf_bq349")] + \
+                                         "sf_bq017", "sf_bq050", "sf_bq236", "sf_bq254", "sf_bq289", "sf_bq349", "sf040")] + \
           [f"spider2-snow/{i}" for i in ("sf_bq050", "sf_bq236", "sf_bq254", "sf_bq291", "sf_bq349", "sf_bq358", "sf040")]
-STILL_REFUSED = {"spider2-lite/sf040": "TRY_TO_GEOGRAPHY", "spider2-lite/sf_bq250": "ST_ENVELOPE",
+STILL_REFUSED = {"spider2-lite/sf_bq250": "ST_ENVELOPE",
                  "spider2-snow/sf_bq017": "ST_COLLECT",
                  "spider2-snow/sf_bq250": "ST_CENTROID"}
 

@@ -29,6 +29,7 @@ first principles (haversine, spherical excess, boundary cases).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
@@ -76,7 +77,9 @@ _NULL_PARTS = "null_parts"  # meta key: the values whose NULL makes a built geog
 def _null_unless(parts: list[exp.Expression], value: exp.Expression) -> exp.Expression:
     """``value`` where every part is non-NULL, else NULL (the source's rule for every ST_* function).
     A part that is itself such a guard is tested by its own parts (one isNull per source value)."""
-    sources = [s for p in parts for s in p.meta.get(_NULL_PARTS, [p])]
+    sources = [s for p in parts for s in p.meta.get(_NULL_PARTS, [p]) if not isinstance(s, exp.Literal)]
+    if not sources:  # constants: never NULL
+        return value
     test = exp.or_(*[_call("isNull", s.copy()) for s in sources])
     guarded = _call("if", test, exp.Null(), value)
     guarded.meta[_NULL_PARTS] = [s.copy() for s in sources]
@@ -86,6 +89,35 @@ def _null_unless(parts: list[exp.Expression], value: exp.Expression) -> exp.Expr
 def _kinded(node: exp.Expression, kind: str) -> exp.Expression:
     node.meta[_KIND] = kind
     return node
+
+
+class _Shared:
+    """A builder's operands that it uses several times, written once: the first use becomes
+    ``(expr AS geo_<hash>)`` and the others name it (ClickHouse aliases are visible across their whole
+    query level, before and after the definition; the name comes from the expression's text, so two
+    builders sharing an operand define the same alias with the same expression, which is allowed)."""
+
+    def __init__(self) -> None:
+        self.defined: dict[str, exp.Expression] = {}
+
+    def __call__(self, value: exp.Expression) -> exp.Expression:
+        if isinstance(value, (exp.Column, exp.Literal)):
+            return value
+        name = "geo_" + hashlib.sha1(value.sql("clickhouse").encode()).hexdigest()[:8]
+        self.defined[name] = value
+        ref = exp.column(name)
+        ref.meta[_NULL_PARTS] = value.meta.get(_NULL_PARTS, [exp.column(name)])
+        return ref
+
+    def define(self, out: exp.Expression) -> exp.Expression:
+        # the latest first: an operand shared later may be built from earlier ones (and name them)
+        for name, value in reversed(self.defined.items()):
+            first = next(c for c in out.walk(bfs=False) if isinstance(c, exp.Column) and c.name == name and not c.table)
+            definition = exp.Paren(this=exp.Alias(this=value, alias=exp.to_identifier(name)))
+            if first is out:
+                return definition
+            first.replace(definition)
+        return out
 
 
 def _central_angle(lon1: exp.Expression, lat1: exp.Expression, lon2: exp.Expression, lat2: exp.Expression) -> exp.Expression:
@@ -143,6 +175,11 @@ def _kind_of(e: exp.Expression, bound: dict[str, str]) -> str:
     return STORED
 
 
+def _not_null(e: exp.Expression) -> exp.Expression:
+    """``e`` as its non-Nullable type (the caller guards NULL); constants already are."""
+    return e.copy() if isinstance(e, exp.Literal) else _call("assumeNotNull", e.copy())
+
+
 def _point_parts(e: exp.Expression) -> list[exp.Expression]:
     if isinstance(e, exp.Tuple) and e.meta.get(_KIND) == POINT:
         return list(e.expressions)
@@ -165,7 +202,7 @@ class _Arg:
             return self.expr.copy()
         if self.kind == POINT:
             lon, lat = _point_parts(self.expr)
-            point = exp.Tuple(expressions=[_call("assumeNotNull", lon.copy()), _call("assumeNotNull", lat.copy())])
+            point = exp.Tuple(expressions=[_not_null(lon), _not_null(lat)])
             return _null_unless([lon, lat], _cast(_cast(point, "Point"), "Geometry"))
         return _read(self.expr, "readWKT")
 
@@ -231,15 +268,78 @@ def cast_to_geography(node: exp.Cast, ctx: Context) -> exp.Expression:
     return _kinded(_null_unless([value], both), GEOMETRY)
 
 
+# GeoJSON geometry type -> (ClickHouse type, nesting depth of its coordinate arrays above one position)
+GEOJSON_TYPES: dict[str, tuple[str, int]] = {
+    "Point": ("Point", 0), "MultiPoint": ("MultiPoint", 1), "LineString": ("LineString", 1),
+    "MultiLineString": ("MultiLineString", 2), "Polygon": ("Polygon", 2), "MultiPolygon": ("MultiPolygon", 3),
+}
+# WKT that readWKT can take: a geometry keyword and a body of numbers, blanks, commas and parentheses
+_WKT_SHAPE = r"^\s*(?i:POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON)\s*\([-+0-9.eE,()\s]*\)\s*$"
+
+
+def _numbers_at(value: exp.Expression, depth: int) -> exp.Expression:
+    """Every position of the GeoJSON coordinates ``value`` (arrays of Nullable(Float64), nested
+    ``depth`` deep) has two or more numbers: a string or a missing number would read as 0."""
+    if depth == 0:
+        return exp.and_(exp.GTE(this=_call("length", value.copy()), expression=_num(2)),
+                        exp.Not(this=_call("has", value.copy(), exp.Null())))
+    name = f"c{depth}"
+    return _call("arrayAll", _lambda(_numbers_at(exp.column(name), depth - 1), name), value)
+
+
+def _try_to_geography(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """Snowflake TRY_TO_GEOGRAPHY(s): GeoJSON, WKT text or WKB bytes, NULL where s is none of them.
+    GeoJSON geometries are read with JSONExtract into the geo types (an unknown type, a non-number
+    coordinate or bad JSON: NULL); text shaped like WKT goes to readWKT and bytes to readWKB, which raise
+    on the rare input that has the shape but not the grammar (unbalanced parentheses, an odd count of
+    numbers): a loud error where Snowflake gives NULL, never a wrong value."""
+    if len(node.expressions) != 1:
+        _refuse("TRY_TO_GEOGRAPHY with allow_invalid")
+    s = node.expressions[0]
+    text = _call("assumeNotNull", s.copy())  # under the NULL guard; JSONExtract has no Nullable(Array)
+    kind = _call("JSONExtractString", text.copy(), exp.Literal.string("type"))
+    branches: list[exp.Expression] = []
+    for name, (clickhouse_type, depth) in GEOJSON_TYPES.items():
+        numbers = f"{'Array(' * (depth + 1)}Nullable(Float64){')' * (depth + 1)}"
+        coordinates = _call("JSONExtract", text.copy(), exp.Literal.string("coordinates"), exp.Literal.string(numbers))
+        branches.append(exp.and_(exp.EQ(this=kind.copy(), expression=exp.Literal.string(name)), _numbers_at(coordinates, depth)))
+        value = _call("JSONExtract", text.copy(), exp.Literal.string("coordinates"), exp.Literal.string(clickhouse_type))
+        branches.append(_cast(value, "Geometry"))
+    branches += [exp.LT(this=_call("ascii", s.copy()), expression=_num(2)), _call("readWKB", text),
+                 _call("match", s.copy(), exp.Literal.string(_WKT_SHAPE)), _call("readWKT", text.copy()), exp.Null()]
+    read = _null_unless([s], _call("multiIf", *branches))
+    del read.meta[_NULL_PARTS]  # NULL also where s is no geography, not only where s is NULL
+    return _kinded(read, GEOMETRY)
+
+
 # ---------------------------------------------------------------- measures
 
 def _distance_of(a: _Arg, b: _Arg) -> exp.Expression:
     if a.kind == POINT and b.kind == POINT:
         (lon1, lat1), (lon2, lat2) = _point_parts(a.expr), _point_parts(b.expr)
         return _metres(_central_angle(lon1, lat1, lon2, lat2))
-    ga, gb = a.geometry(), b.geometry()
-    angle = _call("polygonsDistanceSpherical", _areal(ga), _areal(gb))
-    return _null_unless([ga, gb], _metres(angle))
+    shared = _Shared()
+    areal_a, areal_b = (_point_ring(x) if x.kind == POINT else shared(_areal(shared(x.geometry()))) for x in (a, b))
+    nulls = [_point_guard(x) if x.kind == POINT else x.geometry() for x in (a, b)]
+    # an empty geography (an intersection of disjoint polygons) has no distance: NULL, as in the source
+    empty = [_call("empty", x.copy()) for x, arg in ((areal_a, a), (areal_b, b)) if arg.kind != POINT]
+    angle = _metres(_call("polygonsDistanceSpherical", areal_a, areal_b))
+    return shared.define(_null_unless(nulls, _call("if", exp.or_(*empty), exp.Null(), angle) if empty else angle))
+
+
+def _point_guard(a: _Arg) -> exp.Expression:
+    """A stand-in whose NULL parts are a point's coordinates (for ``_null_unless``)."""
+    marker = exp.Null()
+    marker.meta[_NULL_PARTS] = _point_parts(a.expr)
+    return marker
+
+
+def _point_ring(a: _Arg) -> exp.Expression:
+    """A point as the MultiPolygon polygonsDistanceSpherical takes: one ring that stays on it."""
+    lon, lat = _point_parts(a.expr)
+    point = exp.Tuple(expressions=[_not_null(lon), _not_null(lat)])
+    ring = exp.Array(expressions=[point.copy() for _ in range(4)])
+    return _cast(exp.Array(expressions=[exp.Array(expressions=[ring])]), "MultiPolygon")
 
 
 def _areal(g: exp.Expression) -> exp.Expression:
@@ -302,13 +402,14 @@ def _rings_area(polygon: exp.Expression) -> exp.Expression:
 def _area(node: exp.Expression, ctx: Context) -> exp.Expression:
     """ST_AREA(g) in square metres: polygons' areas on the sphere times R²; points and lines have none."""
     (a,) = _args(node, ctx, 1)
-    g = a.geometry()
+    shared = _Shared()
+    g = shared(a.geometry())
     polygons = exp.Add(
         this=_rings_area(_call("variantElement", g.copy(), exp.Literal.string("Polygon"))),
         expression=_call("arraySum", _lambda(_rings_area(exp.column("p")), "p"),
                          _call("variantElement", g.copy(), exp.Literal.string("MultiPolygon"))))
     r2 = _num(EARTH_RADIUS_M * EARTH_RADIUS_M)
-    return _null_unless([g], exp.Mul(this=r2, expression=exp.Paren(this=polygons)))
+    return shared.define(_null_unless([g], exp.Mul(this=r2, expression=exp.Paren(this=polygons))))
 
 
 def _line_angle(line: exp.Expression) -> exp.Expression:
@@ -322,12 +423,13 @@ def _line_angle(line: exp.Expression) -> exp.Expression:
 def _length(node: exp.Expression, ctx: Context) -> exp.Expression:
     """ST_LENGTH(g) in metres: the lines' lengths; points and polygons have none (0), as in the source."""
     (a,) = _args(node, ctx, 1)
-    g = a.geometry()
+    shared = _Shared()
+    g = shared(a.geometry())
     lines = exp.Add(
         this=_line_angle(_call("variantElement", g.copy(), exp.Literal.string("LineString"))),
         expression=_call("arraySum", _lambda(_line_angle(exp.column("l")), "l"),
                          _call("variantElement", g.copy(), exp.Literal.string("MultiLineString"))))
-    return _null_unless([g], _metres(exp.Paren(this=lines)))
+    return shared.define(_null_unless([g], _metres(exp.Paren(this=lines))))
 
 
 # ---------------------------------------------------------------- predicates and overlays
@@ -349,13 +451,14 @@ def _within_of(inner: _Arg, outer: _Arg) -> exp.Expression:
     interiors meet, so a point on a polygon's edge is not within it. For a point: it meets the polygon
     and not its boundary rings. Otherwise polygonsWithinSpherical (polygons only; lines raise).
     Known gap: a point at an end of a line counts as within the line here (the source says no)."""
-    gi, go = inner.geometry(), outer.geometry()
+    shared = _Shared()
+    gi, go = shared(inner.geometry()), shared(outer.geometry())
     point_within = exp.and_(_call("geometryIntersectSpherical", gi.copy(), go.copy()),
                             exp.Not(this=_call("geometryIntersectSpherical", gi.copy(), _boundary(go))))
     if inner.kind == POINT:
-        return point_within
+        return shared.define(point_within)
     is_point = exp.EQ(this=_call("variantType", gi.copy()), expression=exp.Literal.string("Point"))
-    return _call("if", is_point, point_within, _call("polygonsWithinSpherical", gi, go))
+    return shared.define(_call("if", is_point, point_within, _call("polygonsWithinSpherical", gi, go)))
 
 
 def _within(node: exp.Expression, ctx: Context) -> exp.Expression:
@@ -380,12 +483,13 @@ def _union_agg(node: exp.Expression, ctx: Context) -> exp.Expression:
     """ST_UNION_AGG(g): the union of a group's (multi)polygons, folded pairwise with great-circle edges;
     NULLs are skipped and a group without any is NULL. Points and lines raise (polygonsUnionSpherical)."""
     (a,) = _args(node, ctx, 1)
-    g = a.geometry()
+    shared = _Shared()
+    g = shared(a.geometry())
     present = exp.Not(this=_call("isNull", g.copy()))
     union = _lambda(_call("polygonsUnionSpherical", exp.column("acc"), exp.column("x")), "acc", "x")
     folded = _call("arrayFold", union, _call("groupArrayIf", g.copy(), present.copy()), _cast(exp.Array(expressions=[]), "MultiPolygon"))
     none = exp.EQ(this=_call("countIf", present), expression=_num(0))
-    return _kinded(_call("if", none, exp.Null(), _cast(folded, "Geometry")), GEOMETRY)
+    return _kinded(shared.define(_call("if", none, exp.Null(), _cast(folded, "Geometry"))), GEOMETRY)
 
 
 def _coordinate(index: int) -> Callable[[exp.Expression, Context], exp.Expression]:
@@ -407,14 +511,15 @@ CALLS: dict[str, Callable[[exp.Expression, Context], exp.Expression]] = {
     "ST_GEOGFROMTEXT": _from_text, "ST_GEOGRAPHYFROMTEXT": _from_text, "ST_GEOGRAPHYFROMWKT": _from_text,
     "ST_DISTANCE": _distance, "ST_DWITHIN": _dwithin, "ST_AREA": _area, "ST_LENGTH": _length,
     "ST_INTERSECTS": _intersects, "ST_WITHIN": _within, "ST_CONTAINS": _contains, "ST_INTERSECTION": _intersection,
-    "ST_X": _coordinate(1), "ST_Y": _coordinate(2), "ST_UNION_AGG": _union_agg,
+    "ST_X": _coordinate(1), "ST_Y": _coordinate(2), "ST_UNION_AGG": _union_agg, "TRY_TO_GEOGRAPHY": _try_to_geography,
 }
 
 # the kind each constructor builds (read before its own rewrite, by ``_bound_kinds``)
 _SOURCE_KINDS: dict[str, str] = {
     "ST_GEOGPOINT": POINT, "ST_POINT": POINT, "ST_MAKEPOINT": POINT,
     **{name: GEOMETRY for name in ("ST_GEOGFROMWKB", "ST_GEOGRAPHYFROMWKB", "ST_GEOGFROMTEXT",
-                                   "ST_GEOGRAPHYFROMTEXT", "ST_GEOGRAPHYFROMWKT", "ST_INTERSECTION", "ST_UNION_AGG")},
+                                   "ST_GEOGRAPHYFROMTEXT", "ST_GEOGRAPHYFROMWKT", "ST_INTERSECTION", "ST_UNION_AGG",
+                                   "TRY_TO_GEOGRAPHY")},
 }
 
 # functions with no faithful ClickHouse form, and why
@@ -422,7 +527,6 @@ REFUSED: dict[str, str] = {
     "ST_CENTROID": "the spherical centroid has no ClickHouse function",
     "ST_ENVELOPE": "the spherical bounding box (edges bulge poleward) has no ClickHouse function",
     "ST_COLLECT": "no aggregate collection of geographies in ClickHouse",
-    "TRY_TO_GEOGRAPHY": "ClickHouse's WKT/WKB readers raise where it returns NULL, and read no GeoJSON",
     "ST_ASTEXT": "ClickHouse's wkt() rounds coordinates to 6 significant digits",
     "ST_GEOGFROMGEOJSON": "ClickHouse reads no GeoJSON",
 }
@@ -437,7 +541,7 @@ def handles(family: str, name: str) -> bool:
     """Whether an unknown call ``name`` of dialect ``family`` is ours: every ST_* of a GEOGRAPHY dialect
     (one missing from the tables is refused, not passed to ClickHouse's same-named planar functions)."""
     upper = name.upper()
-    return family in DIALECTS and (upper.startswith("ST_") or upper in REFUSED)
+    return family in DIALECTS and (upper.startswith("ST_") or upper in CALLS or upper in REFUSED)
 
 
 def rewrite_call(node: exp.Expression, ctx: Context) -> exp.Expression:
