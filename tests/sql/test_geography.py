@@ -123,6 +123,9 @@ def test_points_bound_in_a_cte_keep_their_kind(geo):
     assert [r[0] for r in got] == [1, 2, 3, 4, 5]
     assert got[2][1] == pytest.approx(haversine(139.6917, 35.6895, -74.006, 40.7128) / 1000, rel=1e-12)
     assert got[0][2:] == (-0.1278, 51.5074) and got[3][1] is None
+    chained = """WITH p AS (SELECT id, ST_GEOGPOINT(lon, lat) AS geom FROM geo_test.points), q AS (SELECT id, geom AS g2 FROM p)
+                 SELECT id, ST_DISTANCE(g2, ST_GEOGPOINT(-74.006, 40.7128)) FROM q WHERE id = 2"""
+    assert by_id(geo, chained, "bigquery")[2] == pytest.approx(haversine(2.3522, 48.8566, -74.006, 40.7128), rel=1e-12)
 
 
 def test_distance_between_other_shapes_is_the_shortest_great_circle_arc(geo):

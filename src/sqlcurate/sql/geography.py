@@ -151,11 +151,13 @@ def _bound_kinds(node: exp.Expression) -> dict[str, str]:
     """Names bound in the statement to a geography we build (``ST_GEOGPOINT(x, y) AS geom``), upper-cased,
     with their kind. Projections are rewritten children-first, so a binding may be seen before or after
     its own rewrite: both forms are recognised."""
+    aliases = list(node.root().find_all(exp.Alias))
     bound: dict[str, str] = {}
-    for alias in node.root().find_all(exp.Alias):
-        kind = _kind_of(alias.this, {})
-        if kind != STORED:
-            bound[alias.alias.upper()] = kind
+    for _ in range(3):  # a name bound to a name bound to a call (``geom AS g``) takes a second pass
+        found = {a.alias.upper(): kind for a in aliases if (kind := _kind_of(a.this, bound)) != STORED}
+        if found == bound:
+            break
+        bound = found
     return bound
 
 
@@ -164,7 +166,7 @@ def _kind_of(e: exp.Expression, bound: dict[str, str]) -> str:
         return e.meta[_KIND]
     if isinstance(e, _PASS_THROUGH):
         return _kind_of(e.this, bound)
-    if isinstance(e, exp.Column):
+    if isinstance(e, exp.Column):  # by name: a stored column of a bound name's spelling gets a type error
         return bound.get(e.name.upper(), STORED)
     if isinstance(e, exp.StPoint):
         return POINT
@@ -216,7 +218,7 @@ def _args(node: exp.Expression, ctx: Context, count: int) -> list[_Arg]:
     values = _arguments(node)
     if len(values) != count:
         _refuse(f"{_name(node)} with {len(values)} arguments (only the {count}-argument form is written)")
-    bound = _bound_kinds(node) if any(isinstance(v, (exp.Column, *_PASS_THROUGH)) for v in values) else {}
+    bound = _bound_kinds(node)
     return [_Arg(v, ctx, bound) for v in values]
 
 
@@ -244,7 +246,11 @@ def _read(value: exp.Expression, reader: str) -> exp.Expression:
 # ---------------------------------------------------------------- constructors
 
 def _point(node: exp.Expression, ctx: Context) -> exp.Expression:
-    lon, lat = _arguments(node)
+    """ST_GEOGPOINT / ST_POINT(lon, lat). Not checked here: BigQuery raises for a latitude beyond ±90."""
+    values = _arguments(node)
+    if len(values) != 2:
+        _refuse(f"{_name(node)} with {len(values)} arguments")
+    lon, lat = values
     return _kinded(exp.Tuple(expressions=[lon.copy(), lat.copy()]), POINT)
 
 
