@@ -34,7 +34,6 @@ first principles (haversine, cross-track distance, spherical excess, lunes, boun
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
@@ -77,6 +76,7 @@ def _cast(value: exp.Expression, to: str) -> exp.Expression:
 
 
 _NULL_PARTS = "null_parts"  # meta key: the values whose NULL makes a built geography NULL
+_SHARED_NAMES = "geography_names"  # meta key on a statement's root: shared operand text -> its alias
 
 
 def _null_unless(parts: list[exp.Expression], value: exp.Expression) -> exp.Expression:
@@ -98,17 +98,19 @@ def _kinded(node: exp.Expression, kind: str) -> exp.Expression:
 
 class _Shared:
     """A builder's operands that it uses several times, written once: the first use becomes
-    ``(expr AS geo_<hash>)`` and the others name it (ClickHouse aliases are visible across their whole
-    query level, before and after the definition; the name comes from the expression's text, so two
-    builders sharing an operand define the same alias with the same expression, which is allowed)."""
+    ``(expr AS geo_N)`` and the others name it (ClickHouse aliases are visible across their whole query
+    level, before and after the definition). N counts the statement's distinct shared operands, kept on
+    the statement's root: the same operand in two builders gets the same name (an alias defined twice
+    with one expression is allowed), and queries that differ only in constants get the same names."""
 
-    def __init__(self) -> None:
+    def __init__(self, node: exp.Expression) -> None:
+        self.names: dict[str, str] = node.root().meta.setdefault(_SHARED_NAMES, {})
         self.defined: dict[str, exp.Expression] = {}
 
     def __call__(self, value: exp.Expression) -> exp.Expression:
         if isinstance(value, (exp.Column, exp.Literal)):
             return value
-        name = "geo_" + hashlib.sha1(value.sql("clickhouse").encode()).hexdigest()[:8]
+        name = self.names.setdefault(value.sql("clickhouse"), f"geo_{len(self.names) + 1}")
         self.defined[name] = value
         ref = exp.column(name)
         ref.meta[_NULL_PARTS] = value.meta.get(_NULL_PARTS, [exp.column(name)])
@@ -329,7 +331,7 @@ def _distance_of(a: _Arg, b: _Arg) -> exp.Expression:
     if a.kind == POINT and b.kind == POINT:
         (lon1, lat1), (lon2, lat2) = _point_parts(a.expr), _point_parts(b.expr)
         return _metres(_central_angle(lon1, lat1, lon2, lat2))
-    shared = _Shared()
+    shared = _Shared(a.expr)
     areal_a, areal_b = (_point_ring(x) if x.kind == POINT else shared(_areal(shared(x.geometry()))) for x in (a, b))
     nulls = [_point_guard(x) if x.kind == POINT else x.geometry() for x in (a, b)]
     # an empty geography (an intersection of disjoint polygons) has no distance: NULL, as in the source
@@ -413,7 +415,7 @@ def _rings_area(polygon: exp.Expression) -> exp.Expression:
 def _area(node: exp.Expression, ctx: Context) -> exp.Expression:
     """ST_AREA(g) in square metres: polygons' areas on the sphere times R²; points and lines have none."""
     (a,) = _args(node, ctx, 1)
-    shared = _Shared()
+    shared = _Shared(node)
     g = shared(a.geometry())
     polygons = exp.Add(
         this=_rings_area(_call("variantElement", g.copy(), exp.Literal.string("Polygon"))),
@@ -434,7 +436,7 @@ def _line_angle(line: exp.Expression) -> exp.Expression:
 def _length(node: exp.Expression, ctx: Context) -> exp.Expression:
     """ST_LENGTH(g) in metres: the lines' lengths; points and polygons have none (0), as in the source."""
     (a,) = _args(node, ctx, 1)
-    shared = _Shared()
+    shared = _Shared(node)
     g = shared(a.geometry())
     lines = exp.Add(
         this=_line_angle(_call("variantElement", g.copy(), exp.Literal.string("LineString"))),
@@ -462,7 +464,7 @@ def _within_of(inner: _Arg, outer: _Arg) -> exp.Expression:
     interiors meet, so a point on a polygon's edge is not within it. For a point: it meets the polygon
     and not its boundary rings. Otherwise polygonsWithinSpherical (polygons only; lines raise).
     Known gap: a point at an end of a line counts as within the line here (the source says no)."""
-    shared = _Shared()
+    shared = _Shared(inner.expr)
     gi, go = shared(inner.geometry()), shared(outer.geometry())
     point_within = exp.and_(_call("geometryIntersectSpherical", gi.copy(), go.copy()),
                             exp.Not(this=_call("geometryIntersectSpherical", gi.copy(), _boundary(go))))
@@ -494,7 +496,7 @@ def _union_agg(node: exp.Expression, ctx: Context) -> exp.Expression:
     """ST_UNION_AGG(g): the union of a group's (multi)polygons, folded pairwise with great-circle edges;
     NULLs are skipped and a group without any is NULL. Points and lines raise (polygonsUnionSpherical)."""
     (a,) = _args(node, ctx, 1)
-    shared = _Shared()
+    shared = _Shared(node)
     g = shared(a.geometry())
     present = exp.Not(this=_call("isNull", g.copy()))
     union = _lambda(_call("polygonsUnionSpherical", exp.column("acc"), exp.column("x")), "acc", "x")
