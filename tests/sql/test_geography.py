@@ -255,11 +255,23 @@ def test_snowflake_try_to_geography_reads_geojson_wkt_and_wkb_and_gives_null_for
     geo.insert("geo_test.texts", rows, column_names=["id", "v"])
     got = {r[0]: r[1:] for r in run(geo, """SELECT id, TRY_TO_GEOGRAPHY(v) IS NULL, ST_AREA(TRY_TO_GEOGRAPHY(v)),
         ST_DISTANCE(TRY_TO_GEOGRAPHY(v), ST_POINT(2.3522, 48.8566)) FROM geo_test.texts""", "snowflake")}
+    constants = run(geo, "SELECT TRY_TO_GEOGRAPHY('not a geography') IS NULL, ST_AREA(TRY_TO_GEOGRAPHY('POINT(1 2)'))", "snowflake")
+    assert constants == [(True, 0)]
     cell = convex_area([(0, 0), (1, 0), (1, 1), (0, 1)])
     assert got[1][:2] == (False, pytest.approx(cell, rel=1e-9)) and got[6][:2] == (False, pytest.approx(cell, rel=1e-9))
     assert got[2][1] == pytest.approx(math.pi * R * R / 2, rel=1e-12) and got[2][2] == 0
     assert got[3] == (False, 0, 0) and got[7] == (False, 0, 0)
     assert got[4] == got[5] == got[8] == got[9] == (True, None, None)
+
+
+def test_bigquery_geojson_and_the_coordinates_of_a_read_point(geo):
+    sql = """SELECT id, ST_AREA(ST_GEOGFROMGEOJSON('{"type": "Polygon", "coordinates": [[[0, 0], [90, 0], [0, 90], [0, 0]]]}')),
+             ST_X(ST_GEOGFROMTEXT(g)), ST_Y(ST_GEOGFROMTEXT(g)) FROM geo_test.shapes WHERE id IN (1, 7, 8)"""
+    got = {r[0]: r[1:] for r in run(geo, sql, "bigquery")}
+    assert got[7] == (pytest.approx(math.pi * R * R / 2, rel=1e-12), 5, 5)
+    assert got[1][1:] == (None, None) and got[8][1:] == (None, None)  # a polygon has no X (BigQuery raises: noted)
+    with pytest.raises(Exception, match="WKT"):  # not GeoJSON: an error, as in BigQuery
+        run(geo, "SELECT ST_GEOGFROMGEOJSON('{\"type\": \"Feature\"}')", "bigquery")
 
 
 def test_snowflake_points_bound_by_name_within_read_polygons(geo):

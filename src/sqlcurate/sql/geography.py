@@ -300,16 +300,15 @@ def _numbers_at(value: exp.Expression, depth: int) -> exp.Expression:
     return _call("arrayAll", _lambda(_numbers_at(exp.column(name), depth - 1), name), value)
 
 
-def _try_to_geography(node: exp.Expression, ctx: Context) -> exp.Expression:
-    """Snowflake TRY_TO_GEOGRAPHY(s): GeoJSON, WKT text or WKB bytes, NULL where s is none of them.
-    GeoJSON geometries are read with JSONExtract into the geo types (an unknown type, a non-number
-    coordinate or bad JSON: NULL); text shaped like WKT goes to readWKT and bytes to readWKB, which raise
-    on the rare input that has the shape but not the grammar (unbalanced parentheses, an odd count of
-    numbers): a loud error where Snowflake gives NULL, never a wrong value."""
-    if len(node.expressions) != 1:
-        _refuse("TRY_TO_GEOGRAPHY with allow_invalid")
-    s = node.expressions[0]
-    text = _call("assumeNotNull", s.copy())  # under the NULL guard; JSONExtract has no Nullable(Array)
+def _per_row(value: exp.Expression) -> exp.Expression:
+    """A constant made a column: ClickHouse folds a constant multiIf by evaluating every branch (so a
+    reader raises on input another branch was meant for); over a column each row takes one branch."""
+    return value if value.find(exp.Column) else _call("materialize", value.copy())
+
+
+def _geojson_branches(text: exp.Expression) -> list[exp.Expression]:
+    """multiIf branches reading GeoJSON geometry ``text`` with JSONExtract into the geo types, each taken
+    only where the type matches and every coordinate is a number (JSONExtract would read a string as 0)."""
     kind = _call("JSONExtractString", text.copy(), exp.Literal.string("type"))
     branches: list[exp.Expression] = []
     for name, (clickhouse_type, depth) in GEOJSON_TYPES.items():
@@ -318,8 +317,32 @@ def _try_to_geography(node: exp.Expression, ctx: Context) -> exp.Expression:
         branches.append(exp.and_(exp.EQ(this=kind.copy(), expression=exp.Literal.string(name)), _numbers_at(coordinates, depth)))
         value = _call("JSONExtract", text.copy(), exp.Literal.string("coordinates"), exp.Literal.string(clickhouse_type))
         branches.append(_cast(value, "Geometry"))
-    branches += [exp.LT(this=_call("ascii", s.copy()), expression=_num(2)), _call("readWKB", text),
-                 _call("match", s.copy(), exp.Literal.string(_WKT_SHAPE)), _call("readWKT", text.copy()), exp.Null()]
+    return branches
+
+
+def _from_geojson(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """BigQuery ST_GEOGFROMGEOJSON(s): GeoJSON geometries; anything else falls to readWKT, which raises
+    on it, as BigQuery does."""
+    if len(node.expressions) != 1:
+        _refuse("ST_GEOGFROMGEOJSON with make_valid")
+    s = _per_row(node.expressions[0])
+    text = _call("assumeNotNull", s.copy())  # under the NULL guard; JSONExtract has no Nullable(Array)
+    return _kinded(_null_unless([s], _call("multiIf", *_geojson_branches(text), _call("readWKT", text.copy()))), GEOMETRY)
+
+
+def _try_to_geography(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """Snowflake TRY_TO_GEOGRAPHY(s): GeoJSON, WKT text or WKB bytes, NULL where s is none of them.
+    GeoJSON geometries as ``_geojson_branches`` reads them (an unknown type, a non-number coordinate or
+    bad JSON: NULL); text shaped like WKT goes to readWKT and bytes to readWKB, which raise on the rare
+    input that has the shape but not the grammar (unbalanced parentheses, an odd count of numbers): a
+    loud error where Snowflake gives NULL, never a wrong value."""
+    if len(node.expressions) != 1:
+        _refuse("TRY_TO_GEOGRAPHY with allow_invalid")
+    s = _per_row(node.expressions[0])
+    text = _call("assumeNotNull", s.copy())  # under the NULL guard; JSONExtract has no Nullable(Array)
+    branches = _geojson_branches(text) + [
+        exp.LT(this=_call("ascii", s.copy()), expression=_num(2)), _call("readWKB", text),
+        _call("match", s.copy(), exp.Literal.string(_WKT_SHAPE)), _call("readWKT", text.copy()), exp.Null()]
     read = _null_unless([s], _call("multiIf", *branches))
     del read.meta[_NULL_PARTS]  # NULL also where s is no geography, not only where s is NULL
     return _kinded(read, GEOMETRY)
@@ -522,6 +545,7 @@ CALLS: dict[str, Callable[[exp.Expression, Context], exp.Expression]] = {
     "ST_GEOGPOINT": _point, "ST_POINT": _point, "ST_MAKEPOINT": _point,
     "ST_GEOGFROMWKB": _from_wkb, "ST_GEOGRAPHYFROMWKB": _from_wkb,
     "ST_GEOGFROMTEXT": _from_text, "ST_GEOGRAPHYFROMTEXT": _from_text, "ST_GEOGRAPHYFROMWKT": _from_text,
+    "ST_GEOGFROMGEOJSON": _from_geojson,
     "ST_DISTANCE": _distance, "ST_DWITHIN": _dwithin, "ST_AREA": _area, "ST_LENGTH": _length,
     "ST_INTERSECTS": _intersects, "ST_WITHIN": _within, "ST_CONTAINS": _contains, "ST_INTERSECTION": _intersection,
     "ST_X": _coordinate(1), "ST_Y": _coordinate(2), "ST_UNION_AGG": _union_agg, "TRY_TO_GEOGRAPHY": _try_to_geography,
@@ -532,7 +556,7 @@ _SOURCE_KINDS: dict[str, str] = {
     "ST_GEOGPOINT": POINT, "ST_POINT": POINT, "ST_MAKEPOINT": POINT,
     **{name: GEOMETRY for name in ("ST_GEOGFROMWKB", "ST_GEOGRAPHYFROMWKB", "ST_GEOGFROMTEXT",
                                    "ST_GEOGRAPHYFROMTEXT", "ST_GEOGRAPHYFROMWKT", "ST_INTERSECTION", "ST_UNION_AGG",
-                                   "TRY_TO_GEOGRAPHY")},
+                                   "TRY_TO_GEOGRAPHY", "ST_GEOGFROMGEOJSON")},
 }
 
 # functions with no faithful ClickHouse form, and why
@@ -541,7 +565,6 @@ REFUSED: dict[str, str] = {
     "ST_ENVELOPE": "the spherical bounding box (edges bulge poleward) has no ClickHouse function",
     "ST_COLLECT": "no aggregate collection of geographies in ClickHouse",
     "ST_ASTEXT": "ClickHouse's wkt() rounds coordinates to 6 significant digits",
-    "ST_GEOGFROMGEOJSON": "ClickHouse reads no GeoJSON",
 }
 
 # sqlglot's own node types for two of the calls
