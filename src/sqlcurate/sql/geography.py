@@ -24,7 +24,7 @@ planar (straight lines in degrees between vertices) and is not used: point-in-po
 ``geometryIntersectSpherical``, whose edges are great-circle arcs.
 
 Known gaps (see docs/transpile.md): ``ST_INTERSECTION`` and ``ST_UNION_AGG`` take polygons only and
-raise on points and lines; readers raise on malformed input; polygons with a vertex on a pole are not
+raise on points and lines, ``ST_CENTROID`` raises on lines and multipoints; readers raise on malformed input; polygons with a vertex on a pole are not
 handled reliably by ClickHouse's overlays; a GEOGRAPHY in a result prints as ClickHouse's tuples and
 arrays rather than WKT/GeoJSON.
 
@@ -528,6 +528,74 @@ def _union_agg(node: exp.Expression, ctx: Context) -> exp.Expression:
     return _kinded(shared.define(_call("if", none, exp.Null(), _cast(folded, "Geometry"))), GEOMETRY)
 
 
+def _at(array: exp.Expression, i: int) -> exp.Expression:
+    return exp.Bracket(this=array.copy(), expressions=[_num(i)], offset=1)  # 1-based, as written
+
+
+def _bind(value: exp.Expression, name: str, body: exp.Expression) -> exp.Expression:
+    """``body`` with ``name`` standing for ``value`` (a one-element arrayMap: the value is computed once)."""
+    return exp.Bracket(this=_call("arrayMap", _lambda(body, name), exp.Array(expressions=[value])), expressions=[_num(1)], offset=1)
+
+
+def _unit_vector(p: exp.Expression) -> exp.Expression:
+    """A (lon, lat) point as [x, y, z] on the unit sphere."""
+    lon, lat = (_call("radians", _call("tupleElement", p.copy(), _num(i))) for i in (1, 2))
+    return exp.Array(expressions=[exp.Mul(this=_call("cos", lat.copy()), expression=_call("cos", lon.copy())),
+                                  exp.Mul(this=_call("cos", lat.copy()), expression=_call("sin", lon)), _call("sin", lat)])
+
+
+def _ring_moment(ring: exp.Expression) -> exp.Expression:
+    """Twice the integral of the position vector over the region a ring (as unit vectors) encloses: the
+    sum over its edges A->B of the arc angle times the unit normal A×B/|A×B| (the divergence theorem on
+    the sphere), turned to point into the region (towards the sum of its vertices: the smaller one)."""
+    a, b, n = exp.column("A"), exp.column("B"), exp.column("n")
+    cross = exp.Array(expressions=[exp.Sub(this=exp.Mul(this=_at(a, j), expression=_at(b, k)), expression=exp.Mul(this=_at(a, k), expression=_at(b, j)))
+                                   for j, k in ((2, 3), (3, 1), (1, 2))])
+    norm = _call("L2Norm", n.copy())
+    scale = _call("if", exp.EQ(this=norm.copy(), expression=_num(0)), _num(0),
+                  exp.Div(this=_call("atan2", norm.copy(), _call("arrayDotProduct", a.copy(), b.copy())), expression=norm.copy()))
+    edge = _bind(cross, "n", _call("arrayMap", _lambda(exp.Mul(this=exp.column("c"), expression=scale), "c"), n.copy()))
+    moment = _call("arrayReduce", exp.Literal.string("sumForEach"),
+                   _call("arrayMap", _lambda(edge, "A", "B"), _call("arrayPopBack", ring.copy()), _call("arrayPopFront", ring.copy())))
+    towards = _call("sign", _call("arrayDotProduct", exp.column("m"), _call("arrayReduce", exp.Literal.string("sumForEach"), ring.copy())))
+    return _bind(moment, "m", _call("arrayMap", _lambda(exp.Mul(this=exp.column("c"), expression=towards), "c"), exp.column("m")))
+
+
+def _polygon_moment(polygon: exp.Expression) -> exp.Expression:
+    """A polygon's moment: its outer ring's less its holes'."""
+    rings = _call("arrayMap", _lambda(_call("arrayMap", _lambda(_unit_vector(exp.column("p")), "p"), exp.column("r")), "r"), polygon)
+    sign = _call("if", exp.EQ(this=exp.column("i"), expression=_num(1)), _num(1), _num(-1))
+    signed = _call("arrayMap", _lambda(exp.Mul(this=exp.column("c"), expression=sign), "c"), _ring_moment(exp.column("U")))
+    return _call("arrayReduce", exp.Literal.string("sumForEach"),
+                 _call("arrayMap", _lambda(signed, "U", "i"), rings, _call("arrayEnumerate", rings.copy())))
+
+
+def _centroid(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """ST_CENTROID(g): a point is its own centroid; (multi)polygons have their centre of mass on the
+    sphere, the direction of the integral of the position vector over the area (S2's true centroid:
+    Snowflake's documented POLYGON((10 10, 10 20, 20 20, 20 10, 10 10)) -> (15, 15.0148198554385) is
+    reproduced). Lines and multipoints raise (no centroid of theirs is written)."""
+    (a,) = _args(node, ctx, 1)
+    shared = _Shared(node)
+    g = shared(a.geometry())
+    kind = _call("variantType", g.copy())
+    moments = _call("arrayConcat", exp.Array(expressions=[_polygon_moment(_call("variantElement", g.copy(), exp.Literal.string("Polygon")))]),
+                    _call("arrayMap", _lambda(_polygon_moment(exp.column("q")), "q"), _call("variantElement", g.copy(), exp.Literal.string("MultiPolygon"))))
+    t = exp.column("T")
+    lon = _call("degrees", _call("atan2", _at(t, 2), _at(t, 1)))
+    lat = _call("degrees", _call("atan2", _at(t, 3), _call("sqrt", exp.Add(this=exp.Mul(this=_at(t, 1), expression=_at(t, 1)),
+                                                                             expression=exp.Mul(this=_at(t, 2), expression=_at(t, 2))))))
+    centre = _bind(_call("arrayReduce", exp.Literal.string("sumForEach"), moments), "T",
+                   _cast(_cast(exp.Tuple(expressions=[lon, lat]), "Point"), "Geometry"))
+    areal = exp.In(this=kind.copy(), expressions=[exp.Literal.string("Polygon"), exp.Literal.string("MultiPolygon")])
+    unwritten = exp.and_(exp.Not(this=_call("isNull", g.copy())), exp.NEQ(this=kind.copy(), expression=exp.Literal.string("Point")),
+                         exp.Not(this=areal.copy()))
+    checked = exp.EQ(this=_call("throwIf", unwritten, exp.Literal.string("ST_CENTROID of a line or multipoint is not written")),
+                     expression=_num(0))
+    value = _call("multiIf", exp.EQ(this=kind, expression=exp.Literal.string("Point")), g.copy(), areal, centre, exp.Null())
+    return _kinded(shared.define(_call("if", checked, value, exp.Null())), GEOMETRY)
+
+
 def _coordinate(index: int) -> Callable[[exp.Expression, Context], exp.Expression]:
     def build(node: exp.Expression, ctx: Context) -> exp.Expression:
         (a,) = _args(node, ctx, 1)
@@ -549,6 +617,7 @@ CALLS: dict[str, Callable[[exp.Expression, Context], exp.Expression]] = {
     "ST_DISTANCE": _distance, "ST_DWITHIN": _dwithin, "ST_AREA": _area, "ST_LENGTH": _length,
     "ST_INTERSECTS": _intersects, "ST_WITHIN": _within, "ST_CONTAINS": _contains, "ST_INTERSECTION": _intersection,
     "ST_X": _coordinate(1), "ST_Y": _coordinate(2), "ST_UNION_AGG": _union_agg, "TRY_TO_GEOGRAPHY": _try_to_geography,
+    "ST_CENTROID": _centroid,
 }
 
 # the kind each constructor builds (read before its own rewrite, by ``_bound_kinds``)
@@ -556,12 +625,11 @@ _SOURCE_KINDS: dict[str, str] = {
     "ST_GEOGPOINT": POINT, "ST_POINT": POINT, "ST_MAKEPOINT": POINT,
     **{name: GEOMETRY for name in ("ST_GEOGFROMWKB", "ST_GEOGRAPHYFROMWKB", "ST_GEOGFROMTEXT",
                                    "ST_GEOGRAPHYFROMTEXT", "ST_GEOGRAPHYFROMWKT", "ST_INTERSECTION", "ST_UNION_AGG",
-                                   "TRY_TO_GEOGRAPHY", "ST_GEOGFROMGEOJSON")},
+                                   "TRY_TO_GEOGRAPHY", "ST_GEOGFROMGEOJSON", "ST_CENTROID")},
 }
 
 # functions with no faithful ClickHouse form, and why
 REFUSED: dict[str, str] = {
-    "ST_CENTROID": "the spherical centroid has no ClickHouse function",
     "ST_ENVELOPE": "the spherical bounding box (edges bulge poleward) has no ClickHouse function",
     "ST_COLLECT": "no aggregate collection of geographies in ClickHouse",
     "ST_ASTEXT": "ClickHouse's wkt() rounds coordinates to 6 significant digits",
