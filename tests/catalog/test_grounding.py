@@ -98,6 +98,8 @@ VALID = [
     ("WITH (SELECT max(amount) FROM gt_shop.orders) AS mx SELECT order_id FROM gt_shop.orders WHERE amount = mx", True),
     ("SELECT max(ts) AS last, dateDiff('second', last, now()) FROM gt_shop.events", True),
     ("SELECT user_id, groupArray(status) AS statuses, arrayStringConcat(statuses, ',') FROM gt_shop.orders GROUP BY user_id", True),
+    # an alias inside an expression names it for the uses written after it (the geography rewrites' `(expr AS geo_1)`)
+    ("SELECT if(isNull((amount * 2 AS doubled)), 0, doubled + 1) FROM gt_shop.orders", True),
     # unqualified table names resolve through the catalog's default database (not run: engine's is `default`)
     ("SELECT email FROM users WHERE user_id = 1", False),
     ("SELECT u.email, count() FROM users AS u JOIN orders AS o ON u.user_id = o.user_id GROUP BY u.email", False),

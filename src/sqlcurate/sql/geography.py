@@ -24,12 +24,12 @@ planar (straight lines in degrees between vertices) and is not used: point-in-po
 ``geometryIntersectSpherical``, whose edges are great-circle arcs.
 
 Known gaps (see docs/transpile.md): ``ST_INTERSECTION`` and ``ST_UNION_AGG`` take polygons only and
-raise on points and lines, ``ST_CENTROID`` raises on lines and multipoints; readers raise on malformed input; polygons with a vertex on a pole are not
-handled reliably by ClickHouse's overlays; a GEOGRAPHY in a result prints as ClickHouse's tuples and
-arrays rather than WKT/GeoJSON.
+raise on points and lines, ``ST_CENTROID`` raises on lines and multipoints; readers raise on malformed
+input; polygons with a vertex on a pole are not handled reliably by ClickHouse's overlays; a GEOGRAPHY
+in a result prints as ClickHouse's tuples and arrays rather than WKT/GeoJSON.
 
 Each entry has an engine test in ``tests/sql/test_geography.py`` against values computed there from
-first principles (haversine, cross-track distance, spherical excess, lunes, boundary cases).
+first principles (haversine, cross-track distance, spherical excess, centre of mass, boundary cases).
 """
 
 from __future__ import annotations

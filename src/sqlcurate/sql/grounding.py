@@ -283,7 +283,9 @@ class _Grounder:
             elif cls is exp.Dot:
                 stack.append((n.this, b))  # a.b.c.d.e: the head is a Column; deeper fields are not checked
                 continue
-            for child in n.iter_expressions():
+            # children pushed last-first, so they are popped in the order they are written: an inline
+            # alias (`(expr AS g)`) is seen before the uses that follow it in the text
+            for child in n.iter_expressions(reverse=True):
                 stack.append((child, b))
 
     def column(self, col: exp.Column, scope: _Scope, bound: frozenset[str]) -> None:
