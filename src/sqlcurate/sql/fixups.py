@@ -605,6 +605,81 @@ def _grouping_sets(node: exp.Group, ctx: Context) -> exp.Expression:
     return exp.Group(expressions=[exp.GroupingSets(expressions=tuples)])
 
 
+# ---------------------------------------------------------------- TPC-DS rules (tpcds helper): windows over grouping sets
+
+def _in_scope(node: exp.Expression, match: Callable[[exp.Expression], bool]) -> list[exp.Expression]:
+    """The nodes of ``node`` that ``match``, top-down, neither inside a nested query nor inside a match."""
+    found: list[exp.Expression] = []
+
+    def stop(n: exp.Expression) -> bool:
+        if n is not node and isinstance(n, exp.Query):
+            return True
+        if match(n):
+            found.append(n)
+            return True
+        return False
+
+    for _ in node.walk(prune=stop):
+        pass
+    return found
+
+
+def _grouping_keys(group: exp.Group) -> list[exp.Expression]:
+    keys: list[exp.Expression] = []
+    for e in group.expressions:
+        members = [m for s in e.expressions for m in _set_members(s)] if isinstance(e, exp.GroupingSets) else \
+            e.expressions if isinstance(e, (exp.Rollup, exp.Cube)) else [e]
+        keys.extend(m for m in members if m not in keys)
+    return keys
+
+
+def _same_key(node: exp.Expression, key: exp.Expression) -> bool:
+    if isinstance(node, exp.Column) and isinstance(key, exp.Column):
+        return node.name == key.name and (not node.table or not key.table or node.table == key.table)
+    return node == key
+
+
+def _split_windows_from_grouping_sets(select: exp.Select) -> None:
+    """A window over the rows of ROLLUP/CUBE/GROUPING SETS: with ``group_by_use_nulls`` (``_grouping_sets``),
+    ClickHouse 26.9 rejects, when the query runs, a window naming a grouping key that is not Nullable
+    ("not under aggregate function and not in GROUP BY keys", TPC-DS Q70), although ``EXPLAIN PLAN``
+    passes. The same query in two levels runs: the grouping (keys, aggregates, GROUPING()) in a
+    subquery, the windows, ORDER BY, QUALIFY and LIMIT over its rows; the rows are the source's."""
+    group = select.args.get("group")
+    if group is None or not (group.args.get("rollup") or group.find(exp.Rollup, exp.Cube, exp.GroupingSets)):
+        return
+    parts = [*select.expressions, *(select.args[k] for k in ("order", "qualify") if select.args.get(k))]
+    windows = [w for part in parts for w in _in_scope(part, lambda n: isinstance(n, exp.Window))]
+    keys = _grouping_keys(group)
+    aliases = {p.alias: p.this for p in select.expressions if isinstance(p, exp.Alias)}
+    # a key given by position or by a projection's alias is the projection's; left to the engine
+    if not windows or any(isinstance(k, exp.Literal) or (isinstance(k, exp.Column) and not k.table and k.name in aliases
+                                                          and not _same_key(aliases[k.name], k)) for k in keys):
+        return
+    def grouped(n: exp.Expression) -> bool:  # a value of the grouping: an aggregate (not a window's own function), a key
+        window_function = isinstance(n.parent, exp.Window) and n.arg_key == "this"
+        return (isinstance(n, (exp.AggFunc, exp.Filter, exp.WithinGroup)) and not window_function) or any(_same_key(n, k) for k in keys)
+
+    computed: list[exp.Expression] = []  # what the subquery computes, once each, as _grouped_<i>
+    found: list[tuple[exp.Expression, int]] = []
+    for n in [n for part in parts for n in _in_scope(part, grouped)]:
+        index = next((i for i, c in enumerate(computed) if _same_key(n, c)), None)
+        if index is None:
+            index = len(computed)
+            computed.append(n.copy())
+        found.append((n, index))
+    inner = exp.Select(expressions=[exp.alias_(c, f"_grouped_{i}") for i, c in enumerate(computed)])
+    for key in ("from_", "joins", "laterals", "where", "group", "having"):
+        value = select.args.get(key)
+        if value:  # moved, not copied: a nested query's own split still finds it
+            select.set(key, None)
+            inner.set(key, value)
+    for node, index in found:
+        ref = exp.column(f"_grouped_{index}")
+        node.replace(exp.alias_(ref, node.name) if node.parent is select and isinstance(node, exp.Column) else ref)
+    select.set("from_", exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_grouped")))))
+
+
 def _filter(node: exp.Filter, ctx: Context) -> exp.Expression:
     """``COUNT(*) FILTER (WHERE c)`` -> ``countIf(c)``, the ClickHouse idiom the model should learn; the
     other aggregates see no rows where no row passes the filter, so they keep the source's NULL there
@@ -831,13 +906,55 @@ def _cast(node: exp.Cast, ctx: Context) -> exp.Expression:
     return node
 
 
+# What a source's ``/`` gives on a zero divisor where ClickHouse's differs (ClickHouse: inf or nan for
+# integers and floats, an exception for a Decimal operand and for intDiv). Keyed by dialect, not family:
+# Databricks runs Spark SQL in ANSI mode (an error), Spark and Hive without it (NULL).
+#   "null":  NULL (MySQL and its kin, SQLite, Spark/Hive without ANSI mode) -> the divisor as nullIf(b, 0)
+#   "float": DuckDB (since 1.1) divides as DOUBLE whatever the operands, IEEE 754 on zero (1/0 inf, 0/0 nan),
+#            and a DECIMAL quotient is a DOUBLE too (not rounded to the dividend's scale, as ClickHouse's
+#            Decimal division is) -> the divisor as toFloat64(b) where an operand may be a Decimal
+# Not listed (Postgres, BigQuery, Snowflake, T-SQL, Trino, Oracle...): an error on zero, as ClickHouse's
+# Decimal and integer division; its float division gives inf there (a known limit, not rewritten).
+DIVISION_BY_ZERO: dict[str, str] = {
+    "mysql": "null", "doris": "null", "starrocks": "null", "sqlite": "null", "spark": "null", "spark2": "null",
+    "hive": "null",
+    "duckdb": "float",
+}
+
+
+def _nonzero_number(e: exp.Expression) -> bool:
+    value = _decimal_literal(e)
+    return value is not None and value != 0
+
+
+def _float_operand(e: exp.Expression) -> bool:
+    """Certainly a Float64 in ClickHouse: a literal with a fraction (BigQuery, DuckDB... read it as a
+    float or a decimal, ClickHouse as Float64) or a toFloat64 call."""
+    e = e.this if isinstance(e, exp.Paren) else e
+    return (isinstance(e, exp.Literal) and e.is_number and not e.is_int) or (isinstance(e, exp.Anonymous) and e.name == "toFloat64")
+
+
 def _div(node: exp.Div, ctx: Context) -> exp.Expression:
     """T-SQL and Postgres divide integers as integers (``COUNT(x) / 2``, ``7 / 2`` = 3); ClickHouse's
     ``/`` always gives a float. Where both sides are certainly integers, ``intDiv`` keeps the meaning.
-    (With column operands the types are unknown here; the engine check sees the catalog's types.)"""
-    if node.args.get("typed") and _integer(node.this) and _integer(node.expression):
-        return exp.Anonymous(this="intDiv", expressions=[node.this.copy(), node.expression.copy()])
-    return node
+    (With column operands the types are unknown here; the engine check sees the catalog's types.)
+    A zero divisor follows the source (``DIVISION_BY_ZERO``)."""
+    numerator, divisor = node.this.copy(), node.expression.copy()
+    on_zero = DIVISION_BY_ZERO.get(ctx.source)
+    integers = _integer(node.this) and _integer(node.expression)
+    if on_zero == "null" and not _nonzero_number(divisor):
+        divisor = exp.Nullif(this=divisor, expression=exp.Literal.number(0))
+    elif on_zero == "float" and not (integers or _float_operand(numerator) or _float_operand(divisor)):
+        # an integer literal as a float literal (ClickHouse reads 2.0 as Float64): x / 2.0
+        value = _decimal_literal(divisor)
+        divisor = exp.Literal.number(f"{value}.0") if value is not None and value == value.to_integral_value() \
+            else exp.Anonymous(this="toFloat64", expressions=[divisor])
+    if node.args.get("typed") and integers:
+        return exp.Anonymous(this="intDiv", expressions=[numerator, divisor])
+    if on_zero is None:
+        return node
+    # safe=False: the NULL on zero is ours now (sqlglot's generator would wrap the divisor again)
+    return exp.Div(this=numerator, expression=divisor, typed=node.args.get("typed"), safe=False)
 
 
 # ---------------------------------------------------------------- dates and times
@@ -2741,24 +2858,37 @@ def _add_setting(tree: exp.Expression, setting: exp.EQ) -> exp.Expression:
     return tree
 
 
-def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
-          notes: list[str] | None = None) -> exp.Expression:
-    """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified. What is
-    dropped on purpose (query hints) is described in ``notes``."""
-    ctx = Context(source, nullable_columns, notes if notes is not None else [])
-    tree = _inline_sql_functions(tree, ctx)  # first: the inlined bodies go through the rewrites below
-    # Children before parents (reversed pre-order), so a rewrite that copies its children copies them
-    # already rewritten. A plain walk with a dict lookup per node type is cheaper than find_all with
-    # the table's twenty types (an isinstance test against each, per node).
-    # The same walk notes whether there is a join at all: most queries have none, and then the outer
-    # join check's second walk is skipped (the only rewrite that makes joins makes ARRAY JOINs).
-    todo, has_join = [], False
+def _rewrite_order(tree: exp.Expression) -> tuple[list[exp.Expression], bool, bool]:
+    """(the nodes REWRITES has an entry for, in pre-order; whether there is a join; a window).
+    Applied children before parents (reversed pre-order), so a rewrite that copies its children copies
+    them already rewritten. A plain walk with a dict lookup per node type is cheaper than find_all with
+    the table's twenty types (an isinstance test against each, per node). The same walk notes whether
+    there is a join at all: most queries have none, and then the outer join check's second walk is
+    skipped (the only rewrite that makes joins makes ARRAY JOINs)."""
+    todo, has_join, has_window = [], False, False
     for node in tree.walk(bfs=False):
         cls = type(node)
         if cls in REWRITES:
             todo.append(node)
         elif cls is exp.Join:
             has_join = True
+        elif cls is exp.Window:
+            has_window = True
+    return todo, has_join, has_window
+
+
+def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
+          notes: list[str] | None = None) -> exp.Expression:
+    """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified. What is
+    dropped on purpose (query hints) is described in ``notes``."""
+    ctx = Context(source, nullable_columns, notes if notes is not None else [])
+    tree = _inline_sql_functions(tree, ctx)  # first: the inlined bodies go through the rewrites below
+    todo, has_join, has_window = _rewrite_order(tree)
+    if has_window and ctx.family not in DEFAULT_ON_EMPTY_FAMILIES and any(type(n) is exp.Group for n in todo):
+        # a window over grouping sets becomes two levels first; the rewrites then see each level
+        for select in [n.parent for n in todo if type(n) is exp.Group and isinstance(n.parent, exp.Select)]:
+            _split_windows_from_grouping_sets(select)
+        todo, has_join, _ = _rewrite_order(tree)
     grouping_sets = False
     for node in reversed(todo):
         new = REWRITES[type(node)](node, ctx)

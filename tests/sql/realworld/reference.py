@@ -23,7 +23,9 @@ from sqlcurate.sql.proven import Prover, transpile_statement
 
 # ClickHouse's JSON output quotes 64-bit integers and decimals by default; the comparison wants numbers.
 # Set on the session, not appended: a second SETTINGS clause replaces the query's own (group_by_use_nulls).
-_JSON_NUMBERS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 0")
+# inf and nan are written as strings (the default writes null, which would equal SQL's NULL), read back by _float.
+_JSON_NUMBERS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 0",
+                 "SET output_format_json_quote_denormals = 1")
 _QUERY_HEADER = re.compile(r"-{10,}\n-- TPC-[HDS]+ (\d+)\n-{10,}\n")
 _DIRECTIVES = re.compile(r"^#.*\n", re.MULTILINE)
 
@@ -84,6 +86,13 @@ def _clickhouse_time(v):
     return v.rstrip("0").rstrip(".") if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", v) else v
 
 
+def _clickhouse_cell(v, kind: str):
+    """One ClickHouse JSON cell as DuckDB's: a float column's inf/nan come as strings ('-nan' too)."""
+    if isinstance(v, str) and "Float" in kind:
+        return float(v.lstrip("-") if v.endswith("nan") else v)
+    return _clickhouse_time(v)
+
+
 def _engine_reason(message: str) -> str:
     """The engine's error name in a refusal's message (``... (NO_COMMON_TYPE); output: ...``)."""
     found = re.search(r"\(([A-Z][A-Z0-9_]+)\); output:", message or "")
@@ -140,7 +149,9 @@ def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | Non
             run.outcome["ClickHouse error"] += 1
             run.details[n] = str(e).splitlines()[0][:200]
             continue
-        ours = [tuple(_clickhouse_time(v) for v in row) for row in json.loads(raw)["data"]]
+        answer = json.loads(raw)
+        kinds = [c["type"] for c in answer["meta"]]
+        ours = [tuple(_clickhouse_cell(v, kind) for v, kind in zip(row, kinds, strict=True)) for row in answer["data"]]
         same = _same_multiset(reference, ours)
         run.outcome["same rows" if same else "different rows"] += 1
         if not same:
