@@ -17,6 +17,8 @@ TABLES = [
     "INSERT INTO tpcrules.sales VALUES ('TN', 'Ziebach', 10), ('TN', 'Ziebach', 5), ('TN', 'Wood', 3), ('GA', 'Fulton', 7)",
     "CREATE TABLE tpcrules.ratios (k Int64, n Int64, d Int64, x Decimal(15, 4), y Decimal(15, 4)) ENGINE = MergeTree ORDER BY k",
     "INSERT INTO tpcrules.ratios VALUES (1, 7, 2, 1, 3), (2, 1, 0, 1, 0), (3, 0, 0, 0, 0)",
+    "CREATE TABLE tpcrules.monthly (item String, year UInt16, amount Int64) ENGINE = MergeTree ORDER BY tuple()",
+    "INSERT INTO tpcrules.monthly VALUES ('a', 2001, 5), ('a', 2002, 7), ('b', 2001, 1)",
 ]
 
 
@@ -84,3 +86,33 @@ DIVISIONS = [
 @pytest.mark.parametrize("dialect, sql, want", DIVISIONS, ids=[f"{d}:{s[7:30]}" for d, s, _ in DIVISIONS])
 def test_division_by_zero_and_decimal_quotients_follow_the_source(tpc_engine, dialect, sql, want):
     assert _rows(tpc_engine, sql, dialect) == _bag(want)
+
+
+def test_subqueries_joined_without_aliases_are_named(tpc_engine):
+    """DuckDB joins derived tables without aliases (TPC-DS Q14); their columns are read unqualified."""
+    sql = """SELECT x, y FROM (SELECT MAX(amount) AS x FROM tpcrules.monthly),
+                           (SELECT COUNT(*) AS y FROM tpcrules.monthly WHERE year = 2001)"""
+    assert _rows(tpc_engine, sql, "duckdb") == _bag([(7, 2)])
+
+
+def test_a_joined_column_is_read_by_its_name_outside(tpc_engine):
+    """SQL names a projected ``v1.year`` "year": an outer query reads it so (TPC-DS Q47), and an ORDER BY
+    names it unqualified although both joined tables have the column (Q58)."""
+    outer = """WITH v1 AS (SELECT item, year, amount FROM tpcrules.monthly),
+               v2 AS (SELECT v1.item, v1.year, v1_next.amount AS next_amount FROM v1, v1 AS v1_next, v1 AS v1_any
+                      WHERE v1.item = v1_next.item AND v1.year + 1 = v1_next.year AND v1_any.item = v1.item
+                        AND v1_any.year = v1.year)
+               SELECT item, next_amount FROM v2 WHERE year = 2001"""
+    assert _rows(tpc_engine, outer, "duckdb") == _bag([("a", 7)])
+    ordered = """SELECT a.item, a.amount, b.amount FROM tpcrules.monthly AS a, tpcrules.monthly AS b
+                 WHERE a.item = b.item AND a.year = 2001 AND b.year = 2002 ORDER BY item"""
+    assert _rows(tpc_engine, ordered, "duckdb") == _bag([("a", 5, 7)])
+
+
+def test_a_name_in_the_select_list_is_the_column_before_an_alias(tpc_engine):
+    """``SUM(amount) AS amount, SUM(amount * 2)``: the second reads the column in SQL (TPC-DS Q66), where
+    ClickHouse would read the alias (an aggregate inside an aggregate). The same in WHERE."""
+    sql = """SELECT item, SUM(amount) AS amount, SUM(amount * 2) AS twice FROM tpcrules.monthly
+             WHERE amount > 1 GROUP BY item"""
+    for dialect in ("duckdb", "postgres"):
+        assert _rows(tpc_engine, sql, dialect) == _bag([("a", 12, 24)]), dialect

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -391,6 +392,49 @@ def _split_to_table(func: exp.SplitToTable) -> exp.Expression:
     return _call("if", _call("isNull", func.this.copy()), exp.Array(expressions=[]), parts)
 
 
+def _output_names(node: exp.Select) -> None:
+    """In SQL a projected column's output name is its own (``SELECT v1.d_year`` gives ``d_year``); in a
+    join with several columns of that name ClickHouse keeps the qualifier (``v1.d_year``), so an outer
+    query's ``d_year`` is unknown (TPC-DS Q47, 57) and an ORDER BY's is ambiguous (Q58). Such a column gets
+    its name as alias where names are read: in a query nested in another (CTE, subquery, set operation)
+    or named unqualified in ORDER BY; a name projected twice is left (two equal aliases are an error)."""
+    if not node.args.get("joins"):
+        return
+    qualified = [p for p in node.expressions if isinstance(p, exp.Column) and p.table and not p.is_star]
+    order = node.args.get("order")
+    ordered = {c.name for c in order.find_all(exp.Column) if not c.table} if order is not None else set()
+    names = Counter(p.alias_or_name for p in node.expressions)
+    for column in qualified:
+        if names[column.name] == 1 and (node.parent is not None or column.name in ordered):
+            column.replace(exp.alias_(column.copy(), column.name))
+
+
+def _unqualified_column(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Column) and not node.table
+
+
+def _columns_before_aliases(node: exp.Select) -> None:
+    """In SQL a name in the SELECT list or WHERE is the FROM's column before any projection's alias;
+    ClickHouse reads the alias first, so ``SUM(x) AS x, SUM(x / 2) AS y`` nests an aggregate
+    (ILLEGAL_AGGREGATION, TPC-DS Q66). An alias whose own expression reads a column of that name shows
+    that the column exists: with one source in FROM, each unqualified reference to that name there is
+    qualified with the source's name, which ClickHouse reads as the column."""
+    source = node.args.get("from_")
+    if source is None or node.args.get("joins"):
+        return
+    shadowed = {p.alias for p in node.expressions
+                if isinstance(p, exp.Alias) and p.alias in {c.name for c in _in_scope(p.this, _unqualified_column)}}
+    if not shadowed or not isinstance(source.this, (exp.Table, exp.Subquery)):
+        return
+    if not source.this.alias_or_name:
+        source.this.set("alias", exp.TableAlias(this=exp.to_identifier("_subquery0")))
+    qualifier = source.this.alias_or_name
+    for part in [*node.expressions, *([node.args["where"]] if node.args.get("where") else [])]:
+        for column in _in_scope(part, _unqualified_column):
+            if column.name in shadowed:
+                column.set("table", exp.to_identifier(qualifier))
+
+
 def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _drop_hints(node, ctx)
     _wildcard_table(node, ctx)
@@ -401,6 +445,8 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _lateral_views(node, ctx)
     _sampled_select(node, ctx)
     _from_dual(node, ctx)
+    _output_names(node)
+    _columns_before_aliases(node)
     limit = node.args.get("limit")
     # OFFSET n ROWS FETCH NEXT m ROWS ONLY -> LIMIT m OFFSET n (ClickHouse accepts both; LIMIT is canonical)
     if isinstance(limit, exp.Fetch):
@@ -678,6 +724,18 @@ def _split_windows_from_grouping_sets(select: exp.Select) -> None:
         ref = exp.column(f"_grouped_{index}")
         node.replace(exp.alias_(ref, node.name) if node.parent is select and isinstance(node, exp.Column) else ref)
     select.set("from_", exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_grouped")))))
+
+
+def _derived_table(node: exp.Subquery, ctx: Context) -> exp.Expression:
+    """DuckDB and Postgres (16+) let a subquery in a join go without an alias; ClickHouse refuses it
+    there (ALIAS_REQUIRED, TPC-DS Q14). Its columns are read unqualified, so a fresh name serves."""
+    holder = node.parent
+    select = holder.parent if isinstance(holder, (exp.From, exp.Join)) else None
+    if node.alias or not isinstance(select, exp.Select) or not select.args.get("joins"):
+        return node
+    position = holder.index + 1 if isinstance(holder, exp.Join) else 0
+    node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_subquery{position}")))
+    return node
 
 
 def _filter(node: exp.Filter, ctx: Context) -> exp.Expression:
@@ -2720,6 +2778,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Select: _select,
     exp.Filter: _filter,
     exp.Group: _grouping_sets,
+    exp.Subquery: _derived_table,  # TPC-DS rules (tpcds helper)
     exp.Sum: _null_on_empty,
     exp.Avg: _null_on_empty,
     exp.Min: _null_on_empty,
