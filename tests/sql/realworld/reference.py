@@ -38,10 +38,12 @@ def split_queries(text: str) -> dict[int, str]:
     return {int(n): _DIRECTIVES.sub("", body.split(";")[0]).strip() for n, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
-def load_tables(csv_dir: Path, duck, conn) -> list[str]:
+def load_tables(csv_dir: Path, duck, conn, database: str = "default") -> list[str]:
     """Every ``<table>.csv`` or ``<table>.csv.gz`` ('|'-separated, with a header) into DuckDB, with DuckDB's detected types, and
-    the same rows and types into ClickHouse (through Parquet, which carries types and NULLs across)."""
+    the same rows and types into ClickHouse's ``database`` (through Parquet, which carries types and NULLs
+    across). TPC-H and TPC-DS both have a ``customer``: each set has a database of its own."""
     tables = []
+    conn.query(f"CREATE DATABASE IF NOT EXISTS {database}")
     with tempfile.TemporaryDirectory() as tmp:
         for path in sorted([*csv_dir.glob("*.csv"), *csv_dir.glob("*.csv.gz")]):
             table = path.name.split(".")[0]
@@ -49,20 +51,21 @@ def load_tables(csv_dir: Path, duck, conn) -> list[str]:
                          "header = true, sample_size = -1)")
             parquet = Path(tmp) / f"{table}.parquet"
             duck.execute(f"COPY {table} TO '{parquet}' (FORMAT parquet)")
-            conn.query(f"DROP TABLE IF EXISTS default.{table}")
-            conn.query(f"CREATE TABLE default.{table} ENGINE = MergeTree ORDER BY tuple() "
+            conn.query(f"DROP TABLE IF EXISTS {database}.{table}")
+            conn.query(f"CREATE TABLE {database}.{table} ENGINE = MergeTree ORDER BY tuple() "
                        f"AS SELECT * FROM file('{parquet}', Parquet)")
             tables.append(table)
     return tables
 
 
-def catalog_prover(native: NativeParser, tables: list[str], directory: Path) -> Prover:
+def catalog_prover(native: NativeParser, tables: list[str], directory: Path, database: str = "default") -> Prover:
     """The prover of ``transpile --catalog``: parser and functions, then ``EXPLAIN PLAN`` against a catalog
     of the loaded tables, written as the ClickHouse DDL of their columns (names and types as loaded) to
-    ``directory/clickhouse.sql`` and read back by ``load_catalog`` like a user's catalog file."""
+    ``directory/clickhouse.sql`` and read back by ``load_catalog`` like a user's catalog file (as the
+    default database's: the queries name their tables unqualified)."""
     ddl = []
     for table in tables:
-        columns = json.loads(native.conn.query(f"SELECT name, type FROM system.columns WHERE database = 'default' "
+        columns = json.loads(native.conn.query(f"SELECT name, type FROM system.columns WHERE database = '{database}' "
                                                f"AND table = '{table}' ORDER BY position", "JSONCompact").bytes())["data"]
         body = ", ".join(f"`{name}` {kind}" for name, kind in columns)
         ddl.append(f"CREATE TABLE default.{table} ({body}) ENGINE = MergeTree ORDER BY tuple();")
@@ -122,10 +125,21 @@ class ReferenceRun:
         return self.outcome["same rows"] + self.outcome["different rows"]
 
 
-def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | None) -> ReferenceRun:
+def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | None, database: str = "default") -> ReferenceRun:
+    """Each query on DuckDB and, transpiled, on ClickHouse with ``database`` (where ``load_tables`` put
+    the tables) as the current one."""
     run = ReferenceRun(queries=len(queries))
     for setting in _JSON_NUMBERS:
         conn.query(setting)
+    conn.query(f"USE {database}")
+    try:
+        _compare_all(queries, duck, conn, prover, run)
+    finally:
+        conn.query("USE default")
+    return run
+
+
+def _compare_all(queries: dict[int, str], duck, conn, prover: Prover | None, run: ReferenceRun) -> None:
     for n, query in queries.items():
         try:
             reference = [tuple(_cell(v) for v in row) for row in duck.execute(query).fetchall()]
@@ -156,4 +170,3 @@ def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | Non
         run.outcome["same rows" if same else "different rows"] += 1
         if not same:
             run.details[n] = f"{len(ours)} rows on ClickHouse, {len(reference)} on DuckDB; first: {ours[:1]} vs {reference[:1]}"[:300]
-    return run
