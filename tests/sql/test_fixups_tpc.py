@@ -116,3 +116,18 @@ def test_a_name_in_the_select_list_is_the_column_before_an_alias(tpc_engine):
              WHERE amount > 1 GROUP BY item"""
     for dialect in ("duckdb", "postgres"):
         assert _rows(tpc_engine, sql, dialect) == _bag([("a", 12, 24)]), dialect
+
+
+def test_an_aggregate_over_an_empty_window_frame_is_null(tpc_engine):
+    """SQL's SUM/AVG/MAX over a frame with no row is NULL (ClickHouse: 0, nan, 0); a frame that holds the
+    current row always has one, and keeps the plain aggregate."""
+    sql = """SELECT item, year,
+                    SUM(amount) OVER (PARTITION BY item ORDER BY year ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING) AS prev,
+                    AVG(amount) OVER (PARTITION BY item ORDER BY year ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later,
+                    MAX(amount) OVER (PARTITION BY item ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+             FROM tpcrules.monthly"""
+    want = [("a", 2001, None, 7.0, 5), ("a", 2002, 5, None, 7), ("b", 2001, None, None, 1)]
+    for dialect in ("duckdb", "postgres", "snowflake"):
+        assert _rows(tpc_engine, sql, dialect) == _bag(want), dialect
+    (ours,) = to_clickhouse(sql, "duckdb")
+    assert "MAX(amount) OVER" in ours  # the running maximum's frame is never empty: no -OrNull noise

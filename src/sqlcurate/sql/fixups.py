@@ -584,15 +584,42 @@ DEFAULT_ON_EMPTY_FAMILIES = frozenset({"clickhouse"})
 def _null_on_empty(node: exp.Expression, ctx: Context) -> exp.Expression:
     """``SUM(x)`` over no rows is NULL in the source and 0 in ClickHouse. Only an aggregate that can see no
     rows needs the -OrNull form: one of a SELECT without GROUP BY, or whose grouping sets include the grand
-    total () (every other group has a row), so grouped queries keep the plain idiom. FILTER is
-    ``_filter``'s; a window frame is a known limit."""
-    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or isinstance(node.parent, (exp.Filter, exp.Window)):
+    total () (every other group has a row), so grouped queries keep the plain idiom; as a window function,
+    one whose frame can be empty (``_frame_may_be_empty``). FILTER is ``_filter``'s."""
+    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or isinstance(node.parent, exp.Filter):
         return node
+    if isinstance(node.parent, exp.Window):
+        if not _frame_may_be_empty(node.parent):
+            return node
+        return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
     select = node.find_ancestor(exp.Select)
     if select is None or not _may_aggregate_no_rows(select.args.get("group")):
         return node
     # the argument may be DISTINCT x: ClickHouse reads sumOrNull(DISTINCT x) as the source means it
     return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
+
+
+def _bound(value) -> str:
+    """A frame bound as sqlglot keeps it (a string such as 'UNBOUNDED' or 'CURRENT ROW', or a literal)."""
+    return (value.name if isinstance(value, exp.Expression) else str(value or "")).upper()
+
+
+def _frame_may_be_empty(window: exp.Window) -> bool:
+    """A window frame that holds the current row has a row (the default frames do: the whole partition,
+    or from its start to the current row); one whose bounds are both before the current row or both after
+    it (``ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING``, the first row's frame is empty), or that excludes
+    the current row, can be empty: SQL's SUM there is NULL, ClickHouse's 0 (or nan for AVG)."""
+    spec = window.args.get("spec")
+    if spec is None:
+        return False
+    if spec.args.get("exclude") is not None:
+        return True
+    start, start_side = _bound(spec.args.get("start")), _bound(spec.args.get("start_side"))
+    end, end_side = _bound(spec.args.get("end")), _bound(spec.args.get("end_side"))
+    starts_by_current = start_side == "PRECEDING" or start in ("CURRENT ROW", "0")
+    # ROWS <start> alone ends at the current row
+    ends_by_current = spec.args.get("end") is None or end_side == "FOLLOWING" or end in ("CURRENT ROW", "0")
+    return not (starts_by_current and ends_by_current)
 
 
 def _may_aggregate_no_rows(group: exp.Group | None) -> bool:
