@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from sqlcurate.sql.proven import prover_for, transpile_statement
 from sqlcurate.sql.transpile import to_clickhouse
 
 TABLES = [
@@ -131,3 +132,41 @@ def test_an_aggregate_over_an_empty_window_frame_is_null(tpc_engine):
         assert _rows(tpc_engine, sql, dialect) == _bag(want), dialect
     (ours,) = to_clickhouse(sql, "duckdb")
     assert "MAX(amount) OVER" in ours  # the running maximum's frame is never empty: no -OrNull noise
+
+
+# Integer keys beside float ones, as sqlglot's TPC-DS tables have them (keys written as "17212.0")
+TYPED_DDL = """CREATE TABLE tpcrules.keys_int (k Int64, label String) ENGINE = MergeTree ORDER BY tuple();
+CREATE TABLE tpcrules.keys_float (k Nullable(Float64), amount Nullable(Float64)) ENGINE = MergeTree ORDER BY tuple();
+"""
+TYPED_ROWS = ["INSERT INTO tpcrules.keys_int VALUES (1, 'one'), (2, 'two'), (3, 'three')",
+              "INSERT INTO tpcrules.keys_float VALUES (1, 10.5), (2, 20.25), (NULL, 5)"]
+
+
+@pytest.fixture(scope="module")
+def typed_prover(tpc_engine, tmp_path_factory):
+    for statement in [*TYPED_DDL.strip().split(";\n"), *TYPED_ROWS]:
+        tpc_engine.command(statement.rstrip(";"))
+    catalog = tmp_path_factory.mktemp("tpcrules") / "clickhouse.sql"
+    catalog.write_text(TYPED_DDL)
+    return prover_for(catalog)
+
+
+# SQL (DuckDB, Postgres...) mixes an integer or a decimal with a float as a float; ClickHouse refuses the
+# join key and makes a Variant of the UNION column, which SUM and GROUP BY refuse.
+MIXED = [
+    ("SELECT label, amount FROM tpcrules.keys_int JOIN tpcrules.keys_float ON keys_int.k = keys_float.k",
+     [("one", 10.5), ("two", 20.25)]),
+    ("""SELECT SUM(v) AS total, COUNT(*) AS n FROM (SELECT CAST(k AS DECIMAL(7, 2)) AS v FROM tpcrules.keys_int
+        UNION ALL SELECT amount FROM tpcrules.keys_float) AS u""", [(41.75, 6)]),
+    ("""WITH a AS (SELECT k FROM tpcrules.keys_int), b AS (SELECT k FROM tpcrules.keys_float)
+        SELECT k, COUNT(*) AS n FROM (SELECT k FROM a UNION ALL SELECT k FROM b) AS u GROUP BY k""",
+     [(1.0, 2), (2.0, 2), (3.0, 1), (None, 1)]),
+]
+
+
+@pytest.mark.parametrize("sql, want", MIXED, ids=["join key", "union sum", "union key through CTEs"])
+def test_with_a_catalog_integers_meet_floats_as_floats(tpc_engine, typed_prover, sql, want):
+    result = transpile_statement(sql, 1, "duckdb", prover=typed_prover)
+    assert result.ok, result.message
+    assert _bag(tpc_engine.query(result.clickhouse[0]).result_rows) == _bag(want)
+    assert transpile_statement(sql, 1, "duckdb").clickhouse[0] != result.clickhouse[0]  # the types made the difference

@@ -39,6 +39,7 @@ class Context:
     source: str  # the sqlglot dialect the tree was parsed from
     nullable_columns: frozenset[str]  # sort keys known to be Nullable (their NULL placement is kept)
     notes: list[str]  # what was dropped on purpose (query hints), for the change log
+    catalog: object | None = None  # the tables' columns and ClickHouse types (sql.catalog.Catalog), when known
 
     @property
     def family(self) -> str:
@@ -751,6 +752,142 @@ def _split_windows_from_grouping_sets(select: exp.Select) -> None:
         ref = exp.column(f"_grouped_{index}")
         node.replace(exp.alias_(ref, node.name) if node.parent is select and isinstance(node, exp.Column) else ref)
     select.set("from_", exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_grouped")))))
+
+
+# ClickHouse type name -> the numeric family SQL's common-type rules know (Nullable/LowCardinality stripped)
+_NUMERIC_FAMILIES = (("Float", "float"), ("Decimal", "decimal"), ("Int", "int"), ("UInt", "int"))
+_KEEPS_FAMILY = (exp.Sum, exp.Min, exp.Max, exp.Paren, exp.Neg, exp.Alias)
+_COMBINES = (exp.Coalesce, exp.Add, exp.Sub, exp.Mul, exp.Case, exp.If)
+
+
+def _type_family(type_sql: str) -> str | None:
+    inner = re.sub(r"^(?:Nullable|LowCardinality)\(|\)$", "", re.sub(r"^(?:LowCardinality\()?Nullable\(", "", type_sql))
+    return next((family for prefix, family in _NUMERIC_FAMILIES if inner.startswith(prefix)), None)
+
+
+def _combined(families: list[str | None]) -> str | None:
+    """The family of a value made of these (SQL: a float operand makes a float, else a decimal one a decimal)."""
+    if not families or None in families:
+        return None
+    return "float" if "float" in families else "decimal" if "decimal" in families else "int"
+
+
+def _cte(node: exp.Expression, name: str) -> exp.Expression | None:
+    """The query of the CTE ``name`` visible from ``node`` (the nearest WITH above it that defines it)."""
+    while node is not None:
+        with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
+        for cte in with_.expressions if with_ is not None else []:
+            if cte.alias == name:
+                return cte.this
+        node = node.parent
+    return None
+
+
+def _sources(select: exp.Select) -> dict[str, exp.Expression]:
+    joined = [select.args["from_"].this] if select.args.get("from_") else []
+    joined += [j.this for j in select.args.get("joins") or []]
+    return {s.alias_or_name: s for s in joined if isinstance(s, (exp.Table, exp.Subquery))}
+
+
+def _output_family(query: exp.Expression, name: str, ctx: Context, depth: int) -> str | None:
+    if isinstance(query, exp.SetOperation):
+        branches = _branches(query)
+        position = next((i for i, e in enumerate(branches[0].expressions) if e.alias_or_name == name), None)
+        if position is None or any(len(b.expressions) <= position for b in branches):
+            return None
+        return _combined([_family(b.expressions[position], b, ctx, depth + 1) for b in branches])
+    if isinstance(query, exp.Select):
+        found = [e for e in query.expressions if e.alias_or_name == name]
+        return _family(found[0], query, ctx, depth + 1) if len(found) == 1 else None
+    return None
+
+
+def _column_family(column: exp.Column, select: exp.Select, ctx: Context, depth: int) -> str | None:
+    sources = _sources(select)
+    candidates = [sources[column.table]] if column.table in sources else [] if column.table else list(sources.values())
+    found = []
+    for source in candidates:
+        query = source.this if isinstance(source, exp.Subquery) else None if source.db else _cte(select, source.name)
+        if query is not None:
+            names = {e.alias_or_name for e in _branches(query)[0].expressions} if _branches(query) else set()
+            if column.name in names or "*" in names or column.table:
+                found.append(_output_family(query, column.name, ctx, depth))
+            continue
+        described = ctx.catalog.columns_of(f"{source.db}.{source.name}" if source.db else source.name).get(column.name)
+        if described is not None:
+            found.append(_type_family(described.type))
+    return found[0] if len(found) == 1 else None
+
+
+def _family(e: exp.Expression, select: exp.Select, ctx: Context, depth: int = 0) -> str | None:
+    """The numeric family of ``e`` in ``select`` as ClickHouse will type it, from the catalog's column
+    types through CTEs, subqueries and the common operators; None where not known."""
+    if depth > 32:
+        return None
+    if isinstance(e, exp.Column):
+        return _column_family(e, select, ctx, depth)
+    if isinstance(e, exp.Cast):
+        return _type_family(e.to.sql("clickhouse"))
+    if isinstance(e, exp.Literal):
+        return ("int" if e.is_int else "float") if e.is_number else None
+    if isinstance(e, exp.Count):
+        return "int"
+    if isinstance(e, exp.Avg):
+        return "float"
+    if isinstance(e, _KEEPS_FAMILY):
+        return _family(e.this, select, ctx, depth + 1)
+    if isinstance(e, exp.Case):
+        return _combined([_family(i.args["true"], select, ctx, depth + 1) for i in e.args.get("ifs") or []]
+                         + ([_family(e.args["default"], select, ctx, depth + 1)] if e.args.get("default") else []))
+    if isinstance(e, _COMBINES):
+        parts = [e.this, *([e.expression] if e.args.get("expression") else []), *(e.expressions or [])]
+        return _combined([_family(x, select, ctx, depth + 1) for x in parts if x is not None])
+    return None
+
+
+def _branches(node: exp.Expression) -> list[exp.Select]:
+    if isinstance(node, exp.SetOperation):
+        return _branches(node.this) + _branches(node.expression)
+    if isinstance(node, exp.Subquery):
+        return _branches(node.this)
+    return [node] if isinstance(node, exp.Select) else []
+
+
+def _as_float(e: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this="toFloat64", expressions=[e.unnest() if isinstance(e, exp.Paren) else e])
+
+
+def _float_where_sql_mixes(tree: exp.Expression, ctx: Context) -> None:
+    """SQL mixes integers and decimals with floats as floats (DOUBLE): a UNION's column whose branches are
+    an integer and a float, a join key of an integer and a float column. ClickHouse finds no lossless
+    common type there: a UNION makes a Variant that SUM and GROUP BY refuse, a join is refused
+    (NO_COMMON_TYPE; TPC-DS Q5, 72, 75, 77, 78 on sqlglot's tables). Knowing the types needs the catalog:
+    with one, the integer or decimal side is converted to Float64, as the source does."""
+    for union in [u for u in tree.find_all(exp.SetOperation) if not isinstance(u.parent, exp.SetOperation)]:
+        branches = _branches(union)
+        width = {len(b.expressions) for b in branches}
+        if len(branches) < 2 or len(width) != 1 or any(e.is_star for b in branches for e in b.expressions):
+            continue
+        for i in range(width.pop()):
+            families = [_family(b.expressions[i], b, ctx) for b in branches]
+            if "float" not in families:
+                continue
+            for branch, kind in zip(branches, families, strict=True):
+                if kind in ("int", "decimal"):
+                    e = branch.expressions[i]
+                    if isinstance(e, exp.Alias):
+                        e.set("this", _as_float(e.this.copy()))
+                    else:
+                        e.replace(exp.alias_(_as_float(e.copy()), e.alias_or_name) if e.alias_or_name else _as_float(e.copy()))
+    for join in tree.find_all(exp.Join):
+        on, select = join.args.get("on"), join.parent
+        if on is None or not isinstance(select, exp.Select):
+            continue
+        for eq in _in_scope(on, lambda n: isinstance(n, exp.EQ)):
+            families = [_family(side, select, ctx) for side in (eq.this, eq.expression)]
+            if "float" in families and any(f in ("int", "decimal") for f in families):
+                side = eq.this if families[0] != "float" else eq.expression
+                side.replace(_as_float(side.copy()))
 
 
 def _derived_table(node: exp.Subquery, ctx: Context) -> exp.Expression:
@@ -2944,14 +3081,14 @@ def _add_setting(tree: exp.Expression, setting: exp.EQ) -> exp.Expression:
     return tree
 
 
-def _rewrite_order(tree: exp.Expression) -> tuple[list[exp.Expression], bool, bool]:
-    """(the nodes REWRITES has an entry for, in pre-order; whether there is a join; a window).
+def _rewrite_order(tree: exp.Expression) -> tuple[list[exp.Expression], bool, bool, bool]:
+    """(the nodes REWRITES has an entry for, in pre-order; whether there is a join; a window; a set operation).
     Applied children before parents (reversed pre-order), so a rewrite that copies its children copies
     them already rewritten. A plain walk with a dict lookup per node type is cheaper than find_all with
     the table's twenty types (an isinstance test against each, per node). The same walk notes whether
     there is a join at all: most queries have none, and then the outer join check's second walk is
     skipped (the only rewrite that makes joins makes ARRAY JOINs)."""
-    todo, has_join, has_window = [], False, False
+    todo, has_join, has_window, has_union = [], False, False, False
     for node in tree.walk(bfs=False):
         cls = type(node)
         if cls in REWRITES:
@@ -2960,21 +3097,26 @@ def _rewrite_order(tree: exp.Expression) -> tuple[list[exp.Expression], bool, bo
             has_join = True
         elif cls is exp.Window:
             has_window = True
-    return todo, has_join, has_window
+        elif cls in (exp.Union, exp.Except, exp.Intersect):
+            has_union = True
+    return todo, has_join, has_window, has_union
 
 
 def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
-          notes: list[str] | None = None) -> exp.Expression:
+          notes: list[str] | None = None, catalog=None) -> exp.Expression:
     """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified. What is
-    dropped on purpose (query hints) is described in ``notes``."""
-    ctx = Context(source, nullable_columns, notes if notes is not None else [])
+    dropped on purpose (query hints) is described in ``notes``. ``catalog`` (``sql.catalog.Catalog``):
+    the tables' column types, where the source's typing rules need them."""
+    ctx = Context(source, nullable_columns, notes if notes is not None else [], catalog)
     tree = _inline_sql_functions(tree, ctx)  # first: the inlined bodies go through the rewrites below
-    todo, has_join, has_window = _rewrite_order(tree)
+    todo, has_join, has_window, has_union = _rewrite_order(tree)
+    if catalog is not None and (has_join or has_union) and ctx.family not in DEFAULT_ON_EMPTY_FAMILIES:
+        _float_where_sql_mixes(tree, ctx)  # on the source's tree: SUM is still a Sum there
     if has_window and ctx.family not in DEFAULT_ON_EMPTY_FAMILIES and any(type(n) is exp.Group for n in todo):
         # a window over grouping sets becomes two levels first; the rewrites then see each level
         for select in [n.parent for n in todo if type(n) is exp.Group and isinstance(n.parent, exp.Select)]:
             _split_windows_from_grouping_sets(select)
-        todo, has_join, _ = _rewrite_order(tree)
+        todo, has_join, _, _ = _rewrite_order(tree)
     grouping_sets = False
     for node in reversed(todo):
         new = REWRITES[type(node)](node, ctx)
