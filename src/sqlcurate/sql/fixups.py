@@ -402,29 +402,35 @@ def _output_names(node: exp.Select) -> None:
     if not node.args.get("joins"):
         return
     qualified = [p for p in node.expressions if isinstance(p, exp.Column) and p.table and not p.is_star]
+    if not qualified:
+        return
     order = node.args.get("order")
     ordered = {c.name for c in order.find_all(exp.Column) if not c.table} if order is not None else set()
     names = Counter(p.alias_or_name for p in node.expressions)
     for column in qualified:
         if names[column.name] == 1 and (node.parent is not None or column.name in ordered):
-            column.replace(exp.alias_(column.copy(), column.name))
+            named = exp.Alias(alias=exp.to_identifier(column.name))
+            column.replace(named)
+            named.set("this", column)  # moved under the alias, not copied
 
 
 def _unqualified_column(node: exp.Expression) -> bool:
     return isinstance(node, exp.Column) and not node.table
 
 
-def _columns_before_aliases(node: exp.Select) -> None:
+def _columns_before_aliases(node: exp.Select, ctx: Context) -> None:
     """In SQL a name in the SELECT list or WHERE is the FROM's column before any projection's alias;
     ClickHouse reads the alias first, so ``SUM(x) AS x, SUM(x / 2) AS y`` nests an aggregate
     (ILLEGAL_AGGREGATION, TPC-DS Q66). An alias whose own expression reads a column of that name shows
     that the column exists: with one source in FROM, each unqualified reference to that name there is
-    qualified with the source's name, which ClickHouse reads as the column."""
+    qualified with the source's name, which ClickHouse reads as the column. (A ClickHouse query means
+    the alias: left as written.)"""
     source = node.args.get("from_")
-    if source is None or node.args.get("joins"):
+    if ctx.family == "clickhouse" or source is None or node.args.get("joins"):
         return
-    shadowed = {p.alias for p in node.expressions
-                if isinstance(p, exp.Alias) and p.alias in {c.name for c in _in_scope(p.this, _unqualified_column)}}
+    # cheap test first: most aliased expressions are not columns' names' holders
+    shadowed = {p.alias for p in node.expressions if isinstance(p, exp.Alias) and not isinstance(p.this, exp.Column)
+                and p.alias in {c.name for c in _in_scope(p.this, _unqualified_column)}}
     if not shadowed or not isinstance(source.this, (exp.Table, exp.Subquery)):
         return
     if not source.this.alias_or_name:
@@ -447,7 +453,7 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _sampled_select(node, ctx)
     _from_dual(node, ctx)
     _output_names(node)
-    _columns_before_aliases(node)
+    _columns_before_aliases(node, ctx)
     limit = node.args.get("limit")
     # OFFSET n ROWS FETCH NEXT m ROWS ONLY -> LIMIT m OFFSET n (ClickHouse accepts both; LIMIT is canonical)
     if isinstance(limit, exp.Fetch):
@@ -760,9 +766,14 @@ _KEEPS_FAMILY = (exp.Sum, exp.Min, exp.Max, exp.Paren, exp.Neg, exp.Alias)
 _COMBINES = (exp.Coalesce, exp.Add, exp.Sub, exp.Mul, exp.Case, exp.If)
 
 
+_WRAPPED_TYPE = re.compile(r"(?:Nullable|LowCardinality)\((.*)\)")
+
+
 def _type_family(type_sql: str) -> str | None:
-    inner = re.sub(r"^(?:Nullable|LowCardinality)\(|\)$", "", re.sub(r"^(?:LowCardinality\()?Nullable\(", "", type_sql))
-    return next((family for prefix, family in _NUMERIC_FAMILIES if inner.startswith(prefix)), None)
+    inner = type_sql
+    while (wrapped := _WRAPPED_TYPE.fullmatch(inner)) is not None:
+        inner = wrapped.group(1)
+    return next((kind for prefix, kind in _NUMERIC_FAMILIES if inner.startswith(prefix)), None)
 
 
 def _combined(families: list[str | None]) -> str | None:
@@ -1128,19 +1139,19 @@ def _cast(node: exp.Cast, ctx: Context) -> exp.Expression:
     return node
 
 
-# What a source's ``/`` gives on a zero divisor where ClickHouse's differs (ClickHouse: inf or nan for
-# integers and floats, an exception for a Decimal operand and for intDiv). Keyed by dialect, not family:
-# Databricks runs Spark SQL in ANSI mode (an error), Spark and Hive without it (NULL).
-#   "null":  NULL (MySQL and its kin, SQLite, Spark/Hive without ANSI mode) -> the divisor as nullIf(b, 0)
-#   "float": DuckDB (since 1.1) divides as DOUBLE whatever the operands, IEEE 754 on zero (1/0 inf, 0/0 nan),
-#            and a DECIMAL quotient is a DOUBLE too (not rounded to the dividend's scale, as ClickHouse's
-#            Decimal division is) -> the divisor as toFloat64(b) where an operand may be a Decimal
+# Where a source's ``/`` differs from ClickHouse's (which gives inf or nan on a zero divisor for integers
+# and floats, and raises for a Decimal operand and for intDiv). Keyed by dialect, not family: Databricks
+# runs Spark SQL in ANSI mode (an error), Spark and Hive without it (NULL).
+#   "null_on_zero": NULL (MySQL and its kin, SQLite, Spark/Hive without ANSI mode) -> the divisor as nullIf(b, 0)
+#   "double": DuckDB (since 1.1) divides as DOUBLE whatever the operands, IEEE 754 on zero (1/0 inf, 0/0
+#             nan), so a DECIMAL quotient is a DOUBLE too (not rounded to the dividend's scale as ClickHouse's
+#             Decimal division is) -> the divisor as Float64 where an operand may be a Decimal
 # Not listed (Postgres, BigQuery, Snowflake, T-SQL, Trino, Oracle...): an error on zero, as ClickHouse's
 # Decimal and integer division; its float division gives inf there (a known limit, not rewritten).
-DIVISION_BY_ZERO: dict[str, str] = {
-    "mysql": "null", "doris": "null", "starrocks": "null", "sqlite": "null", "spark": "null", "spark2": "null",
-    "hive": "null",
-    "duckdb": "float",
+DIVISION_RULES: dict[str, str] = {
+    "mysql": "null_on_zero", "doris": "null_on_zero", "starrocks": "null_on_zero", "sqlite": "null_on_zero",
+    "spark": "null_on_zero", "spark2": "null_on_zero", "hive": "null_on_zero",
+    "duckdb": "double",
 }
 
 
@@ -1160,21 +1171,21 @@ def _div(node: exp.Div, ctx: Context) -> exp.Expression:
     """T-SQL and Postgres divide integers as integers (``COUNT(x) / 2``, ``7 / 2`` = 3); ClickHouse's
     ``/`` always gives a float. Where both sides are certainly integers, ``intDiv`` keeps the meaning.
     (With column operands the types are unknown here; the engine check sees the catalog's types.)
-    A zero divisor follows the source (``DIVISION_BY_ZERO``)."""
-    numerator, divisor = node.this.copy(), node.expression.copy()
-    on_zero = DIVISION_BY_ZERO.get(ctx.source)
+    A zero divisor and a Decimal quotient follow the source (``DIVISION_RULES``)."""
+    rule = DIVISION_RULES.get(ctx.source)
     integers = _integer(node.this) and _integer(node.expression)
-    if on_zero == "null" and not _nonzero_number(divisor):
+    if rule is None and not (integers and node.args.get("typed")):
+        return node
+    numerator, divisor = node.this.copy(), node.expression.copy()
+    if rule == "null_on_zero" and not _nonzero_number(divisor):
         divisor = exp.Nullif(this=divisor, expression=exp.Literal.number(0))
-    elif on_zero == "float" and not (integers or _float_operand(numerator) or _float_operand(divisor)):
+    elif rule == "double" and not (integers or _float_operand(numerator) or _float_operand(divisor)):
         # an integer literal as a float literal (ClickHouse reads 2.0 as Float64): x / 2.0
         value = _decimal_literal(divisor)
         divisor = exp.Literal.number(f"{value}.0") if value is not None and value == value.to_integral_value() \
             else exp.Anonymous(this="toFloat64", expressions=[divisor])
     if node.args.get("typed") and integers:
         return exp.Anonymous(this="intDiv", expressions=[numerator, divisor])
-    if on_zero is None:
-        return node
     # safe=False: the NULL on zero is ours now (sqlglot's generator would wrap the divisor again)
     return exp.Div(this=numerator, expression=divisor, typed=node.args.get("typed"), safe=False)
 
