@@ -685,7 +685,8 @@ def _grouping_sets(node: exp.Group, ctx: Context) -> exp.Expression:
     return exp.Group(expressions=[exp.GroupingSets(expressions=tuples)])
 
 
-# ---------------------------------------------------------------- TPC-DS rules (tpcds helper): windows over grouping sets
+# ---------------------------------------------------------------- TPC-DS rules (tpcds helper): windows over
+# grouping sets, integers meeting floats (with a catalog), derived tables in joins
 
 def _in_scope(node: exp.Expression, match: Callable[[exp.Expression], bool]) -> list[exp.Expression]:
     """The nodes of ``node`` that ``match``, top-down, neither inside a nested query nor inside a match."""
@@ -736,6 +737,7 @@ def _split_windows_from_grouping_sets(select: exp.Select) -> None:
     if not windows or any(isinstance(k, exp.Literal) or (isinstance(k, exp.Column) and not k.table and k.name in aliases
                                                           and not _same_key(aliases[k.name], k)) for k in keys):
         return
+
     def grouped(n: exp.Expression) -> bool:  # a value of the grouping: an aggregate (not a window's own function), a key
         window_function = isinstance(n.parent, exp.Window) and n.arg_key == "this"
         return (isinstance(n, (exp.AggFunc, exp.Filter, exp.WithinGroup)) and not window_function) or any(_same_key(n, k) for k in keys)
@@ -815,7 +817,10 @@ def _output_family(query: exp.Expression, name: str, ctx: Context, depth: int) -
 
 def _column_family(column: exp.Column, select: exp.Select, ctx: Context, depth: int) -> str | None:
     sources = _sources(select)
-    candidates = [sources[column.table]] if column.table in sources else [] if column.table else list(sources.values())
+    if column.table:
+        candidates = [sources[column.table]] if column.table in sources else []
+    else:
+        candidates = list(sources.values())
     found = []
     for source in candidates:
         query = source.this if isinstance(source, exp.Subquery) else None if source.db else _cte(select, source.name)
