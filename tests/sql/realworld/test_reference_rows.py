@@ -69,6 +69,7 @@ def test_with_the_catalog_an_integer_or_decimal_meets_a_float_as_a_float(tpch, q
 # and ids read as DOUBLE: Q8, 15, 19, 45) and a column the fixture lacks (c_last_review_date: Q30).
 TPCDS_NO_REFERENCE = {8, 15, 19, 30, 45}
 
+
 @pytest.fixture(scope="module")
 def tpcds(engine, tmp_path_factory):
     native = shared_parser()
