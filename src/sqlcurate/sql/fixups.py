@@ -1181,18 +1181,21 @@ def _div(node: exp.Div, ctx: Context) -> exp.Expression:
     integers = _integer(node.this) and _integer(node.expression)
     if rule is None and not (integers and node.args.get("typed")):
         return node
-    numerator, divisor = node.this.copy(), node.expression.copy()
+    # children are moved, not copied: the pass is bottom-up, they are rewritten already
+    divisor = node.expression
+    bare = divisor.unnest() if isinstance(divisor, exp.Paren) else divisor  # a call's argument needs no parentheses
     if rule == "null_on_zero" and not _nonzero_number(divisor):
-        divisor = exp.Nullif(this=divisor, expression=exp.Literal.number(0))
-    elif rule == "double" and not (integers or _float_operand(numerator) or _float_operand(divisor)):
+        divisor = exp.Nullif(this=bare, expression=exp.Literal.number(0))
+    elif rule == "double" and not (integers or _float_operand(node.this) or _float_operand(divisor)):
         # an integer literal as a float literal (ClickHouse reads 2.0 as Float64): x / 2.0
         value = _decimal_literal(divisor)
         divisor = exp.Literal.number(f"{value}.0") if value is not None and value == value.to_integral_value() \
-            else exp.Anonymous(this="toFloat64", expressions=[divisor])
+            else exp.Anonymous(this="toFloat64", expressions=[bare])
     if node.args.get("typed") and integers:
-        return exp.Anonymous(this="intDiv", expressions=[numerator, divisor])
-    # safe=False: the NULL on zero is ours now (sqlglot's generator would wrap the divisor again)
-    return exp.Div(this=numerator, expression=divisor, typed=node.args.get("typed"), safe=False)
+        return exp.Anonymous(this="intDiv", expressions=[node.this, divisor])
+    node.set("expression", divisor)
+    node.set("safe", False)  # the NULL on zero is ours now (sqlglot's generator would wrap the divisor again)
+    return node
 
 
 # ---------------------------------------------------------------- dates and times
@@ -3097,6 +3100,10 @@ def _add_setting(tree: exp.Expression, setting: exp.EQ) -> exp.Expression:
     return tree
 
 
+_SET_OPERATIONS = frozenset({exp.Union, exp.Except, exp.Intersect})
+_NOTED = frozenset({exp.Join, exp.Window}) | _SET_OPERATIONS  # node types apply() decides on
+
+
 def _rewrite_order(tree: exp.Expression) -> tuple[list[exp.Expression], bool, bool, bool]:
     """(the nodes REWRITES has an entry for, in pre-order; whether there is a join; a window; a set operation).
     Applied children before parents (reversed pre-order), so a rewrite that copies its children copies
@@ -3104,18 +3111,14 @@ def _rewrite_order(tree: exp.Expression) -> tuple[list[exp.Expression], bool, bo
     the table's twenty types (an isinstance test against each, per node). The same walk notes whether
     there is a join at all: most queries have none, and then the outer join check's second walk is
     skipped (the only rewrite that makes joins makes ARRAY JOINs)."""
-    todo, has_join, has_window, has_union = [], False, False, False
+    todo, seen = [], set()
     for node in tree.walk(bfs=False):
         cls = type(node)
         if cls in REWRITES:
             todo.append(node)
-        elif cls is exp.Join:
-            has_join = True
-        elif cls is exp.Window:
-            has_window = True
-        elif cls in (exp.Union, exp.Except, exp.Intersect):
-            has_union = True
-    return todo, has_join, has_window, has_union
+        elif cls in _NOTED:
+            seen.add(cls)
+    return todo, exp.Join in seen, exp.Window in seen, not seen.isdisjoint(_SET_OPERATIONS)
 
 
 def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
