@@ -42,6 +42,7 @@ class EngineCheck(Check):
         one plan (ClickHouse runs scalar subqueries while planning)."""
         tables = list(catalog)
         assert tables, "the engine check needs a catalog with at least one table"
+        self.catalog = catalog  # the transpile rewrites read its column types (fixups.apply)
         self.schema = ScratchSchema(tables, default_database=getattr(catalog, "default_database", None), workers=workers,
                                    timeout_s=timeout_s)
         self.source = source_dialect

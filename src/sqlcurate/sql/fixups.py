@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +40,7 @@ class Context:
     source: str  # the sqlglot dialect the tree was parsed from
     nullable_columns: frozenset[str]  # sort keys known to be Nullable (their NULL placement is kept)
     notes: list[str]  # what was dropped on purpose (query hints), for the change log
+    catalog: object | None = None  # the tables' columns and ClickHouse types (sql.catalog.Catalog), when known
 
     @property
     def family(self) -> str:
@@ -392,6 +394,55 @@ def _split_to_table(func: exp.SplitToTable) -> exp.Expression:
     return _call("if", _call("isNull", func.this.copy()), exp.Array(expressions=[]), parts)
 
 
+def _output_names(node: exp.Select) -> None:
+    """In SQL a projected column's output name is its own (``SELECT v1.d_year`` gives ``d_year``); in a
+    join with several columns of that name ClickHouse keeps the qualifier (``v1.d_year``), so an outer
+    query's ``d_year`` is unknown (TPC-DS Q47, 57) and an ORDER BY's is ambiguous (Q58). Such a column gets
+    its name as alias where names are read: in a query nested in another (CTE, subquery, set operation)
+    or named unqualified in ORDER BY; a name projected twice is left (two equal aliases are an error)."""
+    if not node.args.get("joins"):
+        return
+    qualified = [p for p in node.expressions if isinstance(p, exp.Column) and p.table and not p.is_star]
+    if not qualified:
+        return
+    order = node.args.get("order")
+    ordered = {c.name for c in order.find_all(exp.Column) if not c.table} if order is not None else set()
+    names = Counter(p.alias_or_name for p in node.expressions)
+    for column in qualified:
+        if names[column.name] == 1 and (node.parent is not None or column.name in ordered):
+            named = exp.Alias(alias=exp.to_identifier(column.name))
+            column.replace(named)
+            named.set("this", column)  # moved under the alias, not copied
+
+
+def _unqualified_column(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Column) and not node.table
+
+
+def _columns_before_aliases(node: exp.Select, ctx: Context) -> None:
+    """In SQL a name in the SELECT list or WHERE is the FROM's column before any projection's alias;
+    ClickHouse reads the alias first, so ``SUM(x) AS x, SUM(x / 2) AS y`` nests an aggregate
+    (ILLEGAL_AGGREGATION, TPC-DS Q66). An alias whose own expression reads a column of that name shows
+    that the column exists: with one source in FROM, each unqualified reference to that name there is
+    qualified with the source's name, which ClickHouse reads as the column. (A ClickHouse query means
+    the alias: left as written.)"""
+    source = node.args.get("from_")
+    if ctx.family == "clickhouse" or source is None or node.args.get("joins"):
+        return
+    # cheap test first: most aliased expressions are not columns' names' holders
+    shadowed = {p.alias for p in node.expressions if isinstance(p, exp.Alias) and not isinstance(p.this, exp.Column)
+                and p.alias in {c.name for c in _in_scope(p.this, _unqualified_column)}}
+    if not shadowed or not isinstance(source.this, (exp.Table, exp.Subquery)):
+        return
+    if not source.this.alias_or_name:
+        source.this.set("alias", exp.TableAlias(this=exp.to_identifier("_subquery0")))
+    qualifier = source.this.alias_or_name
+    for part in [*node.expressions, *([node.args["where"]] if node.args.get("where") else [])]:
+        for column in _in_scope(part, _unqualified_column):
+            if column.name in shadowed:
+                column.set("table", exp.to_identifier(qualifier))
+
+
 def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _drop_hints(node, ctx)
     _wildcard_table(node, ctx)
@@ -402,6 +453,8 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _lateral_views(node, ctx)
     _sampled_select(node, ctx)
     _from_dual(node, ctx)
+    _output_names(node)
+    _columns_before_aliases(node, ctx)
     limit = node.args.get("limit")
     # OFFSET n ROWS FETCH NEXT m ROWS ONLY -> LIMIT m OFFSET n (ClickHouse accepts both; LIMIT is canonical)
     if isinstance(limit, exp.Fetch):
@@ -539,15 +592,42 @@ DEFAULT_ON_EMPTY_FAMILIES = frozenset({"clickhouse"})
 def _null_on_empty(node: exp.Expression, ctx: Context) -> exp.Expression:
     """``SUM(x)`` over no rows is NULL in the source and 0 in ClickHouse. Only an aggregate that can see no
     rows needs the -OrNull form: one of a SELECT without GROUP BY, or whose grouping sets include the grand
-    total () (every other group has a row), so grouped queries keep the plain idiom. FILTER is
-    ``_filter``'s; a window frame is a known limit."""
-    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or isinstance(node.parent, (exp.Filter, exp.Window)):
+    total () (every other group has a row), so grouped queries keep the plain idiom; as a window function,
+    one whose frame can be empty (``_frame_may_be_empty``). FILTER is ``_filter``'s."""
+    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or isinstance(node.parent, exp.Filter):
         return node
+    if isinstance(node.parent, exp.Window):
+        if not _frame_may_be_empty(node.parent):
+            return node
+        return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
     select = node.find_ancestor(exp.Select)
     if select is None or not _may_aggregate_no_rows(select.args.get("group")):
         return node
     # the argument may be DISTINCT x: ClickHouse reads sumOrNull(DISTINCT x) as the source means it
     return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
+
+
+def _bound(value) -> str:
+    """A frame bound as sqlglot keeps it (a string such as 'UNBOUNDED' or 'CURRENT ROW', or a literal)."""
+    return (value.name if isinstance(value, exp.Expression) else str(value or "")).upper()
+
+
+def _frame_may_be_empty(window: exp.Window) -> bool:
+    """A window frame that holds the current row has a row (the default frames do: the whole partition,
+    or from its start to the current row); one whose bounds are both before the current row or both after
+    it (``ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING``, the first row's frame is empty), or that excludes
+    the current row, can be empty: SQL's SUM there is NULL, ClickHouse's 0 (or nan for AVG)."""
+    spec = window.args.get("spec")
+    if spec is None:
+        return False
+    if spec.args.get("exclude") is not None:
+        return True
+    start, start_side = _bound(spec.args.get("start")), _bound(spec.args.get("start_side"))
+    end, end_side = _bound(spec.args.get("end")), _bound(spec.args.get("end_side"))
+    starts_by_current = start_side == "PRECEDING" or start in ("CURRENT ROW", "0")
+    # ROWS <start> alone ends at the current row
+    ends_by_current = spec.args.get("end") is None or end_side == "FOLLOWING" or end in ("CURRENT ROW", "0")
+    return not (starts_by_current and ends_by_current)
 
 
 def _may_aggregate_no_rows(group: exp.Group | None) -> bool:
@@ -604,6 +684,239 @@ def _grouping_sets(node: exp.Group, ctx: Context) -> exp.Expression:
         sets = list(unique.values())
     tuples = [exp.Tuple(expressions=[x.copy() for x in plain + members]) for members in sets]
     return exp.Group(expressions=[exp.GroupingSets(expressions=tuples)])
+
+
+# ---------------------------------------------------------------- TPC-DS rules (tpcds helper): windows over
+# grouping sets, integers meeting floats (with a catalog), derived tables in joins
+
+def _in_scope(node: exp.Expression, match: Callable[[exp.Expression], bool]) -> list[exp.Expression]:
+    """The nodes of ``node`` that ``match``, top-down, neither inside a nested query nor inside a match."""
+    found: list[exp.Expression] = []
+
+    def stop(n: exp.Expression) -> bool:
+        if n is not node and isinstance(n, exp.Query):
+            return True
+        if match(n):
+            found.append(n)
+            return True
+        return False
+
+    for _ in node.walk(prune=stop):
+        pass
+    return found
+
+
+def _grouping_keys(group: exp.Group) -> list[exp.Expression]:
+    keys: list[exp.Expression] = []
+    for e in group.expressions:
+        members = [m for s in e.expressions for m in _set_members(s)] if isinstance(e, exp.GroupingSets) else \
+            e.expressions if isinstance(e, (exp.Rollup, exp.Cube)) else [e]
+        keys.extend(m for m in members if m not in keys)
+    return keys
+
+
+def _same_key(node: exp.Expression, key: exp.Expression) -> bool:
+    if isinstance(node, exp.Column) and isinstance(key, exp.Column):
+        return node.name == key.name and (not node.table or not key.table or node.table == key.table)
+    return node == key
+
+
+def _split_windows_from_grouping_sets(select: exp.Select) -> None:
+    """A window over the rows of ROLLUP/CUBE/GROUPING SETS: with ``group_by_use_nulls`` (``_grouping_sets``),
+    ClickHouse 26.9 rejects, when the query runs, a window naming a grouping key that is not Nullable
+    ("not under aggregate function and not in GROUP BY keys", TPC-DS Q70), although ``EXPLAIN PLAN``
+    passes. The same query in two levels runs: the grouping (keys, aggregates, GROUPING()) in a
+    subquery, the windows, ORDER BY, QUALIFY and LIMIT over its rows; the rows are the source's."""
+    group = select.args.get("group")
+    if group is None or not (group.args.get("rollup") or group.find(exp.Rollup, exp.Cube, exp.GroupingSets)):
+        return
+    parts = [*select.expressions, *(select.args[k] for k in ("order", "qualify") if select.args.get(k))]
+    windows = [w for part in parts for w in _in_scope(part, lambda n: isinstance(n, exp.Window))]
+    keys = _grouping_keys(group)
+    aliases = {p.alias: p.this for p in select.expressions if isinstance(p, exp.Alias)}
+    # a key given by position or by a projection's alias is the projection's; left to the engine
+    if not windows or any(isinstance(k, exp.Literal) or (isinstance(k, exp.Column) and not k.table and k.name in aliases
+                                                          and not _same_key(aliases[k.name], k)) for k in keys):
+        return
+
+    def grouped(n: exp.Expression) -> bool:  # a value of the grouping: an aggregate (not a window's own function), a key
+        window_function = isinstance(n.parent, exp.Window) and n.arg_key == "this"
+        return (isinstance(n, (exp.AggFunc, exp.Filter, exp.WithinGroup)) and not window_function) or any(_same_key(n, k) for k in keys)
+
+    computed: list[exp.Expression] = []  # what the subquery computes, once each, as _grouped_<i>
+    found: list[tuple[exp.Expression, int]] = []
+    for n in [n for part in parts for n in _in_scope(part, grouped)]:
+        index = next((i for i, c in enumerate(computed) if _same_key(n, c)), None)
+        if index is None:
+            index = len(computed)
+            computed.append(n.copy())
+        found.append((n, index))
+    inner = exp.Select(expressions=[exp.alias_(c, f"_grouped_{i}") for i, c in enumerate(computed)])
+    for key in ("from_", "joins", "laterals", "where", "group", "having"):
+        value = select.args.get(key)
+        if value:  # moved, not copied: a nested query's own split still finds it
+            select.set(key, None)
+            inner.set(key, value)
+    for node, index in found:
+        ref = exp.column(f"_grouped_{index}")
+        node.replace(exp.alias_(ref, node.name) if node.parent is select and isinstance(node, exp.Column) else ref)
+    select.set("from_", exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_grouped")))))
+
+
+# ClickHouse type name -> the numeric family SQL's common-type rules know (Nullable/LowCardinality stripped)
+_NUMERIC_FAMILIES = (("Float", "float"), ("Decimal", "decimal"), ("Int", "int"), ("UInt", "int"))
+_KEEPS_FAMILY = (exp.Sum, exp.Min, exp.Max, exp.Paren, exp.Neg, exp.Alias)
+_COMBINES = (exp.Coalesce, exp.Add, exp.Sub, exp.Mul, exp.Case, exp.If)
+
+
+_WRAPPED_TYPE = re.compile(r"(?:Nullable|LowCardinality)\((.*)\)")
+
+
+def _type_family(type_sql: str) -> str | None:
+    inner = type_sql
+    while (wrapped := _WRAPPED_TYPE.fullmatch(inner)) is not None:
+        inner = wrapped.group(1)
+    return next((kind for prefix, kind in _NUMERIC_FAMILIES if inner.startswith(prefix)), None)
+
+
+def _combined(families: list[str | None]) -> str | None:
+    """The family of a value made of these (SQL: a float operand makes a float, else a decimal one a decimal)."""
+    if not families or None in families:
+        return None
+    return "float" if "float" in families else "decimal" if "decimal" in families else "int"
+
+
+def _cte(node: exp.Expression, name: str) -> exp.Expression | None:
+    """The query of the CTE ``name`` visible from ``node`` (the nearest WITH above it that defines it)."""
+    while node is not None:
+        with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
+        for cte in with_.expressions if with_ is not None else []:
+            if cte.alias == name:
+                return cte.this
+        node = node.parent
+    return None
+
+
+def _sources(select: exp.Select) -> dict[str, exp.Expression]:
+    joined = [select.args["from_"].this] if select.args.get("from_") else []
+    joined += [j.this for j in select.args.get("joins") or []]
+    return {s.alias_or_name: s for s in joined if isinstance(s, (exp.Table, exp.Subquery))}
+
+
+def _output_family(query: exp.Expression, name: str, ctx: Context, depth: int) -> str | None:
+    if isinstance(query, exp.SetOperation):
+        branches = _branches(query)
+        position = next((i for i, e in enumerate(branches[0].expressions) if e.alias_or_name == name), None)
+        if position is None or any(len(b.expressions) <= position for b in branches):
+            return None
+        return _combined([_family(b.expressions[position], b, ctx, depth + 1) for b in branches])
+    if isinstance(query, exp.Select):
+        found = [e for e in query.expressions if e.alias_or_name == name]
+        return _family(found[0], query, ctx, depth + 1) if len(found) == 1 else None
+    return None
+
+
+def _column_family(column: exp.Column, select: exp.Select, ctx: Context, depth: int) -> str | None:
+    sources = _sources(select)
+    if column.table:
+        candidates = [sources[column.table]] if column.table in sources else []
+    else:
+        candidates = list(sources.values())
+    found = []
+    for source in candidates:
+        query = source.this if isinstance(source, exp.Subquery) else None if source.db else _cte(select, source.name)
+        if query is not None:
+            names = {e.alias_or_name for e in _branches(query)[0].expressions} if _branches(query) else set()
+            if column.name in names or "*" in names or column.table:
+                found.append(_output_family(query, column.name, ctx, depth))
+            continue
+        described = ctx.catalog.columns_of(f"{source.db}.{source.name}" if source.db else source.name).get(column.name)
+        if described is not None:
+            found.append(_type_family(described.type))
+    return found[0] if len(found) == 1 else None
+
+
+def _family(e: exp.Expression, select: exp.Select, ctx: Context, depth: int = 0) -> str | None:
+    """The numeric family of ``e`` in ``select`` as ClickHouse will type it, from the catalog's column
+    types through CTEs, subqueries and the common operators; None where not known."""
+    if depth > 32:
+        return None
+    if isinstance(e, exp.Column):
+        return _column_family(e, select, ctx, depth)
+    if isinstance(e, exp.Cast):
+        return _type_family(e.to.sql("clickhouse"))
+    if isinstance(e, exp.Literal):
+        return ("int" if e.is_int else "float") if e.is_number else None
+    if isinstance(e, exp.Count):
+        return "int"
+    if isinstance(e, exp.Avg):
+        return "float"
+    if isinstance(e, _KEEPS_FAMILY):
+        return _family(e.this, select, ctx, depth + 1)
+    if isinstance(e, exp.Case):
+        return _combined([_family(i.args["true"], select, ctx, depth + 1) for i in e.args.get("ifs") or []]
+                         + ([_family(e.args["default"], select, ctx, depth + 1)] if e.args.get("default") else []))
+    if isinstance(e, _COMBINES):
+        parts = [e.this, *([e.expression] if e.args.get("expression") else []), *(e.expressions or [])]
+        return _combined([_family(x, select, ctx, depth + 1) for x in parts if x is not None])
+    return None
+
+
+def _branches(node: exp.Expression) -> list[exp.Select]:
+    if isinstance(node, exp.SetOperation):
+        return _branches(node.this) + _branches(node.expression)
+    if isinstance(node, exp.Subquery):
+        return _branches(node.this)
+    return [node] if isinstance(node, exp.Select) else []
+
+
+def _as_float(e: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this="toFloat64", expressions=[e.unnest() if isinstance(e, exp.Paren) else e])
+
+
+def _float_where_sql_mixes(tree: exp.Expression, ctx: Context) -> None:
+    """SQL mixes integers and decimals with floats as floats (DOUBLE): a UNION's column whose branches are
+    an integer and a float, a join key of an integer and a float column. ClickHouse finds no lossless
+    common type there: a UNION makes a Variant that SUM and GROUP BY refuse, a join is refused
+    (NO_COMMON_TYPE; TPC-DS Q5, 72, 75, 77, 78 on sqlglot's tables). Knowing the types needs the catalog:
+    with one, the integer or decimal side is converted to Float64, as the source does."""
+    for union in [u for u in tree.find_all(exp.SetOperation) if not isinstance(u.parent, exp.SetOperation)]:
+        branches = _branches(union)
+        width = {len(b.expressions) for b in branches}
+        if len(branches) < 2 or len(width) != 1 or any(e.is_star for b in branches for e in b.expressions):
+            continue
+        for i in range(width.pop()):
+            families = [_family(b.expressions[i], b, ctx) for b in branches]
+            if "float" not in families:
+                continue
+            for branch, kind in zip(branches, families, strict=True):
+                if kind in ("int", "decimal"):
+                    e = branch.expressions[i]
+                    if isinstance(e, exp.Alias):
+                        e.set("this", _as_float(e.this.copy()))
+                    else:
+                        e.replace(exp.alias_(_as_float(e.copy()), e.alias_or_name) if e.alias_or_name else _as_float(e.copy()))
+    for join in tree.find_all(exp.Join):
+        on, select = join.args.get("on"), join.parent
+        if on is None or not isinstance(select, exp.Select):
+            continue
+        for eq in _in_scope(on, lambda n: isinstance(n, exp.EQ)):
+            families = [_family(side, select, ctx) for side in (eq.this, eq.expression)]
+            if "float" in families and any(f in ("int", "decimal") for f in families):
+                side = eq.this if families[0] != "float" else eq.expression
+                side.replace(_as_float(side.copy()))
+
+
+def _derived_table(node: exp.Subquery, ctx: Context) -> exp.Expression:
+    """DuckDB and Postgres (16+) let a subquery in a join go without an alias; ClickHouse refuses it
+    there (ALIAS_REQUIRED, TPC-DS Q14). Its columns are read unqualified, so a fresh name serves."""
+    holder = node.parent
+    select = holder.parent if isinstance(holder, (exp.From, exp.Join)) else None
+    if node.alias or not isinstance(select, exp.Select) or not select.args.get("joins"):
+        return node
+    position = holder.index + 1 if isinstance(holder, exp.Join) else 0
+    node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_subquery{position}")))
+    return node
 
 
 def _filter(node: exp.Filter, ctx: Context) -> exp.Expression:
@@ -834,12 +1147,57 @@ def _cast(node: exp.Cast, ctx: Context) -> exp.Expression:
     return node
 
 
+# Where a source's ``/`` differs from ClickHouse's (which gives inf or nan on a zero divisor for integers
+# and floats, and raises for a Decimal operand and for intDiv). Keyed by dialect, not family: Databricks
+# runs Spark SQL in ANSI mode (an error), Spark and Hive without it (NULL).
+#   "null_on_zero": NULL (MySQL and its kin, SQLite, Spark/Hive without ANSI mode) -> the divisor as nullIf(b, 0)
+#   "double": DuckDB (since 1.1) divides as DOUBLE whatever the operands, IEEE 754 on zero (1/0 inf, 0/0
+#             nan), so a DECIMAL quotient is a DOUBLE too (not rounded to the dividend's scale as ClickHouse's
+#             Decimal division is) -> the divisor as Float64 where an operand may be a Decimal
+# Not listed (Postgres, BigQuery, Snowflake, T-SQL, Trino, Oracle...): an error on zero, as ClickHouse's
+# Decimal and integer division; its float division gives inf there (a known limit, not rewritten).
+DIVISION_RULES: dict[str, str] = {
+    "mysql": "null_on_zero", "doris": "null_on_zero", "starrocks": "null_on_zero", "sqlite": "null_on_zero",
+    "spark": "null_on_zero", "spark2": "null_on_zero", "hive": "null_on_zero",
+    "duckdb": "double",
+}
+
+
+def _nonzero_number(e: exp.Expression) -> bool:
+    value = _decimal_literal(e)
+    return value is not None and value != 0
+
+
+def _float_operand(e: exp.Expression) -> bool:
+    """Certainly a Float64 in ClickHouse: a literal with a fraction (BigQuery, DuckDB... read it as a
+    float or a decimal, ClickHouse as Float64) or a toFloat64 call."""
+    e = e.this if isinstance(e, exp.Paren) else e
+    return (isinstance(e, exp.Literal) and e.is_number and not e.is_int) or (isinstance(e, exp.Anonymous) and e.name == "toFloat64")
+
+
 def _div(node: exp.Div, ctx: Context) -> exp.Expression:
     """T-SQL and Postgres divide integers as integers (``COUNT(x) / 2``, ``7 / 2`` = 3); ClickHouse's
     ``/`` always gives a float. Where both sides are certainly integers, ``intDiv`` keeps the meaning.
-    (With column operands the types are unknown here; the engine check sees the catalog's types.)"""
-    if node.args.get("typed") and _integer(node.this) and _integer(node.expression):
-        return exp.Anonymous(this="intDiv", expressions=[node.this.copy(), node.expression.copy()])
+    (With column operands the types are unknown here; the engine check sees the catalog's types.)
+    A zero divisor and a Decimal quotient follow the source (``DIVISION_RULES``)."""
+    rule = DIVISION_RULES.get(ctx.source)
+    integers = _integer(node.this) and _integer(node.expression)
+    if rule is None and not (integers and node.args.get("typed")):
+        return node
+    # children are moved, not copied: the pass is bottom-up, they are rewritten already
+    divisor = node.expression
+    bare = divisor.unnest() if isinstance(divisor, exp.Paren) else divisor  # a call's argument needs no parentheses
+    if rule == "null_on_zero" and not _nonzero_number(divisor):
+        divisor = exp.Nullif(this=bare, expression=exp.Literal.number(0))
+    elif rule == "double" and not (integers or _float_operand(node.this) or _float_operand(divisor)):
+        # an integer literal as a float literal (ClickHouse reads 2.0 as Float64): x / 2.0
+        value = _decimal_literal(divisor)
+        divisor = exp.Literal.number(f"{value}.0") if value is not None and value == value.to_integral_value() \
+            else exp.Anonymous(this="toFloat64", expressions=[bare])
+    if node.args.get("typed") and integers:
+        return exp.Anonymous(this="intDiv", expressions=[node.this, divisor])
+    node.set("expression", divisor)
+    node.set("safe", False)  # the NULL on zero is ours now (sqlglot's generator would wrap the divisor again)
     return node
 
 
@@ -2608,6 +2966,7 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Select: _select,
     exp.Filter: _filter,
     exp.Group: _grouping_sets,
+    exp.Subquery: _derived_table,  # TPC-DS rules (tpcds helper)
     exp.Sum: _null_on_empty,
     exp.Avg: _null_on_empty,
     exp.Min: _null_on_empty,
@@ -2749,24 +3108,42 @@ def _add_setting(tree: exp.Expression, setting: exp.EQ) -> exp.Expression:
     return tree
 
 
-def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
-          notes: list[str] | None = None) -> exp.Expression:
-    """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified. What is
-    dropped on purpose (query hints) is described in ``notes``."""
-    ctx = Context(source, nullable_columns, notes if notes is not None else [])
-    tree = _inline_sql_functions(tree, ctx)  # first: the inlined bodies go through the rewrites below
-    # Children before parents (reversed pre-order), so a rewrite that copies its children copies them
-    # already rewritten. A plain walk with a dict lookup per node type is cheaper than find_all with
-    # the table's twenty types (an isinstance test against each, per node).
-    # The same walk notes whether there is a join at all: most queries have none, and then the outer
-    # join check's second walk is skipped (the only rewrite that makes joins makes ARRAY JOINs).
-    todo, has_join = [], False
+_SET_OPERATIONS = frozenset({exp.Union, exp.Except, exp.Intersect})
+_NOTED = frozenset({exp.Join, exp.Window}) | _SET_OPERATIONS  # node types apply() decides on
+
+
+def _rewrite_order(tree: exp.Expression) -> tuple[list[exp.Expression], bool, bool, bool]:
+    """(the nodes REWRITES has an entry for, in pre-order; whether there is a join; a window; a set operation).
+    Applied children before parents (reversed pre-order), so a rewrite that copies its children copies
+    them already rewritten. A plain walk with a dict lookup per node type is cheaper than find_all with
+    the table's twenty types (an isinstance test against each, per node). The same walk notes whether
+    there is a join at all: most queries have none, and then the outer join check's second walk is
+    skipped (the only rewrite that makes joins makes ARRAY JOINs)."""
+    todo, seen = [], set()
     for node in tree.walk(bfs=False):
         cls = type(node)
         if cls in REWRITES:
             todo.append(node)
-        elif cls is exp.Join:
-            has_join = True
+        elif cls in _NOTED:
+            seen.add(cls)
+    return todo, exp.Join in seen, exp.Window in seen, not seen.isdisjoint(_SET_OPERATIONS)
+
+
+def apply(tree: exp.Expression, source: str, nullable_columns: frozenset[str] = frozenset(),
+          notes: list[str] | None = None, catalog=None) -> exp.Expression:
+    """``tree`` (parsed from ``source``) rewritten for ClickHouse; the input tree is modified. What is
+    dropped on purpose (query hints) is described in ``notes``. ``catalog`` (``sql.catalog.Catalog``):
+    the tables' column types, where the source's typing rules need them."""
+    ctx = Context(source, nullable_columns, notes if notes is not None else [], catalog)
+    tree = _inline_sql_functions(tree, ctx)  # first: the inlined bodies go through the rewrites below
+    todo, has_join, has_window, has_union = _rewrite_order(tree)
+    if catalog is not None and (has_join or has_union) and ctx.family not in DEFAULT_ON_EMPTY_FAMILIES:
+        _float_where_sql_mixes(tree, ctx)  # on the source's tree: SUM is still a Sum there
+    if has_window and ctx.family not in DEFAULT_ON_EMPTY_FAMILIES and any(type(n) is exp.Group for n in todo):
+        # a window over grouping sets becomes two levels first; the rewrites then see each level
+        for select in [n.parent for n in todo if type(n) is exp.Group and isinstance(n.parent, exp.Select)]:
+            _split_windows_from_grouping_sets(select)
+        todo, has_join, _, _ = _rewrite_order(tree)
     grouping_sets = False
     for node in reversed(todo):
         new = REWRITES[type(node)](node, ctx)

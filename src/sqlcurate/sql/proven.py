@@ -121,7 +121,9 @@ def transpile_statement(sql: str, line: int, source: str, pretty: bool = False,
             _, trees = parse_tokens(statement.text, source, list(statement.tokens))
         else:
             _, trees = parse_tokens(sql, source)
-        converted = [convert(tree, source, pretty=pretty, notes=result.notes, script=script) for tree in trees]
+        catalog = getattr(prover.engine_check, "catalog", None) if prover is not None else None
+        converted = [convert(tree, source, pretty=pretty, notes=result.notes, script=script, catalog=catalog)
+                     for tree in trees]
         outputs = [c for c in converted if c is not None]
     except TranspileError as e:
         result.code, result.message = e.code, str(e)

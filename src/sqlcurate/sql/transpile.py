@@ -127,18 +127,19 @@ def generate(tree: exp.Expression, pretty: bool = False) -> str:
 
 def convert(tree: exp.Expression, source: str, pretty: bool = False,
             nullable_columns: frozenset[str] = frozenset(), notes: list[str] | None = None,
-            script: Script | None = None) -> tuple[exp.Expression, str] | None:
+            script: Script | None = None, catalog=None) -> tuple[exp.Expression, str] | None:
     """(ClickHouse AST, ClickHouse text) for one parsed statement, or None for a script declaration
     (``DECLARE``, ``CREATE TEMP FUNCTION``) that ``script`` takes in and writes into the later
     statements; TranspileError if not faithful (code SQL_INTERNAL_ERROR if a rewrite or sqlglot itself
     fails). ``notes`` collects what was dropped or carried. ``script``: the state of the statements
-    before this one in the same text (a fresh one if not given)."""
+    before this one in the same text (a fresh one if not given). ``catalog``: the column types some
+    rewrites need (``fixups.apply``)."""
     notes = notes if notes is not None else []
     script = script if script is not None else Script(source)
     try:
         if script.take(tree, notes):
             return None
-        fixed = apply(script.expand(tree, notes), source, nullable_columns, notes)
+        fixed = apply(script.expand(tree, notes), source, nullable_columns, notes, catalog)
         return fixed, generate(fixed, pretty=pretty)
     except (Untranspilable, UnsupportedError) as e:
         raise TranspileError(str(e).splitlines()[0]) from None

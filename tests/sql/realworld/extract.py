@@ -120,9 +120,9 @@ def clickhouse_reference(mirror: Path, n: int = 400, per_file: int = 3) -> list[
 TPCH_FIXTURE = "tests/fixtures/optimizer/tpc-h"
 
 
-def _table(mirror: Path, name: str) -> tuple[str, list[list[str]]]:
-    """A '|'-separated fixture table of sqlglot's TPC-H: (header line, rows)."""
-    raw = subprocess.run(["git", "-C", str(mirror / SQLGLOT[0] / "repo"), "show", f"{SQLGLOT[1]}:{TPCH_FIXTURE}/{name}.csv.gz"],
+def _table(mirror: Path, name: str, fixture: str = TPCH_FIXTURE) -> tuple[str, list[list[str]]]:
+    """A '|'-separated fixture table of sqlglot's TPC-H or TPC-DS: (header line, rows)."""
+    raw = subprocess.run(["git", "-C", str(mirror / SQLGLOT[0] / "repo"), "show", f"{SQLGLOT[1]}:{fixture}/{name}.csv.gz"],
                          check=True, capture_output=True).stdout
     header, *lines = gzip.decompress(raw).decode().splitlines()
     return header, [line.split("|") for line in lines]
@@ -159,6 +159,34 @@ def tpch_sample(mirror: Path, order_step: int = 8, extra_customer_step: int = 20
     (out / "tpc-h.sql").write_text("".join(b + body.split(";")[0].strip() + ";\n" for b, body in zip(parts[1::2], parts[2::2], strict=True)))
 
 
+TPCDS_FIXTURE = "tests/fixtures/optimizer/tpc-ds"
+
+
+def tpcds_sample(mirror: Path, step: int = 8, whole_below: int = 1000) -> None:
+    """A sample of sqlglot's TPC-DS tables into tpcds/: every ``step``-th row of each table of more than
+    ``whole_below`` rows, the others whole; and the 99 queries as written (without sqlglot's optimized
+    forms and its ``# execute`` directive lines). sqlglot's tables are the first rows of each table
+    (date_dim stops in 1927, the sales start in 1998), so most queries join to nothing in the fixture
+    itself; this sample keeps every query's result non-empty that is non-empty on the whole fixture."""
+    out = HERE / "tpcds"
+    out.mkdir(exist_ok=True)
+    for path in files(mirror, SQLGLOT, TPCDS_FIXTURE):
+        name = path.rsplit("/", 1)[1]
+        if not name.endswith(".csv.gz"):
+            continue
+        header, rows = _table(mirror, name.removesuffix(".csv.gz"), TPCDS_FIXTURE)
+        keep = rows[::step] if len(rows) > whole_below else rows
+        text = "\n".join([header, *("|".join(r) for r in keep)]) + "\n"
+        (out / name).write_bytes(gzip.compress(text.encode(), mtime=0))
+        print(f"tpcds/{name}: {len(keep)} of {len(rows)} rows")
+    queries = show(mirror, SQLGLOT, f"{TPCDS_FIXTURE}/tpc-ds.sql")
+    banner = re.compile(r"(-{10,}\n-- TPC-DS \d+\n-{10,}\n)")
+    parts = banner.split(queries)
+    directives = re.compile(r"^#.*\n", re.MULTILINE)
+    (out / "tpc-ds.sql").write_text("".join(b + directives.sub("", body.split(";")[0]).strip() + ";\n"
+                                            for b, body in zip(parts[1::2], parts[2::2], strict=True)))
+
+
 def write(name: str, rows: list[dict]) -> None:
     path = HERE / f"{name}.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
@@ -173,6 +201,7 @@ def main(mirror: Path) -> None:
         write("bird_mini_dev", bird_mini_dev(mirror))
     write("clickhouse_reference", clickhouse_reference(mirror))
     tpch_sample(mirror)
+    tpcds_sample(mirror)
     for repo, license_path, name in ((SPIDER2, "LICENSE", "LICENSE.spider2"), (SQL_EVAL, "LICENSE", "LICENSE.sql-eval"),
                                      (SQLGLOT, "LICENSE", "LICENSE.sqlglot"), (CH_PARSER, "LICENSE", "LICENSE.clickhouse-node-parser")):
         (HERE / name).write_text(show(mirror, repo, license_path))

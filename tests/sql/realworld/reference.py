@@ -23,7 +23,9 @@ from sqlcurate.sql.proven import Prover, transpile_statement
 
 # ClickHouse's JSON output quotes 64-bit integers and decimals by default; the comparison wants numbers.
 # Set on the session, not appended: a second SETTINGS clause replaces the query's own (group_by_use_nulls).
-_JSON_NUMBERS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 0")
+# inf and nan are written as strings (the default writes null, which would equal SQL's NULL), read back by _float.
+_JSON_NUMBERS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 0",
+                 "SET output_format_json_quote_denormals = 1")
 _QUERY_HEADER = re.compile(r"-{10,}\n-- TPC-[HDS]+ (\d+)\n-{10,}\n")
 _DIRECTIVES = re.compile(r"^#.*\n", re.MULTILINE)
 
@@ -36,10 +38,12 @@ def split_queries(text: str) -> dict[int, str]:
     return {int(n): _DIRECTIVES.sub("", body.split(";")[0]).strip() for n, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
-def load_tables(csv_dir: Path, duck, conn) -> list[str]:
+def load_tables(csv_dir: Path, duck, conn, database: str = "default") -> list[str]:
     """Every ``<table>.csv`` or ``<table>.csv.gz`` ('|'-separated, with a header) into DuckDB, with DuckDB's detected types, and
-    the same rows and types into ClickHouse (through Parquet, which carries types and NULLs across)."""
+    the same rows and types into ClickHouse's ``database`` (through Parquet, which carries types and NULLs
+    across). TPC-H and TPC-DS both have a ``customer``: each set has a database of its own."""
     tables = []
+    conn.query(f"CREATE DATABASE IF NOT EXISTS {database}")
     with tempfile.TemporaryDirectory() as tmp:
         for path in sorted([*csv_dir.glob("*.csv"), *csv_dir.glob("*.csv.gz")]):
             table = path.name.split(".")[0]
@@ -47,20 +51,21 @@ def load_tables(csv_dir: Path, duck, conn) -> list[str]:
                          "header = true, sample_size = -1)")
             parquet = Path(tmp) / f"{table}.parquet"
             duck.execute(f"COPY {table} TO '{parquet}' (FORMAT parquet)")
-            conn.query(f"DROP TABLE IF EXISTS default.{table}")
-            conn.query(f"CREATE TABLE default.{table} ENGINE = MergeTree ORDER BY tuple() "
+            conn.query(f"DROP TABLE IF EXISTS {database}.{table}")
+            conn.query(f"CREATE TABLE {database}.{table} ENGINE = MergeTree ORDER BY tuple() "
                        f"AS SELECT * FROM file('{parquet}', Parquet)")
             tables.append(table)
     return tables
 
 
-def catalog_prover(native: NativeParser, tables: list[str], directory: Path) -> Prover:
+def catalog_prover(native: NativeParser, tables: list[str], directory: Path, database: str = "default") -> Prover:
     """The prover of ``transpile --catalog``: parser and functions, then ``EXPLAIN PLAN`` against a catalog
     of the loaded tables, written as the ClickHouse DDL of their columns (names and types as loaded) to
-    ``directory/clickhouse.sql`` and read back by ``load_catalog`` like a user's catalog file."""
+    ``directory/clickhouse.sql`` and read back by ``load_catalog`` like a user's catalog file (as the
+    default database's: the queries name their tables unqualified)."""
     ddl = []
     for table in tables:
-        columns = json.loads(native.conn.query(f"SELECT name, type FROM system.columns WHERE database = 'default' "
+        columns = json.loads(native.conn.query(f"SELECT name, type FROM system.columns WHERE database = '{database}' "
                                                f"AND table = '{table}' ORDER BY position", "JSONCompact").bytes())["data"]
         body = ", ".join(f"`{name}` {kind}" for name, kind in columns)
         ddl.append(f"CREATE TABLE default.{table} ({body}) ENGINE = MergeTree ORDER BY tuple();")
@@ -82,6 +87,13 @@ def _cell(v):
 
 def _clickhouse_time(v):
     return v.rstrip("0").rstrip(".") if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", v) else v
+
+
+def _clickhouse_cell(v, kind: str):
+    """One ClickHouse JSON cell as DuckDB's: a float column's inf/nan come as strings ('-nan' too)."""
+    if isinstance(v, str) and "Float" in kind:
+        return float(v.lstrip("-") if v.endswith("nan") else v)
+    return _clickhouse_time(v)
 
 
 def _engine_reason(message: str) -> str:
@@ -113,10 +125,21 @@ class ReferenceRun:
         return self.outcome["same rows"] + self.outcome["different rows"]
 
 
-def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | None) -> ReferenceRun:
+def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | None, database: str = "default") -> ReferenceRun:
+    """Each query on DuckDB and, transpiled, on ClickHouse with ``database`` (where ``load_tables`` put
+    the tables) as the current one."""
     run = ReferenceRun(queries=len(queries))
     for setting in _JSON_NUMBERS:
         conn.query(setting)
+    conn.query(f"USE {database}")
+    try:
+        _compare_all(queries, duck, conn, prover, run)
+    finally:
+        conn.query("USE default")
+    return run
+
+
+def _compare_all(queries: dict[int, str], duck, conn, prover: Prover | None, run: ReferenceRun) -> None:
     for n, query in queries.items():
         try:
             reference = [tuple(_cell(v) for v in row) for row in duck.execute(query).fetchall()]
@@ -140,9 +163,10 @@ def run_against_duckdb(queries: dict[int, str], duck, conn, prover: Prover | Non
             run.outcome["ClickHouse error"] += 1
             run.details[n] = str(e).splitlines()[0][:200]
             continue
-        ours = [tuple(_clickhouse_time(v) for v in row) for row in json.loads(raw)["data"]]
+        answer = json.loads(raw)
+        kinds = [c["type"] for c in answer["meta"]]
+        ours = [tuple(_clickhouse_cell(v, kind) for v, kind in zip(row, kinds, strict=True)) for row in answer["data"]]
         same = _same_multiset(reference, ours)
         run.outcome["same rows" if same else "different rows"] += 1
         if not same:
             run.details[n] = f"{len(ours)} rows on ClickHouse, {len(reference)} on DuckDB; first: {ours[:1]} vs {reference[:1]}"[:300]
-    return run
