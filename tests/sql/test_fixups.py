@@ -15,6 +15,7 @@ from sqlcurate.sql.transpile import TranspileError, to_clickhouse
 
 from .conftest import CASES, rows
 from .test_longtail import CASES as LONGTAIL_CASES
+from .test_null_semantics import CASES as NULL_CASES
 
 # Rewrites that act on every query (names, ordering, SELECT clauses) rather than on one construct.
 STRUCTURAL = {exp.Table, exp.Identifier, exp.Ordered, exp.Select, exp.Anonymous}
@@ -28,9 +29,10 @@ def _source_types(case) -> set[type]:
 
 def test_every_construct_rewrite_is_proven_by_a_corpus_case_on_the_engine():
     """test_corpus runs each of these cases on the engine against a hand-written version (test_longtail
-    against the source dialect's rows, written by hand)."""
+    and test_null_semantics against the source dialect's rows, written by hand)."""
     covered = set().union(*(_source_types(c) for c in CASES))
     covered |= {type(n) for _, dialect, sql, _ in LONGTAIL_CASES for n in sqlglot.parse_one(sql, read=dialect).walk()}
+    covered |= {type(n) for _, dialect, sql, _ in NULL_CASES for n in sqlglot.parse_one(sql, read=dialect).walk()}
     missing = [t.__name__ for t in fixups.REWRITES if t not in STRUCTURAL | REFUSALS and t not in covered]
     assert missing == [], f"rewrites without a corpus case: {missing}"
 

@@ -194,24 +194,74 @@ def _from_unnest(node: exp.Select, ctx: Context) -> None:
         raise Untranspilable("UNNEST ... WITH OFFSET without a name for the offset")
     table_alias = alias.this if alias is not None and alias.columns and alias.this else None
     unnest.replace(exp.Subquery(this=exp.select(*columns), alias=exp.TableAlias(this=table_alias.copy()) if table_alias else None))
-    _count_of_no_elements(node)
 
 
-def _count_of_no_elements(select: exp.Select) -> None:
-    """``(SELECT COUNT(*) FROM UNNEST(arr) ...)`` is 0 for an empty array; ClickHouse answers a
-    correlated scalar subquery that sees no rows with NULL, COUNT included (measured on 26.9). Without
-    GROUP BY, HAVING, LIMIT or OFFSET the source always returns one non-NULL count, so ``ifNull(..., 0)``
-    is exactly its meaning."""
+def _count_of_no_rows(select: exp.Select, ctx: Context, reads_outer_array: bool) -> None:
+    """``(SELECT COUNT(*) FROM b WHERE b.aid = a.id)`` is 0 where no row matches; ClickHouse answers a
+    correlated scalar subquery that sees no rows with NULL, COUNT, COUNT(DISTINCT) and countIf included
+    (measured on 26.9: ``... = 0`` then keeps no row). An uncorrelated one gives 0 there, so only a
+    subquery that reads an outer query's column (or an outer array through UNNEST) is changed. Without
+    GROUP BY, HAVING, LIMIT, OFFSET or QUALIFY the source always returns one non-NULL count, so
+    ``ifNull(..., 0)`` is exactly its meaning. Other outputs (``COUNT(*) + 1``) would need their own
+    no-row value and are left alone; IN and EXISTS see a query, not a value (ClickHouse refuses a
+    correlated IN; EXISTS of one count row is true in both)."""
     subquery = select.parent
-    if not isinstance(subquery, exp.Subquery) or isinstance(subquery.parent, (exp.From, exp.Join, exp.In)) or subquery.alias:
+    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or not isinstance(subquery, exp.Subquery) or subquery.alias:
         return
-    if len(select.expressions) != 1 or not isinstance(select.expressions[0].unalias(), exp.Count):
+    if isinstance(subquery.parent, (exp.From, exp.Join, exp.In)) or len(select.expressions) != 1:
         return
-    if any(select.args.get(k) for k in ("group", "having", "limit", "offset")):
+    output = select.expressions[0].unalias()
+    on_no_rows = _value_on_no_rows(output) if output.find(*_COUNTS) is not None else None  # SELECT 1: no row, NULL
+    if on_no_rows is None or any(select.args.get(k) for k in _ROW_LIMITING):
+        return
+    if not reads_outer_array and not _correlated(select, ctx):
         return
     wrapped = exp.Anonymous(this="ifNull", expressions=[])
     subquery.replace(wrapped)
-    wrapped.set("expressions", [subquery, exp.Literal.number(0)])
+    wrapped.set("expressions", [subquery, exp.Literal.number(on_no_rows)])
+
+
+# aggregates that count: one non-NULL number even over no rows
+_COUNTS = (exp.Count, exp.CountIf)
+_ROW_LIMITING = ("group", "having", "limit", "offset", "qualify")
+
+
+def _value_on_no_rows(output: exp.Expression) -> int | None:
+    """The value over no rows of a count, or of integer arithmetic (+, -, *) on counts and numbers
+    (``COUNT(*) + 1`` is 1); None for anything else (its no-row value is not known here)."""
+    if isinstance(output, _COUNTS):
+        return 0
+    if isinstance(output, exp.Literal) and output.is_int:
+        return int(output.name)
+    if isinstance(output, exp.Paren):
+        return _value_on_no_rows(output.this)
+    if type(output) in _ARITHMETIC:
+        left, right = _value_on_no_rows(output.this), _value_on_no_rows(output.expression)
+        return None if left is None or right is None else _ARITHMETIC[type(output)](left, right)
+    return None
+
+
+_ARITHMETIC = {exp.Add: int.__add__, exp.Sub: int.__sub__, exp.Mul: int.__mul__}
+
+
+def _correlated(select: exp.Select, ctx: Context) -> bool:
+    """Whether ``select`` names a column of an outer query: one qualified by a table it does not read, or,
+    where the catalog knows every table it reads, an unqualified name none of them has."""
+    tables = list(select.find_all(exp.Table))
+    inner = {t.alias_or_name.lower() for t in tables} | {t.name.lower() for t in tables} | {
+        a.name.lower() for a in select.find_all(exp.TableAlias) if a.name}
+    records = [ctx.catalog.table(t.name, t.db or None) for t in tables] if ctx.catalog is not None and tables else []
+    known = None
+    if records and all(records) and select.find(exp.Subquery) is None:  # a derived table's columns are unknown
+        known = {c.lower() for r in records for c in ctx.catalog.column_names(r)} | {
+            e.alias.lower() for e in select.find_all(exp.Alias)}
+    for column in select.find_all(exp.Column):
+        if column.table:
+            if column.table.lower() not in inner:
+                return True
+        elif known is not None and column.name.lower() not in known:
+            return True
+    return False
 
 
 # the one column of a FROM UNNEST without an alias in ClickHouse: the whole element
@@ -249,7 +299,6 @@ def _unnest_fields(select: exp.Select, unnest: exp.Unnest) -> None:
         if column.parent is select and column.arg_key == "expressions":
             field = exp.alias_(field, column.name)  # the output column keeps the field's name
         column.replace(field)
-    _count_of_no_elements(select)
 
 
 # Snowflake FLATTEN output columns ClickHouse's ARRAY JOIN can give: VALUE (the element), INDEX (0-based
@@ -446,6 +495,8 @@ def _columns_before_aliases(node: exp.Select, ctx: Context) -> None:
 def _select(node: exp.Select, ctx: Context) -> exp.Expression:
     _drop_hints(node, ctx)
     _wildcard_table(node, ctx)
+    source = node.args.get("from_")
+    reads_outer_array = source is not None and isinstance(source.this, exp.Unnest)
     _from_unnest(node, ctx)
     _lateral_flatten(node, ctx)
     _generator(node, ctx)
@@ -510,6 +561,7 @@ def _select(node: exp.Select, ctx: Context) -> exp.Expression:
         if offset is not None:
             _with_offset(node, new, arrays[0], offset.name)
         join.replace(new)
+    _count_of_no_rows(node, ctx, reads_outer_array)
     return node
 
 
@@ -628,6 +680,70 @@ def _frame_may_be_empty(window: exp.Window) -> bool:
     # ROWS <start> alone ends at the current row
     ends_by_current = spec.args.get("end") is None or end_side == "FOLLOWING" or end in ("CURRENT ROW", "0")
     return not (starts_by_current and ends_by_current)
+
+
+def _window_of(node: exp.Expression) -> exp.Window | None:
+    """The window a value function is evaluated over (``f(x) IGNORE NULLS OVER (...)`` has the modifier between)."""
+    holder = node.parent.parent if isinstance(node.parent, (exp.IgnoreNulls, exp.RespectNulls)) else node.parent
+    return holder if isinstance(holder, exp.Window) and holder.this in (node, node.parent) else None
+
+
+def _nullable_value(node: exp.Expression) -> None:
+    """The value argument of ``node`` as Nullable (already so: a CAST, which ClickHouse output makes
+    Nullable, or a toNullable)."""
+    value = node.this
+    if isinstance(value, exp.Cast) and value.to.sql("clickhouse").startswith("Nullable("):
+        return
+    if isinstance(value, exp.Anonymous) and value.name == "toNullable":
+        return
+    node.set("this", _call("toNullable", value.copy()))
+
+
+def _lag_lead(node: exp.Lag | exp.Lead, ctx: Context) -> exp.Expression:
+    """SQL's LAG/LEAD is NULL where the offset row is missing (unless a default is given); ClickHouse's
+    gives the value type's default (0, '') unless the value is Nullable (measured on 26.9), so the value
+    becomes ``toNullable``. An explicit non-NULL default fills those rows in both. SQL ignores a frame
+    for LAG/LEAD; ClickHouse refuses one, so it is dropped. ClickHouse accepts ``lag(x) IGNORE NULLS`` but
+    silently respects NULLs (and refuses RESPECT NULLS): with offset 1 and no default the previous
+    (next) non-NULL value is ``last_value`` (``first_value``, which skip NULLs) over the rows before
+    (after) the current one; other IGNORE NULLS forms are refused."""
+    window = _window_of(node)
+    if window is None or ctx.family in DEFAULT_ON_EMPTY_FAMILIES:
+        return node
+    window.set("spec", None)
+    if isinstance(node.parent, exp.RespectNulls):
+        node.parent.replace(node)
+    default, offset = node.args.get("default"), node.args.get("offset")
+    if isinstance(node.parent, exp.IgnoreNulls):
+        if (default is not None and not isinstance(default, exp.Null)) or (offset is not None and offset.name != "1"):
+            raise Untranspilable(f"{node.key.upper()} ... IGNORE NULLS with an offset other than 1 or a default "
+                                 "(ClickHouse's lag/lead ignore the modifier)")
+        before = isinstance(node, exp.Lag)
+        window.set("spec", exp.WindowSpec(kind="ROWS", start="UNBOUNDED" if before else "1",
+                                          start_side="PRECEDING" if before else "FOLLOWING",
+                                          end="1" if before else "UNBOUNDED", end_side="PRECEDING" if before else "FOLLOWING"))
+        value = (exp.LastValue if before else exp.FirstValue)(this=_call("toNullable", node.this.copy()))
+        node.parent.replace(node)  # ClickHouse's first_value/last_value skip NULLs without the modifier
+        return value
+    if default is None or isinstance(default, exp.Null):
+        _nullable_value(node)
+    return node
+
+
+def _nth_first_last_value(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """NTH_VALUE is NULL where the frame holds fewer than n rows, FIRST_VALUE/LAST_VALUE where the frame
+    is empty (``_frame_may_be_empty``); ClickHouse gives the value type's default there unless the value
+    is Nullable, so it becomes ``toNullable``. ClickHouse's first_value/last_value also skip NULLs
+    (SQL's take the first/last row's value, NULL included): RESPECT NULLS says so, unless the source
+    asked IGNORE NULLS (measured on 26.9)."""
+    window = _window_of(node)
+    if window is None or ctx.family in DEFAULT_ON_EMPTY_FAMILIES:
+        return node
+    if isinstance(node, exp.NthValue) or _frame_may_be_empty(window):
+        _nullable_value(node)
+    if isinstance(node, exp.NthValue) or isinstance(node.parent, (exp.IgnoreNulls, exp.RespectNulls)):
+        return node
+    return exp.RespectNulls(this=node.copy())
 
 
 def _may_aggregate_no_rows(group: exp.Group | None) -> bool:
@@ -2976,6 +3092,12 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.StddevPop: _null_on_empty,
     exp.Variance: _null_on_empty,
     exp.VariancePop: _null_on_empty,
+    # window value functions: NULL where SQL has no row (issue #11, nulls helper)
+    exp.Lag: _lag_lead,
+    exp.Lead: _lag_lead,
+    exp.NthValue: _nth_first_last_value,
+    exp.FirstValue: _nth_first_last_value,
+    exp.LastValue: _nth_first_last_value,
     exp.Div: _div,
     exp.Cast: _cast,
     exp.Add: _add,

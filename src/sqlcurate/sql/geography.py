@@ -168,6 +168,8 @@ def _kind_of(e: exp.Expression, bound: dict[str, str]) -> str:
         return e.meta[_KIND]
     if isinstance(e, _PASS_THROUGH):
         return _kind_of(e.this, bound)
+    if isinstance(e, exp.Anonymous) and e.name == "toNullable" and e.expressions:  # LAG's NULL for no row (fixups)
+        return _kind_of(e.expressions[0], bound)
     if isinstance(e, exp.Column):  # by name: a stored column of a bound name's spelling gets a type error
         return bound.get(e.name.upper(), STORED)
     if isinstance(e, exp.StPoint):
