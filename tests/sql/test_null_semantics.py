@@ -83,6 +83,9 @@ CASES = [
      "(SELECT COUNT_IF(b.v > 0) FROM nulls.b WHERE b.aid = a.id), "
      "(SELECT COUNT(*) + 1 FROM nulls.b WHERE b.aid = a.id) FROM nulls.a AS a ORDER BY a.id",
      [(1, "y", 1, 2), (2, "n", 0, 1)]),
+    ("self_correlated_count", "postgres",
+     "SELECT a1.id, (SELECT COUNT(*) FROM nulls.a WHERE a.id > a1.id) FROM nulls.a AS a1 ORDER BY a1.id",
+     [(1, 1), (2, 0)]),
     # not a count: no row is NULL in SQL too
     ("correlated_non_count_stays_null", "postgres",
      "SELECT a.id, (SELECT 1 FROM nulls.b WHERE b.aid = a.id), (SELECT SUM(b.v) FROM nulls.b WHERE b.aid = a.id) "
@@ -104,6 +107,12 @@ def test_uncorrelated_count_is_left_bare(nulls_engine):
     (ours,) = to_clickhouse("SELECT (SELECT COUNT(*) FROM nulls.b WHERE b.aid = 9)", "postgres")
     assert "ifNull" not in ours
     assert rows(nulls_engine, ours) == [(0,)]
+
+
+def test_a_table_read_under_an_alias_is_the_outer_one_by_its_name():
+    """``t.k`` beside ``FROM t AS t2`` names the outer t (the alias hides the name inside the subquery)."""
+    (ours,) = to_clickhouse("SELECT (SELECT COUNT(*) FROM t AS t2 WHERE t2.k > t.k) FROM t", "postgres")
+    assert ours.startswith("SELECT ifNull((SELECT COUNT(*) FROM t AS t2 WHERE t2.k > t.k), 0)"), ours
 
 
 def test_clickhouse_source_keeps_its_own_meaning():

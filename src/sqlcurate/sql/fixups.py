@@ -248,8 +248,8 @@ def _correlated(select: exp.Select, ctx: Context) -> bool:
     """Whether ``select`` names a column of an outer query: one qualified by a table it does not read, or,
     where the catalog knows every table it reads, an unqualified name none of them has."""
     tables = list(select.find_all(exp.Table))
-    inner = {t.alias_or_name.lower() for t in tables} | {t.name.lower() for t in tables} | {
-        a.name.lower() for a in select.find_all(exp.TableAlias) if a.name}
+    # a table read under an alias is known by the alias only: ``t.k`` next to ``FROM t AS t2`` is the outer t
+    inner = {t.alias_or_name.lower() for t in tables} | {a.name.lower() for a in select.find_all(exp.TableAlias) if a.name}
     records = [ctx.catalog.table(t.name, t.db or None) for t in tables] if ctx.catalog is not None and tables else []
     known = None
     if records and all(records) and select.find(exp.Subquery) is None:  # a derived table's columns are unknown
