@@ -488,8 +488,19 @@ def _columns_before_aliases(node: exp.Select, ctx: Context) -> None:
     qualifier = source.this.alias_or_name
     for part in [*node.expressions, *([node.args["where"]] if node.args.get("where") else [])]:
         for column in _in_scope(part, _unqualified_column):
-            if column.name in shadowed:
+            if column.name in shadowed and not _lambda_parameter(column):
                 column.set("table", exp.to_identifier(qualifier))
+
+
+def _lambda_parameter(column: exp.Column) -> bool:
+    """True if ``column`` names a parameter of a lambda around it (``arrayMap(c -> c * 2, a)``): a
+    lambda's own variable, never the FROM's column."""
+    node = column.parent
+    while node is not None:
+        if isinstance(node, exp.Lambda) and column.name in {p.name for p in node.expressions}:
+            return True
+        node = node.parent
+    return False
 
 
 def _select(node: exp.Select, ctx: Context) -> exp.Expression:
