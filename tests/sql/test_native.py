@@ -93,3 +93,12 @@ def test_fix_notes_dropped_hints_in_the_change_log():
 def test_tsql_only_name_is_foreign_without_a_declared_dialect():
     (f,) = SqlCheck().findings(item("```sql\nSELECT number FROM master..spt_values\n```"))
     assert f.code == "SQL_FOREIGN_DIALECT" and "db..table at 1:20" in f.message and "master.spt_values" in f.message
+
+
+def test_a_comment_after_the_last_semicolon_writes_no_empty_statement(parser):
+    """Spider2's bq031 ends in ``...;\\n-- all result rounded``: sqlglot returns the trailing comment as a
+    statement of its own, which the proof refused as ClickHouse's "Empty query"."""
+    from sqlcurate.sql.proven import Prover, transpile_statement
+
+    result = transpile_statement("SELECT 1 AS x;\n-- all results rounded", 1, "bigquery", prover=Prover(parser))
+    assert result.ok and result.clickhouse == ["SELECT 1 AS x"]

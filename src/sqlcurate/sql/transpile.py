@@ -97,7 +97,8 @@ def _parser(dialect: str):
 
 def _parse_tokens(sql: str, dialect: str, tokens: list[Token]) -> list[exp.Expression]:
     trees = _parser(dialect).parse(tokens, sql)
-    return [t for t in trees if t is not None]
+    # a comment after the last ';' comes back as a Semicolon "statement" of its own: nothing to write
+    return [t for t in trees if t is not None and not isinstance(t, exp.Semicolon)]
 
 
 _TOKEN_REPR = re.compile(r"<Token token_type: [\w.]+, text: (.*?), line: \d+, col: \d+, start: \d+, end: \d+, comments: \[.*?\]>")
