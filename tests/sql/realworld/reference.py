@@ -39,16 +39,19 @@ def split_queries(text: str) -> dict[int, str]:
 
 
 def load_tables(csv_dir: Path, duck, conn, database: str = "default") -> list[str]:
-    """Every ``<table>.csv`` or ``<table>.csv.gz`` ('|'-separated, with a header) into DuckDB, with DuckDB's detected types, and
+    """Every ``<table>.csv`` or ``<table>.csv.gz`` ('|'-separated, with a header) into DuckDB, with DuckDB's detected types
+    (or ``<table>.parquet``, with its own types: benchmarks/generate_tpc.py's real TPC data, whose DECIMAL money and
+    VARCHAR zip codes a CSV's detection would read as DOUBLE and BIGINT), and
     the same rows and types into ClickHouse's ``database`` (through Parquet, which carries types and NULLs
     across). TPC-H and TPC-DS both have a ``customer``: each set has a database of its own."""
     tables = []
     conn.query(f"CREATE DATABASE IF NOT EXISTS {database}")
     with tempfile.TemporaryDirectory() as tmp:
-        for path in sorted([*csv_dir.glob("*.csv"), *csv_dir.glob("*.csv.gz")]):
+        for path in sorted([*csv_dir.glob("*.csv"), *csv_dir.glob("*.csv.gz"), *csv_dir.glob("*.parquet")]):
             table = path.name.split(".")[0]
-            duck.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv('{path}', delim = '|', "
-                         "header = true, sample_size = -1)")
+            source = (f"read_parquet('{path}')" if path.suffix == ".parquet"
+                      else f"read_csv('{path}', delim = '|', header = true, sample_size = -1)")
+            duck.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {source}")
             parquet = Path(tmp) / f"{table}.parquet"
             duck.execute(f"COPY {table} TO '{parquet}' (FORMAT parquet)")
             conn.query(f"DROP TABLE IF EXISTS {database}.{table}")
