@@ -170,3 +170,16 @@ def test_with_a_catalog_integers_meet_floats_as_floats(tpc_engine, typed_prover,
     assert result.ok, result.message
     assert _bag(tpc_engine.query(result.clickhouse[0]).result_rows) == _bag(want)
     assert transpile_statement(sql, 1, "duckdb").clickhouse[0] != result.clickhouse[0]  # the types made the difference
+
+
+def test_a_sample_statistic_of_one_value_is_null(tpc_engine):
+    """TPC-DS Q17/Q35: STDDEV_SAMP / VAR_SAMP of a group with one value are NULL in DuckDB (n - 1 = 0),
+    nan in ClickHouse; over no rows NULL too. Ziebach's 10 and 5: variance 12.5, deviation sqrt(12.5);
+    TN's distinct 10, 5, 3: variance 13."""
+    by_county = """SELECT county, STDDEV_SAMP(profit), VARIANCE(profit) FROM tpcrules.sales GROUP BY county"""
+    assert _rows(tpc_engine, by_county, "duckdb") == _bag(
+        [("Ziebach", math.sqrt(12.5), 12.5), ("Wood", None, None), ("Fulton", None, None)])
+    by_state = "SELECT state, VAR_SAMP(DISTINCT profit), STDDEV(profit) FROM tpcrules.sales GROUP BY state"
+    assert _rows(tpc_engine, by_state, "duckdb") == _bag([("TN", 13.0, math.sqrt(13.0)), ("GA", None, None)])
+    nothing = "SELECT STDDEV_SAMP(profit), VAR_SAMP(profit) FROM tpcrules.sales WHERE state = 'XX'"
+    assert _rows(tpc_engine, nothing, "duckdb") == [(None, None)]

@@ -670,6 +670,25 @@ def _null_on_empty(node: exp.Expression, ctx: Context) -> exp.Expression:
     return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
 
 
+# Sample statistics (n - 1 in the denominator) over fewer than two values: NULL in every source dialect
+# (DuckDB, Postgres, BigQuery, Snowflake, Spark 3, MySQL), nan in ClickHouse even with -OrNull, which only
+# covers no rows at all. TPC-DS Q17/Q35 group single rows (TPC-DS rows, dsgen helper).
+SAMPLE_STATISTICS: dict[type[exp.Expression], str] = {
+    exp.Stddev: "stddevSamp", exp.StddevSamp: "stddevSamp", exp.Variance: "varSamp",
+}
+
+
+def _sample_statistic(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """``STDDEV_SAMP(x)`` -> ``if(count(x) > 1, stddevSamp(x), NULL)``: NULL below two values (no rows
+    included) as in the source. Under OVER or FILTER the aggregate cannot be wrapped from inside; those keep
+    ``_null_on_empty``'s form (nan for a one-value frame: a known gap)."""
+    if ctx.family in DEFAULT_ON_EMPTY_FAMILIES or isinstance(node.parent, (exp.Window, exp.Filter)):
+        return _null_on_empty(node, ctx)
+    counted = exp.Count(this=node.this.copy())
+    statistic = exp.Anonymous(this=SAMPLE_STATISTICS[type(node)], expressions=[node.this.copy()])
+    return exp.If(this=exp.GT(this=counted, expression=exp.Literal.number(1)), true=statistic, false=exp.Null())
+
+
 def _bound(value) -> str:
     """A frame bound as sqlglot keeps it (a string such as 'UNBOUNDED' or 'CURRENT ROW', or a literal)."""
     return (value.name if isinstance(value, exp.Expression) else str(value or "")).upper()
@@ -3098,10 +3117,10 @@ REWRITES: dict[type[exp.Expression], Callable[[exp.Expression, Context], exp.Exp
     exp.Avg: _null_on_empty,
     exp.Min: _null_on_empty,
     exp.Max: _null_on_empty,
-    exp.Stddev: _null_on_empty,
-    exp.StddevSamp: _null_on_empty,
+    exp.Stddev: _sample_statistic,
+    exp.StddevSamp: _sample_statistic,
     exp.StddevPop: _null_on_empty,
-    exp.Variance: _null_on_empty,
+    exp.Variance: _sample_statistic,
     exp.VariancePop: _null_on_empty,
     # window value functions: NULL where SQL has no row (issue #11, nulls helper)
     exp.Lag: _lag_lead,
