@@ -137,9 +137,11 @@ def test_an_aggregate_over_an_empty_window_frame_is_null(tpc_engine):
 # Integer keys beside float ones, as sqlglot's TPC-DS tables have them (keys written as "17212.0")
 TYPED_DDL = """CREATE TABLE tpcrules.keys_int (k Int64, label String) ENGINE = MergeTree ORDER BY tuple();
 CREATE TABLE tpcrules.keys_float (k Nullable(Float64), amount Nullable(Float64)) ENGINE = MergeTree ORDER BY tuple();
+CREATE TABLE tpcrules.returns (k Int64, price Decimal(7, 2), refund Nullable(Decimal(7, 2))) ENGINE = MergeTree ORDER BY k;
 """
 TYPED_ROWS = ["INSERT INTO tpcrules.keys_int VALUES (1, 'one'), (2, 'two'), (3, 'three')",
-              "INSERT INTO tpcrules.keys_float VALUES (1, 10.5), (2, 20.25), (NULL, 5)"]
+              "INSERT INTO tpcrules.keys_float VALUES (1, 10.5), (2, 20.25), (NULL, 5)",
+              "INSERT INTO tpcrules.returns VALUES (1, 10, 2.5), (2, 4.25, NULL), (3, 1.1, 1.1)"]
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +185,17 @@ def test_a_sample_statistic_of_one_value_is_null(tpc_engine):
     assert _rows(tpc_engine, by_state, "duckdb") == _bag([("TN", 13.0, math.sqrt(13.0)), ("GA", None, None)])
     nothing = "SELECT STDDEV_SAMP(profit), VAR_SAMP(profit) FROM tpcrules.sales WHERE state = 'XX'"
     assert _rows(tpc_engine, nothing, "duckdb") == [(None, None)]
+
+
+def test_a_point_literal_beside_a_decimal_column_is_a_decimal(tpc_engine, typed_prover):
+    """TPC-DS Q75 on real data: DuckDB reads 0.0 as DECIMAL, so COALESCE(refund, 0.0) is the refund's
+    DECIMAL(7, 2); ClickHouse's Float64 0.0 beside it makes a Variant that SUM refuses."""
+    sql = """SELECT SUM(net) AS total, COUNT(*) AS n FROM (
+               SELECT price - COALESCE(refund, 0.0) AS net FROM tpcrules.returns
+               UNION ALL SELECT IFNULL(refund, 0.5) FROM tpcrules.returns) AS u"""
+    result = transpile_statement(sql, 1, "duckdb", prover=typed_prover)
+    assert result.ok, result.message
+    # nets 7.5, 4.25, 0; refunds 2.5, 0.5 (NULL), 1.1
+    assert _bag(tpc_engine.query(result.clickhouse[0]).result_rows) == [(15.85, 6)]
+    finer = "SELECT SUM(COALESCE(refund, 0.125)) FROM tpcrules.returns"  # DECIMAL(7, 3) in DuckDB: not guessed
+    assert not transpile_statement(finer, 1, "duckdb", prover=typed_prover).ok
