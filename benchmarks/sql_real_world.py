@@ -9,7 +9,8 @@ sql-eval statements repeated) through `transpile_text` with the engine against b
     python benchmarks/sql_real_world.py --tpch DIR --tpcds DIR   # also: result rows against DuckDB
 
 ``--tpch DIR`` / ``--tpcds DIR``: sqlglot's fixture (``tests/fixtures/optimizer/tpc-h`` or ``tpc-ds``:
-``tpc-h.sql`` / ``tpc-ds.sql`` and the ``<table>.csv.gz`` files) from a checkout of tobymao/sqlglot. Each
+``tpc-h.sql`` / ``tpc-ds.sql`` and the ``<table>.csv.gz`` files) from a checkout of tobymao/sqlglot, or real
+generated data in the same layout (``benchmarks/generate_tpc.py``: sqlglot's TPC-DS tables are degenerate). Each
 query runs as written on DuckDB (the reference engine) and, transpiled from DuckDB by our proven
 ``transpile`` with the catalog proof on (``EXPLAIN PLAN`` against the fixture's tables, as
 ``transpile --catalog`` does), on the embedded ClickHouse over the same tables (``tests/sql/realworld/reference.py``); the
@@ -81,14 +82,14 @@ def reference_rows(directory: Path, native) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         run = run_against_duckdb(queries, duck, native.conn, catalog_prover(native, tables, Path(tmp)))
     written = run.compared + run.outcome["ClickHouse error"]
-    return {"queries": run.queries, "outcome": dict(run.outcome), "written": written,
+    return {"queries": run.queries, "outcome": dict(run.outcome), "written": written, "non_empty": run.non_empty,
             "refused_by_engine_reason": dict(run.refused_by.most_common()), "details": run.details}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tpch", type=Path, help="sqlglot's TPC-H fixture directory")
-    parser.add_argument("--tpcds", type=Path, help="sqlglot's TPC-DS fixture directory")
+    parser.add_argument("--tpch", type=Path, help="sqlglot's TPC-H fixture directory (or generate_tpc.py's)")
+    parser.add_argument("--tpcds", type=Path, help="sqlglot's TPC-DS fixture directory (or generate_tpc.py's)")
     args = parser.parse_args()
     native = shared_parser()
     prover = Prover(native)
@@ -123,7 +124,8 @@ def main() -> None:
             report[name] = reference_rows(directory, native)
             r = report[name]
             print(f"\n{name} against DuckDB, proven with the catalog: {r['queries']} queries, {r['written']} written, "
-                  f"{r['outcome']}; refused by engine reason: {r['refused_by_engine_reason']}")
+                  f"{r['outcome']}, {r['non_empty']} with a non-empty row on DuckDB; "
+                  f"refused by engine reason: {r['refused_by_engine_reason']}")
             for n, why in report[name]["details"].items():
                 print(f"  Q{n}: {why}")
     path = REPO / "benchmarks" / "results" / "sql_real_world.json"

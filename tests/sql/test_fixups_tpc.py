@@ -199,3 +199,16 @@ def test_a_point_literal_beside_a_decimal_column_is_a_decimal(tpc_engine, typed_
     assert _bag(tpc_engine.query(result.clickhouse[0]).result_rows) == [(15.85, 6)]
     finer = "SELECT SUM(COALESCE(refund, 0.125)) FROM tpcrules.returns"  # DECIMAL(7, 3) in DuckDB: not guessed
     assert not transpile_statement(finer, 1, "duckdb", prover=typed_prover).ok
+
+
+def test_a_float_rounds_its_half_away_from_zero(tpc_engine):
+    """TPC-DS Q78 on real data: DuckDB's ROUND of a DOUBLE sends an exact half away from zero
+    (65 / 104 = 0.625 -> 0.63); ClickHouse's round sends a float's half to the even neighbour (0.62).
+    Amounts 5, 7, 1: eighths 0.625, 0.875, 0.125; halves 2.5, 3.5, 0.5; times five 25, 35, 5."""
+    sql = """SELECT amount, ROUND(amount / 8, 2), ROUND(-amount / 8, 2), ROUND(amount / 2), ROUND(amount * 5 / 1, -1)
+             FROM tpcrules.monthly"""
+    want = [(5, 0.63, -0.63, 3.0, 30.0), (7, 0.88, -0.88, 4.0, 40.0), (1, 0.13, -0.13, 1.0, 10.0)]
+    assert _rows(tpc_engine, sql, "duckdb") == _bag(want)
+    # BigQuery's AVG is a FLOAT64, its ROUND half away from zero too
+    averaged = "SELECT amount, ROUND(AVG(amount * 0.125), 2), ROUND(AVG(amount * 0.5)) FROM tpcrules.monthly GROUP BY amount"
+    assert _rows(tpc_engine, averaged, "bigquery") == _bag([(5, 0.63, 3.0), (7, 0.88, 4.0), (1, 0.13, 1.0)])
