@@ -212,3 +212,17 @@ def test_a_float_rounds_its_half_away_from_zero(tpc_engine):
     # BigQuery's AVG is a FLOAT64, its ROUND half away from zero too
     averaged = "SELECT amount, ROUND(AVG(amount * 0.125), 2), ROUND(AVG(amount * 0.5)) FROM tpcrules.monthly GROUP BY amount"
     assert _rows(tpc_engine, averaged, "bigquery") == _bag([(5, 0.63, 3.0), (7, 0.88, 4.0), (1, 0.13, 1.0)])
+
+
+def test_a_float_cast_to_decimal_rounds(tpc_engine):
+    """DuckDB's CAST of a DOUBLE to DECIMAL(p, s) rounds half away from zero; ClickHouse's CAST truncates
+    (found with the CSV copy of the TPC-DS data, Q18). Amounts 5, 7, 1: averages over (item) 6 and 1;
+    eighths 0.625, 0.875, 0.125; thirds 1.666..., 2.333..., 0.333...; negated too."""
+    sql = """SELECT amount, CAST(amount / 8 AS DECIMAL(5, 2)), CAST(-amount / 8 AS DECIMAL(5, 2)),
+                    CAST(amount / 3 AS DECIMAL(6, 3)), CAST(amount / 3 AS DECIMAL(4, 0)) FROM tpcrules.monthly"""
+    want = [(5, 0.63, -0.63, 1.667, 2.0), (7, 0.88, -0.88, 2.333, 2.0), (1, 0.13, -0.13, 0.333, 0.0)]
+    assert _rows(tpc_engine, sql, "duckdb") == _bag(want)
+    averaged = "SELECT item, CAST(AVG(amount / 9) AS DECIMAL(9, 4)) FROM tpcrules.monthly GROUP BY item"
+    assert _rows(tpc_engine, averaged, "duckdb") == _bag([("a", 0.6667), ("b", 0.1111)])
+    # a DECIMAL literal in DuckDB; ClickHouse reads 149.14 as the Float64 just below it
+    assert _rows(tpc_engine, "SELECT CAST(149.14 AS DECIMAL(12, 2)) = 149.14", "duckdb") == [(True,)]
