@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError, UnsupportedError
+from sqlglot.errors import UnsupportedError
 
 from sqlcurate.build.query_pairs import split_leading_comment, sql_answer
 from sqlcurate.conversation import Conversation, Message
@@ -33,7 +33,7 @@ from sqlcurate.eval.compare import compare_results
 from sqlcurate.records import QueryRecord
 from sqlcurate.sql.catalog import Catalog
 from sqlcurate.sql.fingerprint import template
-from sqlcurate.sql.transpile import TranspileError, to_clickhouse
+from sqlcurate.sql.transpile import TranspileError, guarded_parse_one, to_clickhouse
 
 # sqlglot dialect -> (how the prompt names it, fence label)
 TARGETS = {"tsql": ("SQL Server (T-SQL)", "tsql"), "bigquery": ("BigQuery", "bigquery")}
@@ -66,8 +66,8 @@ INVALID_IN = {
 
 def _parse(sql: str, dialect: str) -> exp.Expression | None:
     try:
-        return sqlglot.parse_one(sql, read=dialect)
-    except (ParseError, TokenError):
+        return guarded_parse_one(sql, dialect)
+    except TranspileError:
         return None
 
 
@@ -181,7 +181,10 @@ def same_rows(sql: str, foreign: str, dialect: str, runner) -> bool:
     gold, got = runner.run(sql), runner.run(back)
     if not (gold.ok and got.ok and gold.rows):
         return False
-    ordered = any(isinstance(o.parent, exp.Select) for o in sqlglot.parse_one(sql, read="clickhouse").find_all(exp.Order))
+    tree = _parse(sql, "clickhouse")
+    if tree is None:
+        return False
+    ordered = any(isinstance(o.parent, exp.Select) for o in tree.find_all(exp.Order))
     return compare_results(gold.rows, got.rows, ordered).match
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from sqlcurate.conversation import Conversation, Message
 from sqlcurate.records import FEEDBACK_SOURCE, QueryRecord
 from sqlcurate.sql.fingerprint import fingerprint
+from sqlcurate.sql.transpile import TranspileError, guarded_parse_one
 
 # question source -> (trust: 1 is the most trusted, needs a person's review before it is trusted)
 QUESTION_SOURCES = {
@@ -49,8 +48,8 @@ def describe(sql: str, tables: list[str]) -> str:
     """A plain, deterministic request that the query answers: which tables, what it computes, how it is
     grouped, filtered, ordered and limited. Not a natural question: it is marked for review."""
     try:
-        tree = sqlglot.parse_one(sql, read="clickhouse")
-    except (ParseError, TokenError):
+        tree = guarded_parse_one(sql, "clickhouse")
+    except TranspileError:  # unreadable or nested too deep: described by its tables alone
         tree = None
     select = tree.find(exp.Select) if tree is not None else None
     names = tables or sorted({t.sql("clickhouse") for t in tree.find_all(exp.Table)}) if tree is not None else tables

@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from sqlcurate.conversation import Conversation, check_messages
 from sqlcurate.errors import SqlcurateError
@@ -21,6 +19,7 @@ from sqlcurate.findings import Finding
 from sqlcurate.formats.lines import FileLevelError
 from sqlcurate.formats.readers import read_file
 from sqlcurate.sql.extract import extract_sql
+from sqlcurate.sql.transpile import TranspileError, guarded_parse_one
 
 CODES = {
     "EVAL_ITEM_NO_GOLD": "the final assistant turn of an eval line holds no SQL to use as gold",
@@ -57,8 +56,8 @@ class EvalDataError(SqlcurateError, ValueError):
 def query_orders(sql: str) -> bool:
     """True if the query's outermost result is ordered (a top-level ORDER BY, also after UNION)."""
     try:
-        tree = sqlglot.parse_one(sql, read="clickhouse")
-    except (ParseError, TokenError):
+        tree = guarded_parse_one(sql, "clickhouse")
+    except TranspileError:
         return "order by" in sql.lower()  # gold queries parse; this is only a conservative fallback
     return isinstance(tree, exp.Query) and tree.args.get("order") is not None
 

@@ -65,12 +65,13 @@ def _table_name(name: str, databases: frozenset[str]) -> Refusal | None:
 def settings_of(canonical: str) -> dict[str, str] | Refusal:
     """The top-level SETTINGS of the engine's canonical text (the one SETTINGS clause ``screen`` let
     through), when each is a semantic one set to a literal; else the refusal."""
-    import sqlglot
     from sqlglot import exp
 
+    from sqlcurate.sql.transpile import TranspileError, guarded_parse_one
+
     try:
-        tree = sqlglot.parse_one(canonical, read="clickhouse")
-    except sqlglot.errors.SqlglotError:
+        tree = guarded_parse_one(canonical, "clickhouse")
+    except TranspileError:  # ClickHouse reads up to 1,000 levels; sqlglot recurses out of stack before
         return Refusal("EXEC_REFUSED_SETTINGS", "SETTINGS clause not readable")
     out: dict[str, str] = {}
     for item in tree.args.get("settings") or []:

@@ -43,6 +43,7 @@ from sqlglot.tokens import TokenType
 from sqlcurate.errors import LocatedError
 from sqlcurate.fileio import atomic_open
 from sqlcurate.records import Column, TableRecord
+from sqlcurate.sql.transpile import TranspileError, guarded_parse_one
 
 CODES = {
     "CATALOG_BAD_DDL": "a schema file holds a statement that is not a CREATE TABLE/VIEW sqlcurate can read",
@@ -332,8 +333,8 @@ def parse_ddl(text: str, dialect: str = "clickhouse", path: str = "<ddl>", sourc
     tables = []
     for line, stmt in split_statements(text, dialect, path):
         try:
-            tree = sqlglot.parse_one(stmt, read=dialect)
-        except (ParseError, TokenError) as e:
+            tree = guarded_parse_one(stmt, dialect)
+        except TranspileError as e:  # its ``errors`` are sqlglot's, with the position
             reason = _first_error(e)
             raise CatalogError("CATALOG_BAD_DDL", path, line + _line_of_error(e, stmt) - 1, reason) from None
         if isinstance(tree, exp.Create) and tree.kind in ("DATABASE", "SCHEMA"):

@@ -16,11 +16,11 @@ import os
 import re
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
 
 from sqlcurate.records import TableRecord
 from sqlcurate.sql.geography import STORED_TYPE as GEOGRAPHY_STORED_TYPE
+from sqlcurate.sql.transpile import TranspileError, guarded_parse_one
 
 # BigQuery (and other warehouse) types as sqlglot names them -> ClickHouse. Scalars become Nullable
 # because BigQuery columns are NULLABLE unless declared REQUIRED; arrays and structs cannot be Nullable.
@@ -153,8 +153,8 @@ class ScratchSchema:
         if t.dialect != "clickhouse" or not t.ddl:
             return None
         try:
-            tree = sqlglot.parse_one(t.ddl, read="clickhouse")
-        except sqlglot.errors.SqlglotError:
+            tree = guarded_parse_one(t.ddl, "clickhouse")
+        except TranspileError:
             return None
         if not isinstance(tree, exp.Create) or (tree.kind or "").upper() != "TABLE":
             return None

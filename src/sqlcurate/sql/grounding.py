@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from sqlcurate.findings import Finding
 from sqlcurate.sql.catalog import Catalog, suggest
+from sqlcurate.sql.transpile import TranspileError, parse_tokens
 
 CODES = {
     "CATALOG_UNKNOWN_TABLE": "a query reads a table that is not in the catalog",
@@ -391,10 +390,10 @@ def _did_you_mean(options: list[str]) -> str:
 def ground(expression_or_sql: exp.Expression | str | list, catalog: Catalog, dialect: str = "clickhouse") -> list[Finding]:
     """Findings for every table and column the query (or queries) names that the catalog lacks.
 
-    Takes SQL text (parsed with ``dialect``; a text that does not parse raises sqlglot's ParseError),
-    one parsed statement, or a list of them. Each distinct problem is reported once per statement."""
+    Takes SQL text (parsed with ``dialect`` through ``transpile.parse_tokens``'s guards: a text that does
+    not parse, or nests too deep, raises TranspileError), one parsed statement, or a list of them. Each distinct problem is reported once per statement."""
     if isinstance(expression_or_sql, str):
-        statements = [s for s in sqlglot.parse(expression_or_sql, read=dialect) if s is not None]
+        statements = parse_tokens(expression_or_sql, dialect)[1]
     elif isinstance(expression_or_sql, exp.Expression):
         statements = [expression_or_sql]
     else:
@@ -408,9 +407,9 @@ def ground(expression_or_sql: exp.Expression | str | list, catalog: Catalog, dia
 
 
 def ground_sql(sql: str, catalog: Catalog, dialect: str = "clickhouse") -> list[Finding] | None:
-    """Like ``ground`` on text, but None when the text does not parse (parse errors are another
-    check's findings, not grounding's)."""
+    """Like ``ground`` on text, but None when the text does not parse or nests too deep (those are
+    another check's findings, not grounding's)."""
     try:
         return ground(sql, catalog, dialect)
-    except (ParseError, TokenError):
+    except TranspileError:
         return None

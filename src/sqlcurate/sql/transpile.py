@@ -29,9 +29,10 @@ class TranspileError(ValueError):
     """A statement that cannot be turned into faithful ClickHouse; ``code`` is the reason code
     (``SQL_PARSE_ERROR``, ``SQL_UNTRANSPILABLE``, ``SQL_TOO_DEEP`` or ``SQL_INTERNAL_ERROR``), the message says why."""
 
-    def __init__(self, message: str, code: str = "SQL_UNTRANSPILABLE"):
+    def __init__(self, message: str, code: str = "SQL_UNTRANSPILABLE", errors: list[dict] | None = None):
         super().__init__(message)
         self.code = code
+        self.errors = errors or []  # a parse error's positions, as sqlglot's ParseError.errors gives them
 
 
 def _internal(e: BaseException, sql: str) -> str:
@@ -144,6 +145,8 @@ def convert(tree: exp.Expression, source: str, pretty: bool = False,
         return fixed, generate(fixed, pretty=pretty)
     except (Untranspilable, UnsupportedError) as e:
         raise TranspileError(str(e).splitlines()[0]) from None
+    except RecursionError:  # nesting the depth measure lets through but a rewrite cannot follow
+        raise TranspileError(f"nested deeper than the rewrite of {DISPLAY[source]} can follow", "SQL_TOO_DEEP") from None
     except Exception as e:  # a fault in a rewrite or in sqlglot: one refused statement, never a traceback
         raise TranspileError(_internal(e, _source_text(tree, source)), "SQL_INTERNAL_ERROR") from None
 
@@ -179,30 +182,63 @@ def _nesting(tokens: list[Token]) -> int:
 # A tree deeper than this (in sqlglot nodes) is refused after parsing (SQL_TOO_DEEP). sqlglot parses an
 # operator chain without parentheses (`1 + 1 + ... + 1`, `a AND b AND ...`, `x || x || ...`) iteratively
 # into a left-deep tree one node per operator, so MAX_NESTING never sees it, but recursive walks over the
-# tree do: the T-SQL rewrite of a `+` chain hits Python's recursion limit at 498 terms (measured), and
+# tree do: the T-SQL rewrite of a `+` chain hit Python's recursion limit at 498 terms (measured), and
 # ClickHouse refuses a `+` chain from 499 terms (TOO_DEEP_AST: two AST levels per operator, max_ast_depth
 # 1000). 400 leaves headroom for callers' own stack; the deepest query of the transpile corpus is far below.
 MAX_DEPTH = 400
 
+# Operators whose chain counts as one level: ClickHouse's parser reads `a OR b OR c` as one or(a, b, c)
+# (likewise and(), and `||` as one concat()), so it accepts chains of thousands of terms (measured: 5,000
+# `a = n` terms under OR and AND, 20,000 under ||), and long OR chains are how generated SQL spells an
+# IN list. `+`, `-` and `*` stay one level per operator: ClickHouse nests those (plus(plus(a, b), c)) and
+# refuses them past about 500 terms itself. Everything we run over such a chain walks it iteratively
+# (sqlglot's parser, generator, copy and walk; our fixups, grounding, fingerprint and redaction), measured
+# on 5,000 terms in tests/sql/test_deep_nesting.py.
+CHAIN_OPERATORS = frozenset({exp.And, exp.Or, exp.DPipe})
+# At most this many terms in one chain: ClickHouse refuses a query past max_ast_elements = 50,000 nodes
+# (about 12,000 `a = n` terms) and max_query_size = 256 KiB, so longer chains could not run there anyway.
+MAX_CHAIN_TERMS = 10_000
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _chain_operands(node: exp.Expression) -> list[exp.Expression]:
+    """The operands of the chain of ``node``'s operator that ``node`` heads (``a OR b OR c`` -> a, b, c),
+    without recursion; _TooDeep past MAX_CHAIN_TERMS."""
+    cls, operands, stack = type(node), [], [node]
+    while stack:
+        for child in stack.pop().iter_expressions():
+            (stack if type(child) is cls else operands).append(child)
+    if len(operands) > MAX_CHAIN_TERMS:
+        raise _TooDeep(f"a chain of {len(operands)} {cls.key.upper()} terms (at most {MAX_CHAIN_TERMS} are accepted)")
+    return operands
+
 
 def _depth(tree: exp.Expression) -> int:
     """Depth of ``tree`` in nodes, one level at a time (no recursion: the point is to measure trees too
-    deep to recurse over); stops counting past MAX_DEPTH. Level lists cost about half the time of a stack
-    of (node, depth) pairs (measured on the benchmark's query set: 14 vs 25 us per query)."""
+    deep to recurse over), a chain of one of CHAIN_OPERATORS counting as one level; stops counting past
+    MAX_DEPTH. Level lists cost about half the time of a stack of (node, depth) pairs (measured on the
+    benchmark's query set: 14 vs 25 us per query)."""
     level, depth = [tree], 0
     while level and depth <= MAX_DEPTH:
         depth += 1
-        level = [child for node in level for child in node.iter_expressions()]
+        level = [child for node in level for child in
+                 (_chain_operands(node) if type(node) in CHAIN_OPERATORS else node.iter_expressions())]
     return depth if not level else depth + 1
 
 
 def _parse_safely(sql: str, dialect: str, tokens: list[Token] | None = None) -> tuple[list[Token], list[exp.Expression]]:
     """(tokens, trees); TranspileError with SQL_PARSE_ERROR, SQL_TOO_DEEP (parentheses past MAX_NESTING,
-    or a tree past MAX_DEPTH), or SQL_INTERNAL_ERROR when sqlglot itself fails (an AttributeError in a
-    dialect's parser)."""
+    a tree past MAX_DEPTH, a chain past MAX_CHAIN_TERMS, or nesting without parentheses that sqlglot's
+    recursive parser cannot follow: `NOT NOT ... x`, nested CASE), or SQL_INTERNAL_ERROR when sqlglot
+    itself fails (an AttributeError in a dialect's parser)."""
     try:
         tokens = tokens if tokens is not None else tokenize(sql, dialect)
-        if _nesting(tokens) > MAX_NESTING:
+        # every L_PAREN token is a "(" of the statement's text: few of those, no deep nesting (this skips
+        # the walk over the tokens for nearly every query)
+        if tokens and sql.count("(", tokens[0].start, tokens[-1].end + 1) > MAX_NESTING and _nesting(tokens) > MAX_NESTING:
             raise TranspileError(f"parentheses nested {_nesting(tokens)} deep (at most {MAX_NESTING} are parsed)",
                                  "SQL_TOO_DEEP")
         trees = _parse_tokens(sql, dialect, tokens)
@@ -213,8 +249,13 @@ def _parse_safely(sql: str, dialect: str, tokens: list[Token] | None = None) -> 
         return tokens, trees
     except TranspileError:
         raise
+    except _TooDeep as e:
+        raise TranspileError(str(e), "SQL_TOO_DEEP") from None
+    except RecursionError:
+        raise TranspileError(f"nested deeper than the {DISPLAY[dialect]} parser can follow", "SQL_TOO_DEEP") from None
     except (ParseError, TokenError) as e:
-        raise TranspileError(f"{DISPLAY[dialect]} parse error: {_first_error(e)}", "SQL_PARSE_ERROR") from None
+        raise TranspileError(f"{DISPLAY[dialect]} parse error: {_first_error(e)}", "SQL_PARSE_ERROR",
+                             getattr(e, "errors", None)) from None
     except Exception as e:
         raise TranspileError(_internal(e, sql), "SQL_INTERNAL_ERROR") from None
 
@@ -260,6 +301,8 @@ def _analyze(sql: str, source: str | None) -> Analysis:
             # no ClickHouse AST either: fixups may have stopped half-way
             if e.code == "SQL_INTERNAL_ERROR":
                 result.internal_error = str(e)
+            elif e.code == "SQL_TOO_DEEP":
+                result.too_deep = str(e)
             else:
                 result.untranspilable = str(e)
             return result
@@ -309,6 +352,17 @@ def parse_tokens(sql: str, source: str, tokens: list[Token] | None = None) -> tu
     """The tokens and sqlglot trees of ``sql`` read as ``source`` (``tokens``: already made, positioned
     in ``sql``); TranspileError (SQL_PARSE_ERROR, SQL_TOO_DEEP or SQL_INTERNAL_ERROR) if it cannot be parsed."""
     return _parse_safely(sql, normalize_dialect(source), tokens)
+
+
+def guarded_parse_one(sql: str, source: str) -> exp.Expression:
+    """``sqlglot.parse_one(sql, read=source)`` behind ``parse_tokens``'s guards: how SQL we did not write is
+    parsed outside ``analyze`` (a query log's queries, eval's gold queries, catalog DDL), so that nesting
+    too deep for sqlglot is a TranspileError (SQL_TOO_DEEP) there too, never a RecursionError. One tree,
+    or an ``exp.Block`` of several statements, as sqlglot gives them; SQL_PARSE_ERROR when there is none."""
+    trees = parse_tokens(sql, source)[1]
+    if not trees:
+        raise TranspileError(f"{DISPLAY[normalize_dialect(source)]} parse error: no statement", "SQL_PARSE_ERROR")
+    return trees[0] if len(trees) == 1 else exp.Block(expressions=trees)
 
 
 def to_clickhouse(sql: str, source: str, pretty: bool = False,
