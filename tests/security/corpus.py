@@ -9,6 +9,12 @@ harmful only when executed: ``validate --engine`` only plans queries, so it may 
 LONG = "SELECT " + "+".join(["1"] * 60000)
 MULTI = "SELECT 1; INSERT INTO FUNCTION file('{out}/multi.txt', 'RawBLOB') SELECT 'x'"
 DEEP = "SELECT " + "(" * 3000 + "1" + ")" * 3000
+# Nesting past sqlglot's recursion, for every place that parses SQL we did not write (test_parse_guards.py):
+# parentheses (refused before parsing), a `+` chain (a tree one level per operator, refused once parsed)
+# and nesting without parentheses (sqlglot's parser recurses on each NOT).
+CHAIN = "SELECT " + " + ".join(["1"] * 5000)
+NOTS = "SELECT " + "NOT " * 3000 + "1"
+TOO_DEEP = {"parentheses": DEEP, "plus-chain": CHAIN, "not-chain": NOTS}
 
 CORPUS: list[tuple[str, str | None]] = [
     # file writes
