@@ -667,7 +667,7 @@ def _null_on_empty(node: exp.Expression, ctx: Context) -> exp.Expression:
     if select is None or not _may_aggregate_no_rows(select.args.get("group")):
         return node
     # the argument may be DISTINCT x: ClickHouse reads sumOrNull(DISTINCT x) as the source means it
-    return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this.copy()])
+    return exp.Anonymous(this=NULL_ON_EMPTY[type(node)], expressions=[node.this])
 
 
 # Sample statistics (n - 1 in the denominator) over fewer than two values: NULL in every source dialect
@@ -1287,7 +1287,7 @@ def _add(node: exp.Add, ctx: Context) -> exp.Expression:
         return folded
     if ctx.family != "tsql" or not _is_concat(node) or isinstance(node.parent, exp.Add):
         return node
-    return exp.Anonymous(this="concat", expressions=[p.copy() for p in _concat_parts(node)])
+    return exp.Anonymous(this="concat", expressions=_concat_parts(node))
 
 
 def _integer(e: exp.Expression) -> bool:
@@ -1527,7 +1527,7 @@ def _extract(node: exp.Extract, ctx: Context) -> exp.Expression:
     if target is None:
         return node
     func, extra = target
-    return exp.Anonymous(this=func, expressions=[node.expression.copy(), *(exp.Literal.number(a) for a in extra)])
+    return exp.Anonymous(this=func, expressions=[node.expression, *(exp.Literal.number(a) for a in extra)])
 
 
 # DATE_TRUNC unit -> ClickHouse function; weeks start on Sunday in BigQuery and on Monday elsewhere.
@@ -1586,7 +1586,7 @@ def _date_trunc(node: exp.Expression, ctx: Context) -> exp.Expression:
     func = TRUNC_FUNCTIONS.get(name) or (WEEK_TRUNC.get(ctx.family) if name == "WEEK" else None)
     if func is None:
         return node
-    return exp.Anonymous(this=func, expressions=[node.this.copy()])
+    return exp.Anonymous(this=func, expressions=[node.this])
 
 
 # dialects whose unit-less interval text is seconds (Postgres, Redshift: INTERVAL '30' is 30 seconds)
@@ -1667,7 +1667,7 @@ def _convert(node: exp.Convert, ctx: Context) -> exp.Expression:
         if cut is None:
             raise Untranspilable(f"CONVERT(..., {width}) cuts style {style.name} mid-field")
         fmt = cut
-    return exp.Anonymous(this="formatDateTime", expressions=[node.expression.copy(), exp.Literal.string(fmt)])
+    return exp.Anonymous(this="formatDateTime", expressions=[node.expression, exp.Literal.string(fmt)])
 
 
 def _struct(node: exp.Struct, ctx: Context) -> exp.Expression:
@@ -1677,7 +1677,7 @@ def _struct(node: exp.Struct, ctx: Context) -> exp.Expression:
         return node  # DuckDB MAP {k: v}: its keys are data, read by _to_map
     values = [e.expression if isinstance(e, exp.PropertyEQ) else e.this if isinstance(e, exp.Alias) else e
               for e in node.expressions]
-    return exp.Anonymous(this="tuple", expressions=[v.copy() for v in values])
+    return exp.Anonymous(this="tuple", expressions=values)
 
 
 # sqlglot keeps Python strftime directives inside the tree. ClickHouse's formatDateTime/parseDateTime
@@ -1700,17 +1700,17 @@ def _format_arg(node: exp.Expression) -> exp.Expression:
 
 def _time_to_str(node: exp.Expression, ctx: Context) -> exp.Expression:
     """FORMAT_DATE / DATE_FORMAT / TO_CHAR -> formatDateTime with ClickHouse directives."""
-    return exp.Anonymous(this="formatDateTime", expressions=[node.this.copy(), _format_arg(node)])
+    return exp.Anonymous(this="formatDateTime", expressions=[node.this, _format_arg(node)])
 
 
 def _str_to_date(node: exp.Expression, ctx: Context) -> exp.Expression:
     """PARSE_DATE / STR_TO_DATE -> toDate(parseDateTime(...)); like the sources, bad input is an error."""
-    parsed = exp.Anonymous(this="parseDateTime", expressions=[node.this.copy(), _format_arg(node)])
+    parsed = exp.Anonymous(this="parseDateTime", expressions=[node.this, _format_arg(node)])
     return exp.Anonymous(this="toDate", expressions=[parsed])
 
 
 def _str_to_time(node: exp.Expression, ctx: Context) -> exp.Expression:
-    return exp.Anonymous(this="parseDateTime", expressions=[node.this.copy(), _format_arg(node)])
+    return exp.Anonymous(this="parseDateTime", expressions=[node.this, _format_arg(node)])
 
 
 def _date_diff(node: exp.Expression, ctx: Context) -> exp.Expression:
@@ -1723,8 +1723,8 @@ def _date_diff(node: exp.Expression, ctx: Context) -> exp.Expression:
             a = a.this
         if isinstance(a, exp.Literal) and a.is_string:
             # MySQL and T-SQL take date strings here; dateDiff wants a Date or DateTime
-            return exp.Anonymous(this="toDate" if len(a.name) <= 10 else "toDateTime", expressions=[a.copy()])
-        return a.copy()
+            return exp.Anonymous(this="toDate" if len(a.name) <= 10 else "toDateTime", expressions=[a])
+        return a
 
     unit = node.args.get("unit")
     day = _week_start(unit)
@@ -1898,7 +1898,7 @@ def _anonymous(node: exp.Anonymous, ctx: Context) -> exp.Expression:
 
 def _unix_seconds(node: exp.UnixSeconds, ctx: Context) -> exp.Expression:
     """BigQuery ``UNIX_SECONDS(ts)``: sqlglot emits a TIMESTAMPDIFF the engine rejects."""
-    return exp.Anonymous(this="toUnixTimestamp", expressions=[node.this.copy()])
+    return exp.Anonymous(this="toUnixTimestamp", expressions=[node.this])
 
 
 # DAYOFWEEK(d) numbering by dialect family -> toDayOfWeek mode: 3 = Sunday 1..Saturday 7 (MySQL, T-SQL
@@ -1914,16 +1914,16 @@ def _day_of_week(node: exp.DayOfWeek, ctx: Context) -> exp.Expression:
     mode = DAY_OF_WEEK_MODE.get(ctx.family)
     if mode is None:
         raise Untranspilable(f"DAYOFWEEK numbering of {DISPLAY[ctx.source]} is not in the table")
-    return exp.Anonymous(this="toDayOfWeek", expressions=[node.this.copy(), exp.Literal.number(mode)])
+    return exp.Anonymous(this="toDayOfWeek", expressions=[node.this, exp.Literal.number(mode)])
 
 
 def _day_of_week_iso(node: exp.DayOfWeekIso, ctx: Context) -> exp.Expression:
-    return exp.Anonymous(this="toDayOfWeek", expressions=[node.this.copy()])
+    return exp.Anonymous(this="toDayOfWeek", expressions=[node.this])
 
 
 def _byte_length(node: exp.ByteLength, ctx: Context) -> exp.Expression:
     """OCTET_LENGTH / BYTE_LENGTH: ClickHouse's ``length`` of a String counts bytes."""
-    return exp.Anonymous(this="length", expressions=[node.this.copy()])
+    return exp.Anonymous(this="length", expressions=[node.this])
 
 
 # REGEXP_LIKE flags that map onto RE2 inline flags; 'c' (case-sensitive) undoes an earlier 'i'

@@ -61,19 +61,31 @@ class Prover:
         self._by_text: dict[str, str | None] = {}  # exact repeats skip the fingerprint's tokenize too
 
     def prove(self, tree: exp.Expression, text: str) -> str | None:
-        """None if the engine accepts the statement, else its message. Cached per template of the
-        output itself: the input's template is not enough, a literal can change the output's form
-        (Trino ``TIME '01:02:03'`` and ``TIME '01:02:03+09:00'`` become different types)."""
-        if text in self._by_text:
-            return self._by_text[text]
-        key = fingerprint(text, "clickhouse")
-        error = self.native.check(text, key).error
-        if error is None and self.engine_check is not None:
-            planned = self.engine_check.check_statement(tree, key)
-            if planned is not None:
-                error = f"{planned.message} ({planned.name})"
-        self._by_text[text] = error
-        return error
+        """None if the engine accepts the statement, else its message."""
+        return self.prove_many([(tree, text)])[0]
+
+    def prove_many(self, outputs: list[tuple[exp.Expression | None, str]]) -> list[str | None]:
+        """``prove`` of each (ClickHouse AST, its text; the AST may be None without an engine check), the ones not seen yet checked together (the
+        engine formats them in one query). Cached per template of the output itself: the input's
+        template is not enough, a literal can change the output's form (Trino ``TIME '01:02:03'`` and
+        ``TIME '01:02:03+09:00'`` become different types)."""
+        todo: dict[str, exp.Expression | None] = {}  # text -> tree, in first-seen order
+        for tree, text in outputs:
+            if text not in self._by_text and text not in todo:
+                todo[text] = tree
+        if todo:
+            keys = [fingerprint(text, "clickhouse") for text in todo]
+            verdicts = self.native.check_many(list(zip(todo, keys, strict=True)))
+            errors = [v.error for v in verdicts]
+            if self.engine_check is not None:
+                accepted = [i for i, error in enumerate(errors) if error is None]
+                trees = list(todo.values())
+                planned = self.engine_check.check_statements([(trees[i], keys[i]) for i in accepted])
+                for i, failure in zip(accepted, planned, strict=True):
+                    if failure is not None:
+                        errors[i] = f"{failure.message} ({failure.name})"
+            self._by_text.update(zip(todo, errors, strict=True))
+        return [self._by_text[text] for _, text in outputs]
 
 
 def read_sql(path: str) -> tuple[str, str]:
@@ -113,34 +125,75 @@ def transpile_statement(sql: str, line: int, source: str, pretty: bool = False,
     ``statement``: the same statement as ``split_statements`` gave it (its tokens are reused).
     ``script``: the declarations of the statements before it in the same text (``transpile_text``); a
     declaration itself is written as no statement, with a note."""
-    result = StatementResult(line, sql)
     source = normalize_dialect(source)
     script = script if script is not None else Script(source)
+    result, outputs = _transpiled(sql, line, source, pretty, statement, script, _catalog(prover))
+    if prover is not None and outputs:
+        _settle(result, outputs, prover.prove_many(outputs))
+    return result
+
+
+def _catalog(prover: Prover | None):
+    return getattr(prover.engine_check, "catalog", None) if prover is not None else None
+
+
+def _transpiled(sql: str, line: int, source: str, pretty: bool, statement: Statement | None, script: Script,
+                catalog) -> tuple[StatementResult, list[tuple[exp.Expression, str]]]:
+    """The statement's result before the proof, with its (ClickHouse AST, text) outputs ([] if refused);
+    ``result.clickhouse`` holds the texts until a proof refuses one."""
+    result = StatementResult(line, sql)
     try:
         if statement is not None and statement.tokens:
             _, trees = parse_tokens(statement.text, source, list(statement.tokens))
         else:
             _, trees = parse_tokens(sql, source)
-        catalog = getattr(prover.engine_check, "catalog", None) if prover is not None else None
         converted = [convert(tree, source, pretty=pretty, notes=result.notes, script=script, catalog=catalog)
                      for tree in trees]
         outputs = [c for c in converted if c is not None]
     except TranspileError as e:
         result.code, result.message = e.code, str(e)
-        return result
-    for tree, text in outputs:
-        error = prover.prove(tree, text) if prover is not None else None
+        return result, []
+    result.clickhouse = [text for _, text in outputs]
+    return result, outputs
+
+
+def _settle(result: StatementResult, outputs: list[tuple[exp.Expression | None, str]], errors: list[str | None]) -> None:
+    """Refuse ``result`` on the first output the engine rejected (``errors``: the proof of each output)."""
+    for (_, text), error in zip(outputs, errors, strict=True):
         if error is not None:
+            result.clickhouse = []
             result.code = "SQL_OUTPUT_REJECTED"
             result.message = f"ClickHouse rejects the output: {error}; output: {' '.join(text.split())[:300]}"
-            return result
-    result.clickhouse = [text for _, text in outputs]
-    return result
+            return
+
+
+# Statements transpiled before their outputs are proven together (``Prover.prove_many``): enough that a
+# batch of formatting queries is full, few enough that the window's trees stay small in memory.
+PROOF_WINDOW = 256
 
 
 def transpile_text(text: str, source: str, pretty: bool = False, prover: Prover | None = None) -> list[StatementResult]:
     """Every statement of ``text`` (split at top-level semicolons), transpiled and proven.
     TranspileError (SQL_PARSE_ERROR) if the text cannot even be tokenized. One script state spans the
-    text: a variable declared by one statement is written into the later ones."""
-    script = Script(normalize_dialect(source))
-    return [transpile_statement(st.sql, st.line, source, pretty, prover, st, script) for st in split_statements(text, source)]
+    text: a variable declared by one statement is written into the later ones (the statements are
+    transpiled in order; only their proof waits for the window)."""
+    source = normalize_dialect(source)
+    statements = split_statements(text, source)
+    script = Script(source)
+    catalog = _catalog(prover)
+    # only EXPLAIN PLAN needs the output's tree: without a catalog the window keeps just the texts (a
+    # window of trees alive made the cyclic GC's collections cost more than the batching saved, measured)
+    keep_trees = prover is not None and prover.engine_check is not None
+    results: list[StatementResult] = []
+    for start in range(0, len(statements), PROOF_WINDOW):
+        window = []
+        for st in statements[start:start + PROOF_WINDOW]:
+            result, outputs = _transpiled(st.sql, st.line, source, pretty, st, script, catalog)
+            window.append((result, outputs if keep_trees else [(None, out) for _, out in outputs]))
+        statements[start:start + PROOF_WINDOW] = [None] * len(window)  # their tokens are no longer needed
+        if prover is not None:
+            errors = iter(prover.prove_many([out for _, outputs in window for out in outputs]))
+            for result, outputs in window:
+                _settle(result, outputs, [next(errors) for _ in outputs])
+        results.extend(result for result, _ in window)
+    return results

@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
@@ -426,17 +427,25 @@ def split_statements(text: str, dialect: str) -> list[Statement]:
         raise TranspileError(f"{DISPLAY[dialect]} text cannot be tokenized: {e}", "SQL_PARSE_ERROR") from None
     except Exception as e:
         raise TranspileError(_internal(e, text), "SQL_INTERNAL_ERROR") from None
+    # the semicolons' places found by list.index over the token types (a C loop): a Python loop over
+    # every token of a 10,000-statement file cost a tenth of the whole transpile (measured)
+    types = list(map(_TOKEN_TYPE, tokens))
+    ends, at = [], -1
+    while True:
+        try:
+            at = types.index(TokenType.SEMICOLON, at + 1)
+        except ValueError:
+            break
+        ends.append(at)
     out: list[Statement] = []
-    first = None  # index of the current statement's first token
-    for i, tok in enumerate(tokens):
-        if tok.token_type is TokenType.SEMICOLON:
-            if first is not None:
-                start = tokens[first]
-                out.append(Statement(start.line, text[start.start:tok.start].strip(), tuple(tokens[first:i]), text))
-            first = None
-        elif first is None:
-            first = i
-    if first is not None:
-        start = tokens[first]
-        out.append(Statement(start.line, text[start.start:].strip(), tuple(tokens[first:]), text))
+    first = 0  # index of the current statement's first token
+    for end in [*ends, len(tokens)]:
+        if end > first:  # not an empty statement (`;;`)
+            start = tokens[first]
+            stop = tokens[end].start if end < len(tokens) else len(text)
+            out.append(Statement(start.line, text[start.start:stop].strip(), tuple(tokens[first:end]), text))
+        first = end + 1
     return out
+
+
+_TOKEN_TYPE = attrgetter("token_type")
