@@ -7,6 +7,7 @@ grounding check and the engine check of one run share a single parse per distinc
 
 from __future__ import annotations
 
+import atexit
 import gc
 import re
 import threading
@@ -346,6 +347,8 @@ def tune_gc() -> None:
     gc.freeze()
     gen0, _, gen2 = gc.get_threshold()
     gc.set_threshold(gen0, GEN1_THRESHOLD, gen2)
+    # chdb objects still frozen when the interpreter tears down crash it (SIGSEGV, see native._release)
+    atexit.register(gc.unfreeze)
     _gc_tuned = True
 
 
