@@ -3,11 +3,18 @@ make of it, on the real embedded engine."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from tests.checks.test_sql_and_engine_checks import codes, item
 
 from sqlcurate.checks.sql import SqlCheck
-from sqlcurate.sql.native import shared_parser
+from sqlcurate.sql.native import NativeParser, shared_parser
+from sqlcurate.sql.proven import Prover, transpile_statement, transpile_text
+from sqlcurate.sql.transpile import split_statements
+
+REALWORLD = Path(__file__).parent / "realworld"
 
 # Genuine ClickHouse that sqlglot cannot parse, or that carries a marker of another dialect
 NATIVE = [
@@ -102,3 +109,46 @@ def test_a_comment_after_the_last_semicolon_writes_no_empty_statement(parser):
 
     result = transpile_statement("SELECT 1 AS x;\n-- all results rounded", 1, "bigquery", prover=Prover(parser))
     assert result.ok and result.clickhouse == ["SELECT 1 AS x"]
+
+
+class CountingConnection:
+    """The engine connection, counting the queries sent through it (every call reaches the real engine)."""
+
+    def __init__(self, conn):
+        self.conn, self.queries = conn, 0
+
+    def query(self, sql, fmt):
+        self.queries += 1
+        return self.conn.query(sql, fmt)
+
+
+def test_check_many_gives_the_verdicts_of_check_in_fewer_engine_queries(parser, engine):
+    engine.command("CREATE DATABASE IF NOT EXISTS native_probe")
+    engine.command("CREATE TABLE IF NOT EXISTS native_probe.kept (x UInt8) ENGINE = Memory")
+    statements = [*NATIVE, "SELECT GETDATE()", "SELECT x::timestamptz FROM t", "SELECT * FROM no_such_table_function(1)",
+                  "SELECT (", "1 + 1", "SELECT count() FROM remote('127.0.0.1', numbers(10))", "SELECT numbers(3)",
+                  "SELECT sumIfOrNull(a, b > 1), arrayMap(x -> x + 1, e) FROM t", "INSERT INTO t VALUES (1)", "",
+                  "SELECT 1; DROP TABLE native_probe.kept", "SELECT 1 FROM t WHERE a = '\\'; DROP TABLE native_probe.kept; --'",
+                  "WITH s AS (SELECT 1 AS n) SELECT n FROM s UNION ALL SELECT 2 SETTINGS max_threads = 1"]
+    alone = [NativeParser(parser.conn).check(sql).error for sql in statements]
+    counting = CountingConnection(parser.conn)
+    together = NativeParser(counting)
+    counting.queries = 0  # the function lists read when it opens
+    got = [v.error for v in together.check_many([(sql, sql) for sql in statements])]
+    assert got == alone
+    assert sum(error is None for error in got) >= 10 and sum(error is not None for error in got) >= 6
+    # two queries per statement alone; here the ones that do not format or are no SELECT go alone
+    assert counting.queries < len(statements)
+    assert engine.query("EXISTS TABLE native_probe.kept").result_rows == [(1,)]
+
+
+def test_transpile_text_proves_a_window_together_as_one_statement_at_a_time(parser):
+    rows = [json.loads(line) for line in (REALWORLD / "spider2.jsonl").read_text().splitlines()]
+    sqls = [r["sql"].rstrip().rstrip(";") for r in rows if r["dialect"] == "snowflake"][:120]
+    text = ";\n".join([*sqls, "SELECT no_such_function_xyz(a) FROM t", "SELECT ("]) + ";\n"
+    together = transpile_text(text, "snowflake", prover=Prover(NativeParser(parser.conn)))
+    prover = Prover(NativeParser(parser.conn))
+    alone = [transpile_statement(st.sql, st.line, "snowflake", prover=prover, statement=st)
+             for st in split_statements(text, "snowflake")]
+    assert [r.as_json("snowflake") for r in together] == [r.as_json("snowflake") for r in alone]
+    assert {r.code for r in together} >= {None, "SQL_OUTPUT_REJECTED", "SQL_PARSE_ERROR"}
