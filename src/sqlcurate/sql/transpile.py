@@ -246,7 +246,7 @@ def _parse_safely(sql: str, dialect: str, tokens: list[Token] | None = None) -> 
         trees = _parse_tokens(sql, dialect, tokens)
         for tree in trees:
             if _depth(tree) > MAX_DEPTH:
-                raise TranspileError(f"expression tree deeper than {MAX_DEPTH} levels (a chain of operators this long is refused)",
+                raise TranspileError(f"expression tree deeper than {MAX_DEPTH} levels (nesting this deep, or a chain of + - * operators this long, is refused)",
                                      "SQL_TOO_DEEP")
         return tokens, trees
     except TranspileError:
