@@ -425,7 +425,9 @@ def split_statements(text: str, dialect: str) -> list[Statement]:
     (SQL_PARSE_ERROR) if the text cannot be tokenized."""
     dialect = normalize_dialect(dialect)
     try:
-        tokens = tokenize(text, dialect)
+        # a tokenizer of its own: the reused one (``fingerprint.tokenize``) would keep the whole file's
+        # tokens alive, as its last result, until its next query
+        tokens = dialect_of(dialect).tokenize(text)
     except TokenError as e:
         raise TranspileError(f"{DISPLAY[dialect]} text cannot be tokenized: {e}", "SQL_PARSE_ERROR") from None
     except Exception as e:
