@@ -73,10 +73,10 @@ class Prover:
         return self.prove_many([(tree, text)])[0]
 
     def prove_many(self, outputs: list[tuple[exp.Expression | None, str]]) -> list[str | None]:
-        """``prove`` of each (ClickHouse AST, its text; the AST may be None without an engine check), the ones not seen yet checked together (the
-        engine formats them in one query). Cached per template of the output itself: the input's
-        template is not enough, a literal can change the output's form (Trino ``TIME '01:02:03'`` and
-        ``TIME '01:02:03+09:00'`` become different types)."""
+        """``prove`` of each (ClickHouse AST, its text; the AST may be None without an engine check), the
+        ones not seen yet checked together (``NativeParser.check_many``). Cached per template of the
+        output itself: the input's template is not enough, a literal can change the output's form (Trino
+        ``TIME '01:02:03'`` and ``TIME '01:02:03+09:00'`` become different types)."""
         todo: dict[str, exp.Expression | None] = {}  # text -> tree, in first-seen order
         for tree, text in outputs:
             if text not in self._by_text and text not in todo:
