@@ -12,13 +12,21 @@ from sqlcurate.sql.proven import Prover, transpile_statement
 from .corpora import FOREIGN_CORPORA, NATIVE_CORPUS, load, measure_foreign, measure_native
 
 # Written share per (corpus, dialect) measured on this commit (docs/benchmarks.md), less a little slack:
-# a rewrite that starts refusing, or an output the engine starts rejecting, fails here.
+# a rewrite that starts refusing, or an output the engine starts rejecting, fails here. The issue's
+# target (>= 97 % written) holds for every corpus but sqlglot's own dialect tests.
 FLOORS = {
-    ("spider2", "bigquery"): 0.92, ("spider2", "snowflake"): 0.88, ("spider2", "sqlite"): 0.95,
-    **{("sql_eval", d): 0.96 for d in ("bigquery", "mysql", "postgres", "snowflake", "sqlite", "tsql")},
+    ("spider2", "bigquery"): 0.97, ("spider2", "snowflake"): 0.97, ("spider2", "sqlite"): 0.95,
+    **{("sql_eval", d): 0.97 for d in ("bigquery", "mysql", "postgres", "snowflake", "sqlite", "tsql")},
     ("bird_mini_dev", "sqlite"): 0.97,
 }
-SQLGLOT_FLOOR = 0.25  # sqlglot's own dialect tests are its edge cases; most have no ClickHouse form
+# sqlglot's own dialect tests are its edge cases (PIVOT, CONNECT BY, time travel, placeholder functions:
+# most have no ClickHouse form): statements written per dialect when measured, less two.
+SQLGLOT_WRITTEN = {
+    "athena": 6, "bigquery": 28, "databricks": 28, "doris": 17, "duckdb": 29, "hive": 34, "mysql": 34,
+    "oracle": 13, "postgres": 28, "presto": 36, "redshift": 35, "snowflake": 28, "spark": 32, "sqlite": 36,
+    "starrocks": 35, "teradata": 12, "trino": 34, "tsql": 32,
+}
+SQLGLOT_SLACK = 2
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +48,10 @@ def test_no_statement_crashes_or_hits_an_internal_error(measured, name):
 @pytest.mark.parametrize("name", FOREIGN_CORPORA)
 def test_written_share_stays_at_the_measured_level(measured, name):
     for dialect, tally in measured[name].items():
-        floor = FLOORS.get((name, dialect), SQLGLOT_FLOOR if name == "sqlglot_dialects" else 0.0)
+        if name == "sqlglot_dialects":
+            floor = (SQLGLOT_WRITTEN[dialect] - SQLGLOT_SLACK) / tally.statements
+        else:
+            floor = FLOORS[(name, dialect)]
         assert tally.written_share >= floor, (name, dialect, tally.written_share, tally.reasons.most_common(5))
 
 
