@@ -58,9 +58,20 @@ def cleanup(info: DistInfo) -> None:
         dist.destroy_process_group()
 
 
+# The last barrier's Work, held until the next barrier. gloo's worker thread drops its own reference
+# after the barrier has returned; if that is the last one, it frees the Work's tensors and needs the GIL
+# for it. When the main thread is at that moment freeing the DDP wrapper (the function that trained
+# returns), the process group's destructor joins that worker while holding the GIL: a deadlock, seen
+# under load as a rank that never exits after training. With a reference here the worker never frees
+# the Work, and the group is destroyed while its threads are idle.
+_last_barrier: list = []
+
+
 def barrier(info: DistInfo) -> None:
     if info.is_ddp:
-        dist.barrier()
+        work = dist.barrier(async_op=True)
+        work.wait()
+        _last_barrier[:] = [work]
 
 
 def all_sum(info: DistInfo, values: list[float], device: torch.device) -> list[float]:
