@@ -272,6 +272,15 @@ def analyze(sql: str, source: str | None = None) -> Analysis:
     return _analyze(sql, source)
 
 
+# The Analysis field that keeps a TranspileError of these codes; any other code goes to the field the
+# stage names (a parse error when parsing, untranspilable when converting).
+_ERROR_FIELDS = {"SQL_TOO_DEEP": "too_deep", "SQL_INTERNAL_ERROR": "internal_error"}
+
+
+def _keep_error(result: Analysis, error: TranspileError, stage_field: str) -> None:
+    setattr(result, _ERROR_FIELDS.get(error.code, stage_field), str(error))
+
+
 # Small on purpose: the cache only has to bridge the checks that look at one conversation (and repeats
 # of a query nearby); a large one would keep thousands of ASTs alive for the cyclic GC to walk.
 @lru_cache(maxsize=256)
@@ -283,12 +292,7 @@ def _analyze(sql: str, source: str | None) -> Analysis:
     try:
         result.tokens, trees = _parse_safely(sql, dialect)
     except TranspileError as e:
-        if e.code == "SQL_PARSE_ERROR":
-            result.parse_error = str(e)
-        elif e.code == "SQL_TOO_DEEP":
-            result.too_deep = str(e)
-        else:
-            result.internal_error = str(e)
+        _keep_error(result, e, "parse_error")
         return result
     if dialect == "clickhouse":
         result.statements = trees
@@ -301,12 +305,7 @@ def _analyze(sql: str, source: str | None) -> Analysis:
             converted = convert(tree, dialect, pretty=pretty, notes=result.notes, script=script)
         except TranspileError as e:
             # no ClickHouse AST either: fixups may have stopped half-way
-            if e.code == "SQL_INTERNAL_ERROR":
-                result.internal_error = str(e)
-            elif e.code == "SQL_TOO_DEEP":
-                result.too_deep = str(e)
-            else:
-                result.untranspilable = str(e)
+            _keep_error(result, e, "untranspilable")
             return result
         if converted is None:
             continue
