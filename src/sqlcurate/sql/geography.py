@@ -437,15 +437,21 @@ def _rings_area(polygon: exp.Expression) -> exp.Expression:
     return _call("arraySum", _lambda(ring, "r", "i"), polygon, _call("arrayEnumerate", polygon.copy()))
 
 
+def _over_parts(g: exp.Expression, single: str, multi: str,
+                measure: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+    """``measure`` of g as a ``single`` shape plus the sum of ``measure`` over its parts as a ``multi``
+    shape: variantElement gives an empty value for the kind g is not, so one of the two terms is 0."""
+    return exp.Add(this=measure(_call("variantElement", g.copy(), exp.Literal.string(single))),
+                   expression=_call("arraySum", _lambda(measure(exp.column("part")), "part"),
+                                    _call("variantElement", g.copy(), exp.Literal.string(multi))))
+
+
 def _area(node: exp.Expression, ctx: Context) -> exp.Expression:
     """ST_AREA(g) in square metres: polygons' areas on the sphere times R²; points and lines have none."""
     (a,) = _args(node, ctx, 1)
     shared = _Shared(node)
     g = shared(a.geometry())
-    polygons = exp.Add(
-        this=_rings_area(_call("variantElement", g.copy(), exp.Literal.string("Polygon"))),
-        expression=_call("arraySum", _lambda(_rings_area(exp.column("p")), "p"),
-                         _call("variantElement", g.copy(), exp.Literal.string("MultiPolygon"))))
+    polygons = _over_parts(g, "Polygon", "MultiPolygon", _rings_area)
     r2 = _num(EARTH_RADIUS_M * EARTH_RADIUS_M)
     return shared.define(_null_unless([g], exp.Mul(this=r2, expression=exp.Paren(this=polygons))))
 
@@ -463,10 +469,7 @@ def _length(node: exp.Expression, ctx: Context) -> exp.Expression:
     (a,) = _args(node, ctx, 1)
     shared = _Shared(node)
     g = shared(a.geometry())
-    lines = exp.Add(
-        this=_line_angle(_call("variantElement", g.copy(), exp.Literal.string("LineString"))),
-        expression=_call("arraySum", _lambda(_line_angle(exp.column("l")), "l"),
-                         _call("variantElement", g.copy(), exp.Literal.string("MultiLineString"))))
+    lines = _over_parts(g, "LineString", "MultiLineString", _line_angle)
     return shared.define(_null_unless([g], _metres(exp.Paren(this=lines))))
 
 
