@@ -272,7 +272,7 @@ REFUSED = [
     ("spark", "SELECT UNIX_TIMESTAMP('2016-12-31', 'yyyy-MM-dd')", "session time zone"),
     ("duckdb", "SELECT #1 FROM t", "positional column"),
     ("trino", "WITH FUNCTION f(x INTEGER) RETURNS INTEGER RETURN x SELECT f(1, 2)", "called with 2 arguments"),
-    ("trino", "WITH FUNCTION f(x DOUBLE) RETURNS DOUBLE RETURN x * x SELECT f(RAND())", "random argument twice"),
+    ("trino", "WITH FUNCTION f(x DOUBLE) RETURNS DOUBLE RETURN x * x SELECT f(RAND())", "changes between evaluations is used twice"),
     ("trino", "WITH FUNCTION abs(x INTEGER) RETURNS INTEGER RETURN x SELECT abs(-1)", "shadows a built-in"),
     ("spark", "SELECT ARRAY_SORT(a, (l, r) -> r - l) FROM t", "comparator"),
     ("postgres", "SELECT x FROM t WHERE x ILIKE ANY (SELECT p FROM q)", "LIKE ANY (subquery)"),

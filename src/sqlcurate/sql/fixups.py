@@ -2174,6 +2174,26 @@ def _inline_sql_functions(tree: exp.Expression, ctx: Context) -> exp.Expression:
     return tree
 
 
+def substitute_parameters(name: str, body: exp.Expression, values: dict[str, exp.Expression],
+                          volatile: Callable[[exp.Expression], bool]) -> exp.Expression:
+    """A copy of a SQL function's ``body`` with each parameter (an unqualified column of its lower-cased
+    name in ``values``) replaced by its argument's value, as every query-local function is written
+    (Trino ``WITH FUNCTION`` here, BigQuery temp functions in ``sql.script``). An argument ``volatile``
+    says changes between evaluations is refused when the body reads it twice: the source evaluates it
+    once per call, an inlined copy once per use."""
+    body = body.copy()
+    uses = [c for c in body.find_all(exp.Column) if not c.table and c.name.lower() in values]
+    for column in uses:
+        value = values[column.name.lower()]
+        if volatile(value) and sum(c.name.lower() == column.name.lower() for c in uses) > 1:
+            raise Untranspilable(f"{name}: an argument that changes between evaluations is used twice in its body")
+        if column is body:
+            body = value.copy()
+        else:
+            column.replace(value.copy())
+    return body
+
+
 def _inlined_call(spec: exp.Expression, call: exp.Anonymous) -> exp.Expression:
     params = spec.this.expressions
     name = spec.this.this.name
@@ -2184,17 +2204,9 @@ def _inlined_call(spec: exp.Expression, call: exp.Anonymous) -> exp.Expression:
     if returns is None:
         raise Untranspilable(f"inline function {name} without a RETURNS type")
     null_on_null = any(isinstance(p, exp.ReturnsProperty) and p.args.get("null") for p in props)
-    body = spec.expression.this.copy()
     args = {p.name.lower(): exp.Cast(this=a.copy(), to=p.args["kind"].copy()) for p, a in zip(params, call.expressions, strict=True)}
-    uses = [c for c in body.find_all(exp.Column) if not c.table and c.name.lower() in args]
-    for column in uses:
-        value = args[column.name.lower()]
-        if value.find(exp.Rand) and sum(c.name.lower() == column.name.lower() for c in uses) > 1:
-            raise Untranspilable(f"inline function {name} uses a random argument twice")
-        if column is body:
-            body = value.copy()
-        else:
-            column.replace(value.copy())
+    body = substitute_parameters(f"inline function {name}", spec.expression.this, args,
+                                 lambda value: value.find(exp.Rand) is not None)
     result: exp.Expression = exp.Cast(this=body, to=returns.copy())
     if null_on_null and args:
         any_null = exp.or_(*(exp.Is(this=a.this.copy(), expression=exp.Null()) for a in args.values()))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from sqlcurate.sql.dialects import family
-from sqlcurate.sql.fixups import Untranspilable
+from sqlcurate.sql.fixups import Untranspilable, substitute_parameters
 
 # dialect families whose scripts this module reads; elsewhere a declaration is an ordinary statement
 # (and fixups refuses DECLARE)
@@ -201,20 +201,9 @@ class Script:
     def _body_at(self, function: TempFunction, call: exp.Anonymous) -> exp.Expression:
         if len(call.expressions) != len(function.params):
             raise Untranspilable(f"{function.name} called with {len(call.expressions)} arguments, declared with {len(function.params)}")
-        args = {name.lower(): (_typed(arg, kind), arg) for (name, kind), arg in zip(function.params, call.expressions, strict=True)}
-        body = function.body.copy()
-        for column in list(body.find_all(exp.Column)):
-            found = args.get(column.name.lower()) if not column.table else None
-            if found is None:
-                continue
-            typed, arg = found
-            if _volatile(arg) and sum(1 for c in function.body.find_all(exp.Column) if c.name.lower() == column.name.lower()) > 1:
-                raise Untranspilable(f"{function.name}: an argument that changes between evaluations is used twice in the body")
-            value = _operand(typed.copy())
-            if column is body:
-                body = value
-            else:
-                column.replace(value)
+        args = {name.lower(): _operand(_typed(arg, kind))
+                for (name, kind), arg in zip(function.params, call.expressions, strict=True)}
+        body = substitute_parameters(function.name, function.body, args, _volatile)
         return _operand(_typed(body, function.returns))
 
 
