@@ -11,11 +11,11 @@ whose re-detected types turn those into DOUBLE and BIGINT) and the query file of
 The generators are DuckDB extensions; the installed duckdb is newer than the newest extension wheels on
 PyPI, so this runs in a venv of its own (not needed by tests, nothing fetched at run time):
 
-    python -m venv /work/scratch/dsgen-venv
-    /work/scratch/dsgen-venv/bin/pip install duckdb==1.5.5 duckdb-extension-tpcds==1.5.5 duckdb-extension-tpch==1.5.5
-    /work/scratch/dsgen-venv/bin/python benchmarks/generate_tpc.py --sf 0.01 --out /work/scratch
-    # -> /work/scratch/tpch_sf001/ and /work/scratch/tpcds_sf001/, then:
-    PYTHONPATH=$PWD/src python benchmarks/sql_real_world.py --tpch /work/scratch/tpch_sf001 --tpcds /work/scratch/tpcds_sf001
+    python -m venv /tmp/tpcgen-venv
+    /tmp/tpcgen-venv/bin/pip install duckdb==1.5.5 duckdb-extension-tpcds==1.5.5 duckdb-extension-tpch==1.5.5
+    /tmp/tpcgen-venv/bin/python benchmarks/generate_tpc.py --sf 0.01 --out /tmp/tpc
+    # -> /tmp/tpc/tpch_sf001/ and /tmp/tpc/tpcds_sf001/, then:
+    PYTHONPATH=$PWD/src python benchmarks/sql_real_world.py --tpch /tmp/tpc/tpch_sf001 --tpcds /tmp/tpc/tpcds_sf001
 """
 
 from __future__ import annotations
